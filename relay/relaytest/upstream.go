@@ -1,0 +1,183 @@
+// Package relaytest provides a real SMTP upstream for tests: a go-smtp server
+// on a loopback port that records every transaction it accepts and can be told
+// to fail at MAIL, RCPT or DATA.
+package relaytest
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Message is one transaction the upstream accepted.
+type Message struct {
+	From string
+	To   []string
+	// Data is the message exactly as received, after dot-unstuffing.
+	Data []byte
+	// UTF8 and Body record the MAIL parameters the client sent.
+	UTF8 bool
+	Body smtp.BodyType
+}
+
+// Upstream is a recording SMTP server. Its hooks may be set at any time; a
+// nil hook accepts.
+type Upstream struct {
+	Addr string
+
+	srv *smtp.Server
+	ln  net.Listener
+
+	mu      sync.Mutex
+	msgs    []Message
+	conns   int
+	mailErr func(from string) error
+	rcptErr func(to string) error
+	dataErr func(data []byte) error
+	notify  chan struct{}
+}
+
+// NewUpstream starts an upstream on 127.0.0.1 and stops it when the test ends.
+func NewUpstream(t testing.TB) *Upstream {
+	t.Helper()
+	u := &Upstream{notify: make(chan struct{}, 1)}
+	srv := smtp.NewServer(smtp.BackendFunc(u.newSession))
+	srv.Domain = "upstream.test"
+	srv.EnableSMTPUTF8 = true
+	srv.MaxMessageBytes = 64 << 20
+	srv.AllowInsecureAuth = true
+	srv.ErrorLog = discardLogger{}
+	srv.ReadTimeout = 30 * time.Second
+	srv.WriteTimeout = 30 * time.Second
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("relaytest: listen: %v", err)
+	}
+	u.srv, u.ln, u.Addr = srv, ln, ln.Addr().String()
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return u
+}
+
+// Close stops the upstream; later connections are refused.
+func (u *Upstream) Close() { u.srv.Close() }
+
+// OnMail sets a hook that may refuse MAIL FROM (return an *smtp.SMTPError).
+func (u *Upstream) OnMail(f func(from string) error) { u.mu.Lock(); u.mailErr = f; u.mu.Unlock() }
+
+// OnRcpt sets a hook that may refuse a recipient.
+func (u *Upstream) OnRcpt(f func(to string) error) { u.mu.Lock(); u.rcptErr = f; u.mu.Unlock() }
+
+// OnData sets a hook that may refuse the message after reading it.
+func (u *Upstream) OnData(f func(data []byte) error) { u.mu.Lock(); u.dataErr = f; u.mu.Unlock() }
+
+// Messages returns a copy of what was accepted so far.
+func (u *Upstream) Messages() []Message {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]Message(nil), u.msgs...)
+}
+
+// Connections is how many SMTP sessions were opened (at EHLO/HELO).
+func (u *Upstream) Connections() int { u.mu.Lock(); defer u.mu.Unlock(); return u.conns }
+
+// WaitMessages waits until at least n messages were accepted or the timeout
+// passes, and returns what it has.
+func (u *Upstream) WaitMessages(n int, timeout time.Duration) []Message {
+	deadline := time.Now().Add(timeout)
+	for {
+		m := u.Messages()
+		if len(m) >= n || time.Now().After(deadline) {
+			return m
+		}
+		select {
+		case <-u.notify:
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func (u *Upstream) newSession(*smtp.Conn) (smtp.Session, error) {
+	u.mu.Lock()
+	u.conns++
+	u.mu.Unlock()
+	return &session{u: u}, nil
+}
+
+type session struct {
+	u   *Upstream
+	cur Message
+}
+
+func (s *session) Reset()        { s.cur = Message{} }
+func (s *session) Logout() error { return nil }
+
+func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+	s.u.mu.Lock()
+	f := s.u.mailErr
+	s.u.mu.Unlock()
+	if f != nil {
+		if err := f(from); err != nil {
+			return err
+		}
+	}
+	s.cur = Message{From: from}
+	if opts != nil {
+		s.cur.UTF8, s.cur.Body = opts.UTF8, opts.Body
+	}
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.u.mu.Lock()
+	f := s.u.rcptErr
+	s.u.mu.Unlock()
+	if f != nil {
+		if err := f(to); err != nil {
+			return err
+		}
+	}
+	s.cur.To = append(s.cur.To, to)
+	return nil
+}
+
+func (s *session) Data(r io.Reader) error {
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, r); err != nil {
+		return err
+	}
+	s.u.mu.Lock()
+	f := s.u.dataErr
+	s.u.mu.Unlock()
+	if f != nil {
+		if err := f(buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	m := s.cur
+	m.Data = buf.Bytes()
+	s.u.mu.Lock()
+	s.u.msgs = append(s.u.msgs, m)
+	s.u.mu.Unlock()
+	select {
+	case s.u.notify <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Err returns an *smtp.SMTPError with the given code, enhanced code and text,
+// for use in hooks.
+func Err(code int, enh smtp.EnhancedCode, msg string) error {
+	return &smtp.SMTPError{Code: code, EnhancedCode: enh, Message: msg}
+}
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(string, ...interface{}) {}
+func (discardLogger) Println(...interface{})        {}
