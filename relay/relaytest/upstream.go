@@ -65,7 +65,10 @@ func NewUpstream(t testing.TB) *Upstream {
 }
 
 // Close stops the upstream; later connections are refused.
-func (u *Upstream) Close() { u.srv.Close() }
+func (u *Upstream) Close() {
+	u.ln.Close() // Serve may not have registered the listener yet
+	u.srv.Close()
+}
 
 // OnMail sets a hook that may refuse MAIL FROM (return an *smtp.SMTPError).
 func (u *Upstream) OnMail(f func(from string) error) { u.mu.Lock(); u.mailErr = f; u.mu.Unlock() }

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/dlprelay/dlprelay/relay/config"
+	"github.com/dlprelay/dlprelay/relay/inspect"
+)
+
+func runCheckConfig(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cf configFlags
+	cf.register(fs, false)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: dlprelay check-config [flags]\n\nValidates the configuration (errors name the field and line), loads the customer\nlist and builds the matcher, as serve would, and prints a summary.\nExit status: 0 valid, 1 invalid.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	cfg, err := cf.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
+		return 1
+	}
+	eng, err := inspect.Build(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
+		return 1
+	}
+	if cfg.SMTP.Auth.UsersFile != "" {
+		users, err := config.LoadUsers(cfg.SMTP.Auth.UsersFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "dlprelay: smtp.auth.users_file: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "auth users: %d\n", len(users))
+	}
+	if _, err := upstreamConfig(cfg); err != nil {
+		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
+		return 1
+	}
+	if _, err := serverTLS(cfg.SMTP.TLS); err != nil {
+		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
+		return 1
+	}
+	src := cf.config
+	if src == "" {
+		src = "(embedded default)"
+	}
+	fmt.Fprintf(stdout, "config %s: ok\ncustomer list %s: %d records, %d patterns\n", src, cfg.Customers.File, eng.Records(), eng.Patterns())
+	skipped := eng.Skipped()
+	keys := make([]string, 0, len(skipped))
+	for k := range skipped {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(stdout, "  left out of matching: %s: %d\n", k, skipped[k])
+	}
+	return 0
+}

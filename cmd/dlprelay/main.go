@@ -1,0 +1,66 @@
+// Command dlprelay is an outbound-mail data-loss-prevention relay: the
+// company MTA uses it as its smarthost, and it scans every message for rows
+// of the customer list before passing, flagging, quarantining or rejecting
+// it.
+//
+// Usage:
+//
+//	dlprelay serve [-config FILE] [-listen ADDR] [-upstream HOST:PORT] [-customers FILE.csv] [-admin ADDR] [-data DIR]
+//	dlprelay scan [-config FILE] [-customers FILE.csv] [-json] [-sender ADDR] [-rcpt ADDR] FILE.eml...
+//	dlprelay check-config [-config FILE] [-customers FILE.csv]
+//	dlprelay version
+//	dlprelay sink [-listen ADDR] [-dir DIR]
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+var commands = []command{
+	{"serve", "run the relay", runServe},
+	{"scan", "scan .eml files offline and print findings and verdicts", runScan},
+	{"check-config", "validate the configuration and load the customer list", runCheckConfig},
+	{"version", "print the version", runVersion},
+	{"sink", "development upstream that saves what it receives (for trying dlprelay)", runSink},
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "dlprelay: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "dlprelay: outbound mail DLP relay\n\nUsage: dlprelay <command> [flags]\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'dlprelay <command> -h' for the flags of a command.\n")
+}

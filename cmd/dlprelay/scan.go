@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/dlprelay/dlprelay/relay/inspect"
+)
+
+func runScan(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cf configFlags
+	cf.register(fs, false)
+	asJSON := fs.Bool("json", false, "print one JSON object per file instead of text")
+	sender := fs.String("sender", "", "envelope sender `address` to judge the message with")
+	var rcpts stringList
+	fs.Var(&rcpts, "rcpt", "envelope recipient `address` (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: dlprelay scan [flags] FILE.eml...\n\nScans messages offline with the configured customer list and policy, and prints\nthe customer records found (IDs and fields, never values), the parts, what could\nnot be scanned and the verdict. Exit status: 0 all scanned, 1 an error.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	cfg, err := cf.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
+		return 1
+	}
+	eng, err := inspect.Build(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
+		return 1
+	}
+	env := inspect.Envelope{Sender: *sender, Recipients: rcpts}
+	status := 0
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	for _, name := range fs.Args() {
+		d, err := scanFile(eng, env, name)
+		if err != nil {
+			fmt.Fprintf(stderr, "dlprelay: %s: %v\n", name, err)
+			status = 1
+			continue
+		}
+		if *asJSON {
+			enc.Encode(scanReport{File: name, Verdict: d.Verdict.Action.String(), Reasons: reasonList(d), Records: d.Verdict.Records, Result: d.Result})
+			continue
+		}
+		printScan(stdout, name, d)
+	}
+	return status
+}
+
+type scanReport struct {
+	File    string      `json:"file"`
+	Verdict string      `json:"verdict"`
+	Reasons []string    `json:"reasons"`
+	Records int         `json:"records"`
+	Result  interface{} `json:"result"`
+}
+
+func scanFile(eng *inspect.Engine, env inspect.Envelope, name string) (inspect.Decision, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return inspect.Decision{}, err
+	}
+	defer f.Close()
+	return eng.Inspect(context.Background(), env, f)
+}
+
+func reasonList(d inspect.Decision) []string {
+	out := []string{}
+	for _, r := range d.Verdict.Reasons {
+		out = append(out, string(r))
+	}
+	return out
+}
+
+func printScan(w io.Writer, name string, d inspect.Decision) {
+	fmt.Fprintf(w, "%s\n  verdict: %s (%s)\n  records: %d\n", name, d.Verdict.Action, strings.Join(reasonList(d), ", "), d.Verdict.Records)
+	for _, r := range d.Result.Records {
+		fields := make([]string, len(r.Fields))
+		for i, f := range r.Fields {
+			fields[i] = string(f)
+		}
+		fmt.Fprintf(w, "    record %s: fields %s in parts %s\n", r.ID, strings.Join(fields, ","), strings.Join(r.Parts, ","))
+	}
+	fmt.Fprintf(w, "  parts:\n")
+	for _, p := range d.Result.Parts {
+		extra := ""
+		if p.Filename != "" {
+			extra += " filename=" + p.Filename
+		}
+		if p.Charset != "" {
+			extra += " charset=" + p.Charset
+		}
+		if p.Note != "" {
+			extra += " note=" + p.Note
+		}
+		fmt.Fprintf(w, "    %s %s %d bytes%s\n", p.Path, p.ContentType, p.Bytes, extra)
+	}
+	for _, u := range d.Result.Unscannable {
+		fmt.Fprintf(w, "  unscannable: part %s: %s\n", u.Part, u.Reason)
+	}
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

@@ -1,0 +1,342 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dlprelay/dlprelay/policy"
+	"github.com/dlprelay/dlprelay/relay/admin"
+	"github.com/dlprelay/dlprelay/relay/config"
+	"github.com/dlprelay/dlprelay/relay/inspect"
+	"github.com/dlprelay/dlprelay/relay/metrics"
+	"github.com/dlprelay/dlprelay/relay/quarantine"
+	"github.com/dlprelay/dlprelay/relay/smtpd"
+	"github.com/dlprelay/dlprelay/relay/upstream"
+)
+
+// configFlags are the flags that choose and override the configuration; serve,
+// scan and check-config share them.
+type configFlags struct {
+	config, listen, upstream, customers, admin, data string
+}
+
+func (f *configFlags) register(fs *flag.FlagSet, serving bool) {
+	fs.StringVar(&f.config, "config", "", "configuration `file` (YAML); default: the embedded laptop default (sample customer list, data in ./var)")
+	fs.StringVar(&f.customers, "customers", "", "customer list `file.csv`, overrides customers.file")
+	if serving {
+		fs.StringVar(&f.listen, "listen", "", "SMTP listen `address`, overrides smtp.listen")
+		fs.StringVar(&f.upstream, "upstream", "", "upstream smarthost `host:port`, overrides upstream.address")
+		fs.StringVar(&f.admin, "admin", "", "admin HTTP listen `address` (/metrics, /healthz, /readyz), overrides admin.listen")
+		fs.StringVar(&f.data, "data", "", "data `directory` (quarantine, spool), overrides data_dir")
+	}
+}
+
+// load reads the configuration file (or the embedded default), applies the
+// flag overrides and validates the result.
+func (f *configFlags) load() (*config.Config, error) {
+	var cfg *config.Config
+	if f.config == "" {
+		cfg = config.Embedded()
+	} else {
+		data, err := os.ReadFile(f.config)
+		if err != nil {
+			return nil, err
+		}
+		cfg, err = config.ParseNoValidate(data, f.config)
+		if err != nil {
+			return nil, err
+		}
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&cfg.SMTP.Listen, f.listen)
+	set(&cfg.Upstream.Address, f.upstream)
+	set(&cfg.Customers.File, f.customers)
+	set(&cfg.Admin.Listen, f.admin)
+	set(&cfg.DataDir, f.data)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cf configFlags
+	cf.register(fs, true)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: dlprelay serve [flags]\n\nRuns the relay: SMTP in on -listen, mail forwarded to -upstream after scanning\nagainst the customer list. SIGHUP reloads the configuration and customer list;\nSIGTERM drains transactions in flight and stops.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	cfg, err := cf.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
+		return 1
+	}
+	log := newLogger(cfg.Log, stderr)
+	m := metrics.New(version, policyReasons())
+
+	live, eng, err := buildLive(cfg, log)
+	if err != nil {
+		m.Reloads.WithLabelValues("failure").Inc()
+		log.Error("refusing to start", "err", err)
+		return 1
+	}
+	observeEngine(m, eng)
+
+	tlsConf, err := serverTLS(cfg.SMTP.TLS)
+	if err != nil {
+		log.Error("refusing to start", "err", err)
+		return 1
+	}
+	spool := filepath.Join(cfg.DataDir, "spool")
+	if err := os.MkdirAll(spool, 0o700); err != nil {
+		log.Error("refusing to start", "err", err)
+		return 1
+	}
+	srv := smtpd.New(smtpd.Options{
+		Hostname:          cfg.Hostname,
+		MaxMessageBytes:   cfg.SMTP.MaxMessageBytes,
+		MaxRecipients:     cfg.SMTP.MaxRecipients,
+		MaxLineLength:     cfg.SMTP.MaxLineLength,
+		MaxDataLineLength: cfg.SMTP.MaxDataLineLength,
+		ReadTimeout:       cfg.SMTP.ReadTimeout,
+		WriteTimeout:      cfg.SMTP.WriteTimeout,
+		MaxConnections:    cfg.SMTP.MaxConnections,
+		TLSConfig:         tlsConf,
+		NormalizeBareEOL:  cfg.SMTP.BareLineEndings == "normalize",
+		SpoolDir:          spool,
+		Logger:            log,
+		Metrics:           m,
+	}, live)
+
+	ln, err := net.Listen("tcp", cfg.SMTP.Listen)
+	if err != nil {
+		log.Error("refusing to start", "err", err)
+		return 1
+	}
+	var adminSrv *http.Server
+	if cfg.Admin.Listen != "" {
+		aln, err := net.Listen("tcp", cfg.Admin.Listen)
+		if err != nil {
+			ln.Close()
+			log.Error("refusing to start", "err", err)
+			return 1
+		}
+		within := cfg.Admin.ReadyUpstreamWithin
+		adminSrv = &http.Server{
+			Handler:           admin.Handler(m.Registry, func() error { return srv.Ready(within) }),
+			ReadHeaderTimeout: 10 * time.Second,
+		}
+		go adminSrv.Serve(aln)
+		log.Info("admin listening", "addr", aln.Addr().String())
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	probeEvery := cfg.Admin.ReadyUpstreamWithin / 2
+	if probeEvery <= 0 {
+		probeEvery = 30 * time.Second
+	}
+	go srv.ProbeUpstream(ctx, probeEvery)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("dlprelay started", "version", version, "smtp", ln.Addr().String(), "upstream", cfg.Upstream.Address,
+		"customers", eng.Records(), "patterns", eng.Patterns(), "data_dir", cfg.DataDir)
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	for {
+		select {
+		case err := <-served:
+			if err != nil {
+				log.Error("smtp listener failed", "err", err)
+				return 1
+			}
+			return 0
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				cfg = reload(&cf, cfg, srv, m, log)
+				continue
+			}
+			log.Info("draining", "signal", sig.String(), "timeout", cfg.SMTP.DrainTimeout.String())
+			dctx, dcancel := context.WithTimeout(context.Background(), cfg.SMTP.DrainTimeout)
+			err := srv.Shutdown(dctx)
+			dcancel()
+			conns, txs := srv.InFlight()
+			if err != nil {
+				log.Warn("drain timed out; remaining connections closed", "transactions", txs, "connections", conns)
+			}
+			cancel()
+			srv.Live().Upstream.Close()
+			if adminSrv != nil {
+				sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+				adminSrv.Shutdown(sctx)
+				scancel()
+			}
+			log.Info("stopped")
+			return 0
+		}
+	}
+}
+
+// reload rebuilds everything a SIGHUP may change. On any error the running
+// configuration and customer list stay in force.
+func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.Metrics, log *slog.Logger) *config.Config {
+	cfg, err := cf.load()
+	if err == nil {
+		var live *smtpd.Live
+		var eng *inspect.Engine
+		live, eng, err = buildLive(cfg, log)
+		if err == nil {
+			prev := srv.SetLive(live)
+			prev.Upstream.Close()
+			observeEngine(m, eng)
+			if restartNeeded(old, cfg) {
+				log.Warn("reloaded; changes to smtp.*, hostname or admin.listen take effect only after a restart")
+			}
+			log.Info("reloaded", "customers", eng.Records(), "patterns", eng.Patterns())
+			return cfg
+		}
+	}
+	m.Reloads.WithLabelValues("failure").Inc()
+	m.ReloadSuccess.Set(0)
+	log.Error("reload failed; keeping the running configuration and customer list", "err", err)
+	return old
+}
+
+func restartNeeded(a, b *config.Config) bool {
+	return fmt.Sprint(a.SMTP) != fmt.Sprint(b.SMTP) || a.Hostname != b.Hostname || a.Admin.Listen != b.Admin.Listen || a.DataDir != b.DataDir
+}
+
+func observeEngine(m *metrics.Metrics, eng *inspect.Engine) {
+	m.Reloads.WithLabelValues("success").Inc()
+	m.ReloadSuccess.Set(1)
+	m.CustomerRecords.Set(float64(eng.Records()))
+	m.ReloadTimestamp.Set(float64(eng.LoadedAt().Unix()))
+}
+
+// buildLive makes everything a connection uses from cfg: the inspection
+// engine (customer list, scanner, policy), the upstream forwarder, the
+// quarantine and the access rules.
+func buildLive(cfg *config.Config, log *slog.Logger) (*smtpd.Live, *inspect.Engine, error) {
+	eng, err := inspect.Build(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, n := range eng.Skipped() {
+		log.Warn("customer values left out of matching", "field_reason", k, "count", n)
+	}
+	q, err := quarantine.Open(filepath.Join(cfg.DataDir, "quarantine"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("quarantine: %w", err)
+	}
+	upCfg, err := upstreamConfig(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	live := &smtpd.Live{
+		Engine:            eng,
+		Upstream:          upstream.New(upCfg),
+		Quarantine:        q,
+		Allowed:           cfg.AllowedPrefixes(),
+		CheckPassword:     config.CheckPassword,
+		AllowInsecureAuth: cfg.SMTP.Auth.AllowInsecure,
+	}
+	if cfg.SMTP.Auth.UsersFile != "" {
+		users, err := config.LoadUsers(cfg.SMTP.Auth.UsersFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("smtp.auth.users_file: %w", err)
+		}
+		live.Users = users
+	}
+	return live, eng, nil
+}
+
+func upstreamConfig(cfg *config.Config) (upstream.Config, error) {
+	u := cfg.Upstream
+	out := upstream.Config{
+		Address: u.Address, LocalName: cfg.Hostname, TLS: upstream.TLSMode(u.TLS),
+		ConnectTimeout: u.ConnectTimeout, CommandTimeout: u.CommandTimeout, DataTimeout: u.DataTimeout,
+		MaxIdle: u.MaxIdleConnections, IdleTimeout: u.IdleTimeout, Username: u.Username,
+	}
+	if u.CAFile != "" || u.ServerName != "" {
+		tc := &tls.Config{ServerName: u.ServerName, MinVersion: tls.VersionTLS12}
+		if u.CAFile != "" {
+			pem, err := os.ReadFile(u.CAFile)
+			if err != nil {
+				return out, fmt.Errorf("upstream.ca_file: %w", err)
+			}
+			tc.RootCAs = x509.NewCertPool()
+			if !tc.RootCAs.AppendCertsFromPEM(pem) {
+				return out, fmt.Errorf("upstream.ca_file: no PEM certificates in %s", u.CAFile)
+			}
+		}
+		out.TLSConfig = tc
+	}
+	if u.Username != "" {
+		pw, err := cfg.UpstreamPassword()
+		if err != nil {
+			return out, fmt.Errorf("upstream.password_file: %w", err)
+		}
+		out.Password = pw
+	}
+	return out, nil
+}
+
+func serverTLS(t config.TLS) (*tls.Config, error) {
+	if t.CertFile == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("smtp.tls: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.EqualFold(c.Format, "json") {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func policyReasons() []string {
+	var out []string
+	for _, r := range policy.Reasons() {
+		out = append(out, string(r))
+	}
+	return out
+}

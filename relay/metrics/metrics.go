@@ -1,0 +1,165 @@
+// Package metrics owns dlprelay's Prometheus metrics: names, help texts,
+// label sets and the registry that exports them. Label values come only from
+// fixed sets (verdicts, reasons, reply classes, error classes); no address or
+// customer value ever becomes a label.
+package metrics
+
+import (
+	"runtime"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Fixed label values.
+var (
+	// ConnResults label dlprelay_smtp_connections_total.
+	ConnResults = []string{"accepted", "denied_network", "denied_limit"}
+	// Verdicts label dlprelay_smtp_messages_total: the policy actions, and
+	// "error" for a message that could not be judged (temp-failed).
+	Verdicts = []string{"pass", "flag", "quarantine", "reject", "error"}
+	// ReplyClasses label dlprelay_smtp_replies_total.
+	ReplyClasses = []string{"2xx", "3xx", "4xx", "5xx"}
+	// UpstreamErrorClasses label dlprelay_upstream_errors_total.
+	UpstreamErrorClasses = []string{"unavailable", "timeout", "4xx", "5xx"}
+	// ReloadResults label dlprelay_customers_reloads_total.
+	ReloadResults = []string{"success", "failure"}
+)
+
+// Metrics holds every collector. Create one per process (or per test) with
+// New; there is no global registry.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	Connections      *prometheus.CounterVec
+	SessionsInFlight prometheus.Gauge
+	Replies          *prometheus.CounterVec
+	Messages         *prometheus.CounterVec
+	MessageBytes     prometheus.Histogram
+	Reasons          *prometheus.CounterVec
+	Quarantined      prometheus.Counter
+
+	ScanSeconds prometheus.Histogram
+	ScanBytes   prometheus.Counter
+
+	UpstreamSeconds prometheus.Histogram
+	UpstreamErrors  *prometheus.CounterVec
+
+	CustomerRecords prometheus.Gauge
+	ReloadTimestamp prometheus.Gauge
+	ReloadSuccess   prometheus.Gauge
+	Reloads         *prometheus.CounterVec
+	BuildInfo       *prometheus.GaugeVec
+}
+
+// New creates and registers every metric, and pre-creates every label value
+// so that dashboards see zeros rather than gaps. reasons are the policy's
+// reason constants.
+func New(version string, reasons []string) *Metrics {
+	r := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: r,
+		Connections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dlprelay_smtp_connections_total",
+			Help: "SMTP connections by result: accepted, denied_network (client not allowed, 554), denied_limit (too many connections, 421).",
+		}, []string{"result"}),
+		SessionsInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dlprelay_smtp_sessions_in_flight",
+			Help: "SMTP connections currently open.",
+		}),
+		Replies: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dlprelay_smtp_replies_total",
+			Help: "Final SMTP replies sent to clients, by code class.",
+		}, []string{"class"}),
+		Messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dlprelay_smtp_messages_total",
+			Help: "Messages judged, by verdict (error: could not be judged and was temp-failed).",
+		}, []string{"verdict"}),
+		MessageBytes: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "dlprelay_smtp_message_bytes",
+			Help:    "Size of messages received.",
+			Buckets: prometheus.ExponentialBuckets(1024, 4, 10), // 1 KiB .. 256 MiB
+		}),
+		Reasons: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dlprelay_policy_reasons_total",
+			Help: "Policy reasons that applied to messages.",
+		}, []string{"reason"}),
+		Quarantined: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "dlprelay_quarantine_stored_total",
+			Help: "Messages written durably to quarantine.",
+		}),
+		ScanSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "dlprelay_scan_duration_seconds",
+			Help:    "Time to extract and match one message.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16), // 0.5 ms .. 16 s
+		}),
+		ScanBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "dlprelay_scan_bytes_total",
+			Help: "Decoded bytes fed to the matcher.",
+		}),
+		UpstreamSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "dlprelay_upstream_data_duration_seconds",
+			Help:    "Time from DATA to the upstream's final reply.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+		}),
+		UpstreamErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dlprelay_upstream_errors_total",
+			Help: "Upstream failures by class: unavailable (connect/TLS/broken), timeout, 4xx, 5xx replies.",
+		}, []string{"class"}),
+		CustomerRecords: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dlprelay_customers_records",
+			Help: "Customer records in the loaded list.",
+		}),
+		ReloadTimestamp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dlprelay_customers_last_reload_timestamp_seconds",
+			Help: "Unix time of the last successful customer list load.",
+		}),
+		ReloadSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dlprelay_customers_last_reload_success",
+			Help: "1 if the last load or reload attempt succeeded, 0 if it failed (the previous list stays in use).",
+		}),
+		Reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dlprelay_customers_reloads_total",
+			Help: "Customer list (and configuration) load attempts by result.",
+		}, []string{"result"}),
+		BuildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "dlprelay_build_info",
+			Help: "Always 1; labels carry the version and Go version.",
+		}, []string{"version", "goversion"}),
+	}
+	r.MustRegister(
+		m.Connections, m.SessionsInFlight, m.Replies, m.Messages, m.MessageBytes, m.Reasons, m.Quarantined,
+		m.ScanSeconds, m.ScanBytes, m.UpstreamSeconds, m.UpstreamErrors,
+		m.CustomerRecords, m.ReloadTimestamp, m.ReloadSuccess, m.Reloads, m.BuildInfo,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	for _, v := range ConnResults {
+		m.Connections.WithLabelValues(v)
+	}
+	for _, v := range ReplyClasses {
+		m.Replies.WithLabelValues(v)
+	}
+	for _, v := range Verdicts {
+		m.Messages.WithLabelValues(v)
+	}
+	for _, v := range UpstreamErrorClasses {
+		m.UpstreamErrors.WithLabelValues(v)
+	}
+	for _, v := range ReloadResults {
+		m.Reloads.WithLabelValues(v)
+	}
+	for _, v := range reasons {
+		m.Reasons.WithLabelValues(v)
+	}
+	m.BuildInfo.WithLabelValues(version, runtime.Version()).Set(1)
+	return m
+}
+
+// Reply counts one final reply by its code.
+func (m *Metrics) Reply(code int) {
+	if code < 200 || code > 599 {
+		return
+	}
+	m.Replies.WithLabelValues(ReplyClasses[code/100-2]).Inc()
+}

@@ -1,0 +1,234 @@
+package smtpd
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"io"
+	"math/big"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dlprelay/dlprelay/detect"
+	"github.com/dlprelay/dlprelay/policy"
+	"github.com/dlprelay/dlprelay/relay/inspect"
+	"github.com/dlprelay/dlprelay/relay/metrics"
+	"github.com/dlprelay/dlprelay/relay/quarantine"
+	"github.com/dlprelay/dlprelay/relay/relaytest"
+	"github.com/dlprelay/dlprelay/relay/upstream"
+)
+
+// fakeInspector judges by a header line in the message, so these tests
+// exercise the session's handling of each verdict without depending on the
+// customer list: "X-Test-Verdict: flag|quarantine|reject|error".
+type fakeInspector struct{}
+
+func (fakeInspector) Inspect(_ context.Context, _ inspect.Envelope, msg io.Reader) (inspect.Decision, error) {
+	b, err := io.ReadAll(msg)
+	if err != nil {
+		return inspect.Decision{}, err
+	}
+	res := &detect.Result{BytesScanned: int64(len(b))}
+	v := policy.Verdict{Action: policy.Pass, Reasons: []policy.Reason{policy.ReasonNone}}
+	switch {
+	case bytes.Contains(b, []byte("X-Test-Verdict: error")):
+		return inspect.Decision{}, errors.New("scanner exploded")
+	case bytes.Contains(b, []byte("X-Test-Verdict: flag")):
+		v = policy.Verdict{Action: policy.Flag, Reasons: []policy.Reason{policy.ReasonRecordsFlag}, Records: 1}
+		res.Records = []detect.RecordHit{{ID: "C001"}}
+	case bytes.Contains(b, []byte("X-Test-Verdict: quarantine")):
+		v = policy.Verdict{Action: policy.Quarantine, Reasons: []policy.Reason{policy.ReasonRecordsQuarantine}, Records: 3}
+		res.Records = []detect.RecordHit{{ID: "C001"}, {ID: "C002"}, {ID: "C003"}}
+	case bytes.Contains(b, []byte("X-Test-Verdict: reject")):
+		v = policy.Verdict{Action: policy.Reject, Reasons: []policy.Reason{policy.ReasonRecordsReject}, Records: 9}
+	}
+	return inspect.Decision{Verdict: v, Result: res}, nil
+}
+
+type failingQuarantine struct{}
+
+func (failingQuarantine) Put(quarantine.Entry, io.Reader) (quarantine.Entry, error) {
+	return quarantine.Entry{}, errors.New("disk full")
+}
+
+type relay struct {
+	addr    string
+	srv     *Server
+	up      *relaytest.Upstream
+	qdir    string
+	metrics *metrics.Metrics
+}
+
+type relayOpt func(*Options, *Live)
+
+// startRelay runs a Server on 127.0.0.1:0 in front of a recording upstream.
+func startRelay(t *testing.T, opts ...relayOpt) *relay {
+	t.Helper()
+	up := relaytest.NewUpstream(t)
+	dir := t.TempDir()
+	q, err := quarantine.Open(filepath.Join(dir, "quarantine"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := metrics.New("test", nil)
+	o := Options{
+		Hostname: "relay.test", MaxMessageBytes: 1 << 20, MaxRecipients: 10, MaxLineLength: 512,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, MaxConnections: 20,
+		SpoolDir: dir, SpoolMemory: 4096, Metrics: m,
+	}
+	fwd := upstream.New(upstream.Config{Address: up.Addr, LocalName: "relay.test", TLS: upstream.TLSNone, MaxIdle: 2,
+		CommandTimeout: 5 * time.Second, DataTimeout: 5 * time.Second, ConnectTimeout: 2 * time.Second})
+	l := &Live{
+		Engine: fakeInspector{}, Upstream: fwd, Quarantine: q,
+		Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+	}
+	for _, f := range opts {
+		f(&o, l)
+	}
+	srv := New(o, l)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		fwd.Close()
+	})
+	return &relay{addr: ln.Addr().String(), srv: srv, up: up, qdir: filepath.Join(dir, "quarantine"), metrics: m}
+}
+
+// quarantined lists the entries in the relay's quarantine directory.
+func (r *relay) quarantined(t *testing.T) []string {
+	t.Helper()
+	ents, err := os.ReadDir(r.qdir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range ents {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			ids = append(ids, e.Name())
+		}
+	}
+	return ids
+}
+
+// client speaks raw SMTP so tests can assert exact reply lines and send
+// byte sequences no well-behaved library would.
+type client struct {
+	t    *testing.T
+	conn net.Conn
+	r    *bufio.Reader
+	mu   sync.Mutex
+}
+
+func dial(t *testing.T, addr string) *client {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	return &client{t: t, conn: c, r: bufio.NewReader(c)}
+}
+
+// greet dials, checks the greeting and says EHLO.
+func greet(t *testing.T, addr string) *client {
+	t.Helper()
+	c := dial(t, addr)
+	c.expect("220 ")
+	c.cmd("EHLO client.test", "250 ")
+	return c
+}
+
+func (c *client) send(s string) {
+	c.t.Helper()
+	if _, err := io.WriteString(c.conn, s); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+}
+
+// reply reads one (possibly multi-line) reply and returns all its lines.
+func (c *client) reply() []string {
+	c.t.Helper()
+	var lines []string
+	for {
+		l, err := c.r.ReadString('\n')
+		if err != nil {
+			c.t.Fatalf("read reply: %v (so far %q)", err, lines)
+		}
+		if !strings.HasSuffix(l, "\r\n") {
+			c.t.Fatalf("reply line without CRLF: %q", l)
+		}
+		l = strings.TrimSuffix(l, "\r\n")
+		lines = append(lines, l)
+		if len(l) < 4 || l[3] != '-' {
+			return lines
+		}
+	}
+}
+
+// expect reads a reply and checks its last line starts with prefix.
+func (c *client) expect(prefix string) []string {
+	c.t.Helper()
+	lines := c.reply()
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, prefix) {
+		c.t.Fatalf("got reply %q, want prefix %q", lines, prefix)
+	}
+	return lines
+}
+
+func (c *client) cmd(line, want string) []string {
+	c.t.Helper()
+	c.send(line + "\r\n")
+	return c.expect(want)
+}
+
+// sendMail runs one transaction and returns the final reply line.
+func (c *client) sendMail(from string, to []string, body string) string {
+	c.t.Helper()
+	c.cmd("MAIL FROM:<"+from+">", "250 ")
+	for _, r := range to {
+		c.cmd("RCPT TO:<"+r+">", "250 ")
+	}
+	c.cmd("DATA", "354 ")
+	c.send(body + ".\r\n")
+	return c.reply()[0]
+}
+
+// selfSignedTLS makes a throwaway certificate for relay.test.
+func selfSignedTLS(t *testing.T) *tls.Config {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "relay.test"},
+		DNSNames: []string{"relay.test"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+}

@@ -1,0 +1,369 @@
+package smtpd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/dlprelay/dlprelay/policy"
+	"github.com/dlprelay/dlprelay/relay/inspect"
+	"github.com/dlprelay/dlprelay/relay/quarantine"
+	"github.com/dlprelay/dlprelay/relay/upstream"
+)
+
+// session is one client connection. go-smtp calls its methods from the
+// connection's goroutine only.
+type session struct {
+	s      *Server
+	live   *Live
+	w      *wire
+	client netip.Addr
+	helo   string
+	user   string // authenticated user, "" if none
+	tx     *transaction
+}
+
+// transaction is one MAIL … DATA exchange.
+type transaction struct {
+	id    string
+	from  string
+	opts  smtp.MailOptions
+	rcpts []string
+	up    *upstream.Tx
+}
+
+func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
+	w, ok := c.Conn().(*wire)
+	if !ok {
+		return nil, replyInternal
+	}
+	w.inTx = func() bool { return false }
+	sess := &session{s: s, live: s.live.Load(), w: w, client: remoteAddr(w.raw), helo: printableLine(c.Hostname(), 255)}
+	w.inTx = func() bool { return sess.tx != nil }
+	return sess, nil
+}
+
+var (
+	_ smtp.Session     = (*session)(nil)
+	_ smtp.AuthSession = (*session)(nil)
+)
+
+func (ss *session) Reset() { ss.endTx() }
+
+func (ss *session) Logout() error {
+	ss.endTx()
+	return nil
+}
+
+func (ss *session) endTx() {
+	if ss.tx == nil {
+		return
+	}
+	ss.tx.up.Abort()
+	ss.tx = nil
+	ss.s.inTx.Add(-1)
+}
+
+func (ss *session) authAllowed() bool {
+	if ss.live.Users == nil {
+		return false
+	}
+	_, isTLS := ss.w.TLS()
+	return isTLS || ss.live.AllowInsecureAuth
+}
+
+// AuthMechanisms offers AUTH only when a users file is configured and the
+// connection is encrypted (or insecure AUTH is explicitly allowed).
+func (ss *session) AuthMechanisms() []string {
+	if !ss.authAllowed() || ss.user != "" {
+		return nil
+	}
+	return []string{sasl.Plain, sasl.Login}
+}
+
+func (ss *session) Auth(mech string) (sasl.Server, error) {
+	if ss.live.Users == nil {
+		return nil, smtp.ErrAuthUnsupported
+	}
+	if !ss.authAllowed() {
+		return nil, replyAuthNeedsTLS
+	}
+	check := func(user, pass string) error {
+		if !ss.live.CheckPassword(ss.live.Users, user, pass) {
+			ss.s.log.Warn("authentication failed", "client", ss.client.String())
+			return replyAuthFailed
+		}
+		ss.user = user
+		return nil
+	}
+	switch strings.ToUpper(mech) {
+	case sasl.Plain:
+		return sasl.NewPlainServer(func(identity, user, pass string) error {
+			if identity != "" && identity != user {
+				return replyAuthFailed
+			}
+			return check(user, pass)
+		}), nil
+	case sasl.Login:
+		return &loginServer{check: check}, nil
+	}
+	return nil, smtp.ErrAuthUnknownMechanism
+}
+
+func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
+	switch {
+	case ss.s.draining.Load():
+		return replyShuttingDown
+	case ss.w.tlsActive && !ss.w.heloAfterTLS:
+		return replyNeedHelo // RFC 3207 §4.2: forget the pre-TLS EHLO
+	case ss.tx != nil:
+		return replyNestedMail
+	case !ss.live.allowed(ss.client) && ss.user == "":
+		return replyAuthRequired
+	}
+	tx := &transaction{id: newID(), from: from}
+	if opts != nil {
+		tx.opts = *opts
+	}
+	up, err := ss.live.Upstream.Begin(context.Background(), from, opts)
+	if err != nil {
+		ss.upstreamError(err)
+		return toReply(err)
+	}
+	tx.up = up
+	ss.tx = tx
+	ss.s.inTx.Add(1)
+	return nil
+}
+
+func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
+	if ss.tx == nil {
+		return replyNeedMail
+	}
+	if err := ss.tx.up.Rcpt(to, opts); err != nil {
+		ss.upstreamError(err)
+		return toReply(err)
+	}
+	ss.tx.rcpts = append(ss.tx.rcpts, to)
+	return nil
+}
+
+// Data reads the message, has it judged, and carries out the verdict. The
+// client gets 250 only after the upstream answered 250 or the message is
+// durably in quarantine.
+func (ss *session) Data(r io.Reader) error {
+	tx := ss.tx
+	if tx == nil {
+		return replyBadSequence
+	}
+	defer ss.endTx()
+	log := ss.s.log.With("id", tx.id, "client", ss.client.String())
+
+	sp := newSpool(ss.s.opts.SpoolDir, ss.s.opts.SpoolMemory)
+	defer sp.Close()
+	var in io.Reader = r
+	if ss.s.opts.NormalizeBareEOL {
+		in = &eolNormalizer{r: r}
+	}
+	if _, err := io.Copy(sp, in); err != nil {
+		if errors.Is(err, smtp.ErrDataTooLarge) {
+			log.Info("message refused", "reason", "too big")
+			return replyTooBig
+		}
+		log.Warn("reading message failed", "err", err)
+		return replyInternal
+	}
+	ss.s.m.MessageBytes.Observe(float64(sp.Size()))
+	if ss.w.longLine {
+		log.Info("message refused", "reason", "line too long")
+		return replyLongLine
+	}
+	if ss.w.bareEOL && !ss.s.opts.NormalizeBareEOL {
+		log.Info("message refused", "reason", "bare CR or LF")
+		return replyBareEOL
+	}
+
+	env := inspect.Envelope{Sender: tx.from, Recipients: tx.rcpts}
+	d, err := ss.live.Engine.Inspect(context.Background(), env, sp.Reader())
+	ss.s.m.ScanSeconds.Observe(d.ScanTime.Seconds())
+	if err != nil {
+		ss.s.m.Messages.WithLabelValues("error").Inc()
+		log.Error("scan failed; message temp-failed", "err", err)
+		return replyInternal
+	}
+	v := d.Verdict
+	ss.s.m.ScanBytes.Add(float64(d.Result.BytesScanned))
+	ss.s.m.Messages.WithLabelValues(v.Action.String()).Inc()
+	for _, r := range v.Reasons {
+		ss.s.m.Reasons.WithLabelValues(string(r)).Inc()
+	}
+	log = log.With("sender", tx.from, "recipients", len(tx.rcpts), "size", sp.Size(),
+		"verdict", v.Action.String(), "reasons", reasonList(v.Reasons), "records", v.Records,
+		"unscannable", len(d.Result.Unscannable), "scan_ms", d.ScanTime.Milliseconds())
+
+	switch v.Action {
+	case policy.Pass, policy.Flag:
+		return ss.deliver(log, tx, d, sp)
+	case policy.Quarantine:
+		tx.up.Abort()
+		e, err := ss.live.Quarantine.Put(quarantine.Entry{
+			ID: tx.id, Received: time.Now().UTC(), ClientAddr: ss.client.String(), Helo: ss.helo,
+			Sender: tx.from, Recipients: tx.rcpts, Verdict: v.Action.String(), Reasons: reasonList(v.Reasons),
+			Records: v.Records, RecordIDs: d.RecordIDs(),
+		}, sp.Reader())
+		if err != nil {
+			log.Error("quarantine failed; message temp-failed", "err", err)
+			return replyInternal
+		}
+		ss.s.m.Quarantined.Inc()
+		log.Info("message quarantined", "quarantine_id", e.ID)
+		return queued(tx.id)
+	default: // policy.Reject, and anything newer than this code: refuse.
+		tx.up.Abort()
+		log.Info("message rejected")
+		r := *replyPolicyReject
+		if v.Message != "" {
+			r.Message = printableLine(v.Message, 200)
+		}
+		return &r
+	}
+}
+
+// deliver forwards the message with a Received: header (and X-DLP-* headers
+// when flagged) prepended, body byte for byte.
+func (ss *session) deliver(log *slog.Logger, tx *transaction, d inspect.Decision, sp *spool) error {
+	var hdr strings.Builder
+	ss.received(&hdr, tx)
+	if d.Verdict.Action == policy.Flag {
+		fmt.Fprintf(&hdr, "X-DLP-Verdict: %s\r\n", d.Verdict.Action)
+		fmt.Fprintf(&hdr, "X-DLP-Scan-ID: %s\r\n", tx.id)
+		fmt.Fprintf(&hdr, "X-DLP-Records: %d\r\n", d.Verdict.Records)
+		fmt.Fprintf(&hdr, "X-DLP-Reasons: %s\r\n", strings.Join(reasonList(d.Verdict.Reasons), ", "))
+	}
+	start := time.Now()
+	text, err := tx.up.Data(func(w io.Writer) error {
+		if _, err := io.WriteString(w, hdr.String()); err != nil {
+			return err
+		}
+		_, err := io.Copy(w, sp.Reader())
+		return err
+	})
+	ss.s.m.UpstreamSeconds.Observe(time.Since(start).Seconds())
+	if err != nil {
+		ss.upstreamError(err)
+		log.Warn("upstream refused message", "err", err)
+		return toReply(err)
+	}
+	log.Info("message delivered", "upstream_reply", printableLine(text, 120))
+	return queued(tx.id)
+}
+
+// received writes the trace header (RFC 5321 §4.4, protocol names RFC 3848
+// and RFC 6531).
+func (ss *session) received(b *strings.Builder, tx *transaction) {
+	_, isTLS := ss.w.TLS()
+	proto := "SMTP"
+	if ss.w.ehlo {
+		proto = "ESMTP"
+		if tx.opts.UTF8 {
+			proto = "UTF8SMTP"
+		}
+		if isTLS {
+			proto += "S"
+		}
+		if ss.user != "" {
+			proto += "A"
+		}
+	}
+	helo := ss.helo
+	if helo == "" {
+		helo = "unknown"
+	}
+	fmt.Fprintf(b, "Received: from %s ([%s])\r\n\tby %s (dlprelay) with %s id %s", helo, ss.client, ss.s.opts.Hostname, proto, tx.id)
+	if len(tx.rcpts) == 1 && !strings.ContainsAny(tx.rcpts[0], "\r\n") {
+		fmt.Fprintf(b, "\r\n\tfor <%s>", tx.rcpts[0])
+	}
+	fmt.Fprintf(b, "; %s\r\n", time.Now().Format(time.RFC1123Z))
+}
+
+func (ss *session) upstreamError(err error) {
+	ss.s.m.UpstreamErrors.WithLabelValues(errorClass(err)).Inc()
+}
+
+func errorClass(err error) string {
+	var r *upstream.Reply
+	switch {
+	case errors.As(err, &r) && r.Temporary():
+		return "4xx"
+	case errors.As(err, &r):
+		return "5xx"
+	case errors.Is(err, upstream.ErrTimeout):
+		return "timeout"
+	}
+	return "unavailable"
+}
+
+func queued(id string) error {
+	// go-smtp sends an *SMTPError returned from Data as the reply, which is
+	// the only way to choose the text of a 250.
+	return &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0}, Message: "Ok: queued as " + id}
+}
+
+func reasonList(rs []policy.Reason) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return out
+}
+
+var idEncoding = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)
+
+// newID returns a sortable, unique transaction id: UTC time to the
+// millisecond plus 40 random bits.
+func newID() string {
+	var b [5]byte
+	rand.Read(b[:])
+	t := time.Now().UTC()
+	return t.Format("20060102T150405") + strconv.Itoa(t.Nanosecond()/1e6 + 1000)[1:] + "-" + idEncoding.EncodeToString(b[:])
+}
+
+// loginServer is the server side of AUTH LOGIN (draft-murchison-sasl-login),
+// which go-sasl only provides as a client.
+type loginServer struct {
+	check func(user, pass string) error
+	user  string
+	state int
+}
+
+func (l *loginServer) Next(response []byte) ([]byte, bool, error) {
+	switch l.state {
+	case 0:
+		l.state = 1
+		if len(response) == 0 {
+			return []byte("Username:"), false, nil
+		}
+		l.user = string(response)
+		l.state = 2
+		return []byte("Password:"), false, nil
+	case 1:
+		l.user = string(response)
+		l.state = 2
+		return []byte("Password:"), false, nil
+	case 2:
+		l.state = 3
+		return nil, true, l.check(l.user, string(response))
+	}
+	return nil, false, replyAuthFailed
+}

@@ -1,0 +1,566 @@
+package smtpd
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/dlprelay/dlprelay/relay/relaytest"
+)
+
+const cleanMsg = "From: a@corp.test\r\nTo: b@example.test\r\nSubject: hello\r\n\r\nJust a note.\r\n"
+
+var receivedRe = regexp.MustCompile(`^Received: from client\.test \(\[127\.0\.0\.1\]\)\r\n\tby relay\.test \(dlprelay\) with ESMTP id [0-9T]+-[0-9a-v]{8}\r\n\tfor <b@example\.test>; [^\r\n]+\r\n`)
+
+// stripTrace removes the Received: header the relay prepends and checks it.
+func stripTrace(t *testing.T, data []byte) []byte {
+	t.Helper()
+	loc := receivedRe.FindIndex(data)
+	if loc == nil || loc[0] != 0 {
+		t.Fatalf("message does not start with the relay's Received header:\n%s", data)
+	}
+	return data[loc[1]:]
+}
+
+func TestPassForwardsByteForByte(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	c := greet(t, r.addr)
+	if got := c.sendMail("a@corp.test", []string{"b@example.test"}, cleanMsg); !strings.HasPrefix(got, "250 2.0.0 Ok: queued as ") {
+		t.Fatalf("DATA reply %q", got)
+	}
+	msgs := r.up.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("upstream got %d messages, want 1", len(msgs))
+	}
+	if got := stripTrace(t, msgs[0].Data); string(got) != cleanMsg {
+		t.Errorf("body changed:\n got %q\nwant %q", got, cleanMsg)
+	}
+	if msgs[0].From != "a@corp.test" || len(msgs[0].To) != 1 || msgs[0].To[0] != "b@example.test" {
+		t.Errorf("envelope %q %q", msgs[0].From, msgs[0].To)
+	}
+}
+
+func TestFlagAddsHeadersBodyIntact(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	c := greet(t, r.addr)
+	body := "X-Test-Verdict: flag\r\nSubject: rows\r\n\r\nline one\r\n.leading dot\r\n..two dots\r\n8-bit: 山田太郎 \xff\xfe\r\n"
+	if got := c.sendMail("a@corp.test", []string{"b@example.test"}, strings.ReplaceAll(body, "\r\n.", "\r\n..")); !strings.HasPrefix(got, "250 2.0.0") {
+		t.Fatalf("DATA reply %q", got)
+	}
+	msgs := r.up.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("upstream got %d messages", len(msgs))
+	}
+	rest := stripTrace(t, msgs[0].Data)
+	hdr := regexp.MustCompile(`^X-DLP-Verdict: flag\r\nX-DLP-Scan-ID: [0-9T]+-[0-9a-v]{8}\r\nX-DLP-Records: 1\r\nX-DLP-Reasons: records_over_flag\r\n`)
+	loc := hdr.FindIndex(rest)
+	if loc == nil {
+		t.Fatalf("no X-DLP headers at the top:\n%q", rest)
+	}
+	if got := string(rest[loc[1]:]); got != body {
+		t.Errorf("body changed:\n got %q\nwant %q", got, body)
+	}
+}
+
+func TestQuarantineHoldsAndForwardsNothing(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	c := greet(t, r.addr)
+	body := "X-Test-Verdict: quarantine\r\nSubject: list\r\n\r\nrows\r\n"
+	if got := c.sendMail("a@corp.test", []string{"b@example.test"}, body); !strings.HasPrefix(got, "250 2.0.0 Ok: queued as ") {
+		t.Fatalf("DATA reply %q", got)
+	}
+	if n := len(r.up.Messages()); n != 0 {
+		t.Fatalf("upstream got %d messages, want 0", n)
+	}
+	ids := r.quarantined(t)
+	if len(ids) != 1 {
+		t.Fatalf("quarantine has %d entries, want 1", len(ids))
+	}
+	// The connection is still usable and the upstream transaction was reset.
+	if got := c.sendMail("a@corp.test", []string{"b@example.test"}, cleanMsg); !strings.HasPrefix(got, "250 ") {
+		t.Fatalf("second transaction: %q", got)
+	}
+	if n := len(r.up.Messages()); n != 1 {
+		t.Fatalf("upstream got %d messages after the clean one, want 1", n)
+	}
+}
+
+func TestRejectRefusesAndForwardsNothing(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	c := greet(t, r.addr)
+	got := c.sendMail("a@corp.test", []string{"b@example.test"}, "X-Test-Verdict: reject\r\n\r\nrows\r\n")
+	if got != "550 5.7.1 Message refused by data loss prevention policy" {
+		t.Fatalf("DATA reply %q", got)
+	}
+	if n := len(r.up.Messages()); n != 0 {
+		t.Fatalf("upstream got %d messages", n)
+	}
+	if ids := r.quarantined(t); len(ids) != 0 {
+		t.Fatalf("rejected message was quarantined: %v", ids)
+	}
+}
+
+func TestFailClosed(t *testing.T) {
+	t.Parallel()
+	t.Run("scan error", func(t *testing.T) {
+		t.Parallel()
+		r := startRelay(t)
+		c := greet(t, r.addr)
+		if got := c.sendMail("a@corp.test", []string{"b@example.test"}, "X-Test-Verdict: error\r\n\r\nx\r\n"); got != "451 4.3.0 Error: temporary local problem, try again later" {
+			t.Fatalf("DATA reply %q", got)
+		}
+		if n := len(r.up.Messages()); n != 0 {
+			t.Fatalf("upstream got %d messages", n)
+		}
+	})
+	t.Run("quarantine write fails", func(t *testing.T) {
+		t.Parallel()
+		r := startRelay(t, func(_ *Options, l *Live) { l.Quarantine = failingQuarantine{} })
+		c := greet(t, r.addr)
+		if got := c.sendMail("a@corp.test", []string{"b@example.test"}, "X-Test-Verdict: quarantine\r\n\r\nx\r\n"); !strings.HasPrefix(got, "451 4.3.0 ") {
+			t.Fatalf("DATA reply %q", got)
+		}
+		if n := len(r.up.Messages()); n != 0 {
+			t.Fatalf("upstream got %d messages", n)
+		}
+	})
+}
+
+func TestUpstreamDown(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	r.up.Close()
+	c := greet(t, r.addr)
+	c.cmd("MAIL FROM:<a@corp.test>", "451 4.4.1 ")
+	if v := counterValue(t, r.metrics.UpstreamErrors.WithLabelValues("unavailable")); v < 1 {
+		t.Errorf("upstream unavailable errors = %v", v)
+	}
+}
+
+func TestUpstreamReplies(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		setup func(*relaytest.Upstream)
+		stage string // where the error shows: rcpt or data
+		want  string
+	}{
+		{"rcpt 4xx", func(u *relaytest.Upstream) {
+			u.OnRcpt(func(string) error { return relaytest.Err(450, smtp.EnhancedCode{4, 2, 1}, "mailbox busy") })
+		}, "rcpt", "450 4.2.1 upstream: mailbox busy"},
+		{"rcpt 5xx", func(u *relaytest.Upstream) {
+			u.OnRcpt(func(string) error { return relaytest.Err(550, smtp.EnhancedCode{5, 1, 1}, "no such user") })
+		}, "rcpt", "550 5.1.1 upstream: no such user"},
+		{"data 4xx", func(u *relaytest.Upstream) {
+			u.OnData(func([]byte) error { return relaytest.Err(451, smtp.EnhancedCode{4, 3, 0}, "try later") })
+		}, "data", "451 4.3.0 upstream: try later"},
+		{"data 5xx", func(u *relaytest.Upstream) {
+			u.OnData(func([]byte) error { return relaytest.Err(554, smtp.EnhancedCode{5, 7, 1}, "spam") })
+		}, "data", "554 5.7.1 upstream: spam"},
+		{"mail 5xx", func(u *relaytest.Upstream) {
+			u.OnMail(func(string) error { return relaytest.Err(553, smtp.EnhancedCode{5, 1, 8}, "bad sender") })
+		}, "mail", "553 5.1.8 upstream: bad sender"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := startRelay(t)
+			tt.setup(r.up)
+			c := greet(t, r.addr)
+			if tt.stage == "mail" {
+				c.cmd("MAIL FROM:<a@corp.test>", tt.want)
+				return
+			}
+			c.cmd("MAIL FROM:<a@corp.test>", "250 ")
+			if tt.stage == "rcpt" {
+				lines := c.cmd("RCPT TO:<b@example.test>", tt.want)
+				if lines[0] != tt.want {
+					t.Errorf("reply %q, want %q", lines[0], tt.want)
+				}
+				c.cmd("DATA", "503 5.5.1 ")
+				return
+			}
+			c.cmd("RCPT TO:<b@example.test>", "250 ")
+			c.cmd("DATA", "354 ")
+			c.send(cleanMsg + ".\r\n")
+			if got := c.reply()[0]; got != tt.want {
+				t.Errorf("DATA reply %q, want %q", got, tt.want)
+			}
+			// The session goes on after an upstream refusal.
+			c.cmd("NOOP", "250 ")
+		})
+	}
+}
+
+func TestMixedRecipientsGetUpstreamAnswers(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	r.up.OnRcpt(func(to string) error {
+		if strings.HasPrefix(to, "bad") {
+			return relaytest.Err(550, smtp.EnhancedCode{5, 1, 1}, "no such user")
+		}
+		return nil
+	})
+	c := greet(t, r.addr)
+	c.cmd("MAIL FROM:<a@corp.test>", "250 ")
+	c.cmd("RCPT TO:<good@example.test>", "250 ")
+	c.cmd("RCPT TO:<bad@example.test>", "550 5.1.1 upstream: no such user")
+	c.cmd("RCPT TO:<good2@example.test>", "250 ")
+	c.cmd("DATA", "354 ")
+	c.send(cleanMsg + ".\r\n")
+	c.expect("250 ")
+	msgs := r.up.Messages()
+	if len(msgs) != 1 || strings.Join(msgs[0].To, ",") != "good@example.test,good2@example.test" {
+		t.Fatalf("upstream got %+v", msgs)
+	}
+}
+
+func TestNetworkNotAllowed(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t, func(_ *Options, l *Live) { l.Allowed = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")} })
+	c := dial(t, r.addr)
+	c.expect("554 5.7.1 relay.test Error: client host rejected: access denied")
+	if v := counterValue(t, r.metrics.Connections.WithLabelValues("denied_network")); v != 1 {
+		t.Errorf("denied_network = %v", v)
+	}
+}
+
+func TestTooManyConnections(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t, func(o *Options, _ *Live) { o.MaxConnections = 2 })
+	greet(t, r.addr)
+	greet(t, r.addr)
+	c := dial(t, r.addr)
+	c.expect("421 4.7.0 relay.test Error: too many connections")
+}
+
+func TestOversize(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t, func(o *Options, _ *Live) { o.MaxMessageBytes = 2000 })
+	c := greet(t, r.addr)
+	c.cmd("MAIL FROM:<a@corp.test> SIZE=5000", "552 5.3.4 ")
+	c.cmd("MAIL FROM:<a@corp.test>", "250 ")
+	c.cmd("RCPT TO:<b@example.test>", "250 ")
+	c.cmd("DATA", "354 ")
+	c.send("Subject: big\r\n\r\n" + strings.Repeat("0123456789abcdef0123456789abcdef\r\n", 100) + ".\r\n")
+	c.expect("552 5.3.4 ")
+	if n := len(r.up.Messages()); n != 0 {
+		t.Fatalf("upstream got %d messages", n)
+	}
+	c.cmd("NOOP", "250 ")
+}
+
+func TestManyTransactionsOneConnection(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	c := greet(t, r.addr)
+	for i := 0; i < 25; i++ {
+		verdict := []string{"pass", "quarantine", "reject", "flag"}[i%4]
+		msg := fmt.Sprintf("X-Test-Verdict: %s\r\nSubject: %d\r\n\r\nbody %d\r\n", verdict, i, i)
+		got := c.sendMail("a@corp.test", []string{"b@example.test"}, msg)
+		want := "250 "
+		if verdict == "reject" {
+			want = "550 "
+		}
+		if !strings.HasPrefix(got, want) {
+			t.Fatalf("transaction %d (%s): %q", i, verdict, got)
+		}
+	}
+	if n := len(r.up.Messages()); n != 13 { // pass + flag: i%4 in {0,3}
+		t.Errorf("upstream got %d messages, want 13", n)
+	}
+	if n := len(r.quarantined(t)); n != 6 {
+		t.Errorf("quarantine has %d, want 6", n)
+	}
+	if n := r.up.Connections(); n != 1 {
+		t.Errorf("upstream connections = %d, want 1 (reused)", n)
+	}
+}
+
+func TestEightBitAndSMTPUTF8(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	c := greet(t, r.addr)
+	body := "From: 山田 <yamada@corp.test>\r\nSubject: =?UTF-8?B?5pel5pys?=\r\n\r\n日本語の本文\r\n\xe3\x81\x82 raw 8-bit \x80\r\n"
+	c.cmd("MAIL FROM:<山田@corp.test> SMTPUTF8 BODY=8BITMIME", "250 ")
+	c.cmd("RCPT TO:<b@example.test>", "250 ")
+	c.cmd("DATA", "354 ")
+	c.send(body + ".\r\n")
+	c.expect("250 ")
+	msgs := r.up.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("upstream got %d", len(msgs))
+	}
+	if !msgs[0].UTF8 || msgs[0].From != "山田@corp.test" {
+		t.Errorf("SMTPUTF8 not passed on: utf8=%v from=%q", msgs[0].UTF8, msgs[0].From)
+	}
+	if !bytes.HasSuffix(msgs[0].Data, []byte(body)) {
+		t.Errorf("8-bit body changed: %q", msgs[0].Data)
+	}
+	if !bytes.Contains(msgs[0].Data, []byte("with UTF8SMTP id")) {
+		t.Errorf("Received header should name UTF8SMTP: %q", msgs[0].Data)
+	}
+}
+
+func TestEHLOAdvertises(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	c := dial(t, r.addr)
+	c.expect("220 ")
+	lines := c.cmd("EHLO client.test", "250 ")
+	caps := strings.Join(lines, "\n")
+	for _, want := range []string{"PIPELINING", "8BITMIME", "SMTPUTF8", "SIZE 1048576", "ENHANCEDSTATUSCODES"} {
+		if !strings.Contains(caps, want) {
+			t.Errorf("EHLO lacks %s: %q", want, lines)
+		}
+	}
+	for _, bad := range []string{"CHUNKING", "STARTTLS", "AUTH"} {
+		if strings.Contains(caps, bad) {
+			t.Errorf("EHLO advertises %s: %q", bad, lines)
+		}
+	}
+	c.cmd("BDAT 10 LAST", "502 5.5.1 ")
+}
+
+func TestSequencing(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	c := dial(t, r.addr)
+	c.expect("220 ")
+	c.cmd("MAIL FROM:<a@corp.test>", "503 5.5.1 Error: send HELO/EHLO first")
+	c.cmd("EHLO client.test", "250 ")
+	c.cmd("RCPT TO:<b@example.test>", "503 5.5.1 Error: need MAIL command")
+	c.cmd("DATA", "503 5.5.1 Error: need RCPT command")
+	c.cmd("MAIL FROM:<a@corp.test>", "250 ")
+	c.cmd("MAIL FROM:<a@corp.test>", "503 5.5.1 Error: nested MAIL command")
+	c.cmd("DATA", "503 5.5.1 Error: need RCPT command")
+	c.cmd("RSET", "250 2.0.0 ")
+	c.cmd("RCPT TO:<b@example.test>", "503 5.5.1 ")
+	c.cmd("NOOP", "250 2.0.0 ")
+	c.cmd("VRFY someone", "252 2.5.0 ")
+	c.cmd("QUIT", "221 2.0.0 ")
+}
+
+func TestOverlongCommandLineIsAnswered(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t) // MaxLineLength 512
+	c := greet(t, r.addr)
+	c.cmd("MAIL FROM:<"+strings.Repeat("a", 600)+"@corp.test>", "500 5.5.2 Error: line too long")
+	c.cmd("NOOP", "250 ")
+	// A whole transaction still works after it.
+	if got := c.sendMail("a@corp.test", []string{"b@example.test"}, cleanMsg); !strings.HasPrefix(got, "250 ") {
+		t.Fatalf("DATA after long line: %q", got)
+	}
+}
+
+func TestPipelinedRepliesInOrder(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	r.up.OnRcpt(func(to string) error {
+		if to == "bad@example.test" {
+			return relaytest.Err(550, smtp.EnhancedCode{5, 1, 1}, "unknown")
+		}
+		return nil
+	})
+	c := dial(t, r.addr)
+	c.expect("220 ")
+	c.send("EHLO client.test\r\nMAIL FROM:<a@corp.test>\r\nRCPT TO:<b@example.test>\r\nRCPT TO:<bad@example.test>\r\nRCPT TO:<c@example.test>\r\nDATA\r\n")
+	for _, want := range []string{"250 ", "250 2.0.0 ", "250 2.0.0 ", "550 5.1.1 ", "250 2.0.0 ", "354 "} {
+		c.expect(want)
+	}
+	c.send(cleanMsg + ".\r\nMAIL FROM:<a@corp.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n")
+	for _, want := range []string{"250 2.0.0 Ok", "250 2.0.0 ", "250 2.0.0 ", "354 "} {
+		c.expect(want)
+	}
+	c.send(cleanMsg + ".\r\nQUIT\r\n")
+	c.expect("250 2.0.0 Ok")
+	c.expect("221 ")
+	if n := len(r.up.Messages()); n != 2 {
+		t.Fatalf("upstream got %d messages", n)
+	}
+}
+
+// TestSmuggling sends each bare-CR/LF end-of-data variant of the
+// CVE-2023-51764 class with a second message hidden behind it. The relay must
+// answer DATA once, refuse the message, and never run the hidden commands.
+func TestSmuggling(t *testing.T) {
+	t.Parallel()
+	hidden := "MAIL FROM:<evil@corp.test>\r\nRCPT TO:<victim@example.test>\r\nDATA\r\nSubject: smuggled\r\n\r\nsecret rows\r\n"
+	variants := map[string]string{
+		"LF.LF":     "\n.\n",
+		"CRLF.LF":   "\r\n.\n",
+		"LF.CRLF":   "\n.\r\n",
+		"CR.CRLF":   "\r.\r\n",
+		"CRLF.CR":   "\r\n.\r",
+		"CRLF.CRCR": "\r\n.\r\r\n",
+		"CR.CR":     "\r.\r",
+	}
+	for name, seq := range variants {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for _, normalize := range []bool{false, true} {
+				r := startRelay(t, func(o *Options, _ *Live) { o.NormalizeBareEOL = normalize })
+				c := greet(t, r.addr)
+				c.cmd("MAIL FROM:<a@corp.test>", "250 ")
+				c.cmd("RCPT TO:<b@example.test>", "250 ")
+				c.cmd("DATA", "354 ")
+				c.send("Subject: first\r\n\r\nbody" + seq + hidden + ".\r\n")
+				got := c.reply()[0]
+				if !normalize {
+					if got != "554 5.6.0 Error: bare CR or LF in message; lines must end with CRLF" {
+						t.Fatalf("reject mode: DATA reply %q", got)
+					}
+				} else if !strings.HasPrefix(got, "250 ") {
+					t.Fatalf("normalize mode: DATA reply %q", got)
+				}
+				// Exactly one reply: the next command gets its own answer.
+				c.cmd("NOOP", "250 2.0.0 ")
+				msgs := r.up.Messages()
+				for _, m := range msgs {
+					if m.From == "evil@corp.test" {
+						t.Fatalf("smuggled message reached the upstream")
+					}
+					if !bytes.Contains(m.Data, []byte("MAIL FROM:<evil@corp.test>\r\n")) {
+						t.Errorf("normalize mode: the hidden text should arrive as data of the one message: %q", m.Data)
+					}
+					for i, b := range m.Data {
+						if b == '\n' && (i == 0 || m.Data[i-1] != '\r') || b == '\r' && (i+1 == len(m.Data) || m.Data[i+1] != '\n') {
+							t.Fatalf("forwarded data has a bare CR or LF at %d: %q", i, m.Data)
+						}
+					}
+				}
+				if normalize && len(msgs) != 1 {
+					t.Fatalf("normalize mode: upstream got %d messages, want the one (hidden text as data)", len(msgs))
+				}
+				if !normalize && len(msgs) != 0 {
+					t.Fatalf("reject mode: upstream got %d messages", len(msgs))
+				}
+			}
+		})
+	}
+}
+
+func TestDataLineLimit(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t, func(o *Options, _ *Live) { o.MaxDataLineLength = 100 })
+	c := greet(t, r.addr)
+	got := c.sendMail("a@corp.test", []string{"b@example.test"}, "Subject: x\r\n\r\n"+strings.Repeat("y", 150)+"\r\n")
+	if got != "554 5.6.0 Error: message has a line longer than allowed" {
+		t.Fatalf("DATA reply %q", got)
+	}
+	if got := c.sendMail("a@corp.test", []string{"b@example.test"}, "Subject: x\r\n\r\n"+strings.Repeat("y", 100)+"\r\n"); !strings.HasPrefix(got, "250 ") {
+		t.Fatalf("line at the limit: %q", got)
+	}
+}
+
+func TestStartTLSAndAuth(t *testing.T) {
+	t.Parallel()
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startRelay(t, func(o *Options, l *Live) {
+		o.TLSConfig = selfSignedTLS(t)
+		l.Allowed = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")} // loopback must authenticate
+		l.Users = map[string][]byte{"alice": hash}
+		l.CheckPassword = func(users map[string][]byte, user, pass string) bool {
+			h, ok := users[user]
+			return ok && bcrypt.CompareHashAndPassword(h, []byte(pass)) == nil
+		}
+	})
+	c := dial(t, r.addr)
+	c.expect("220 ")
+	caps := strings.Join(c.cmd("EHLO client.test", "250 "), "\n")
+	if !strings.Contains(caps, "STARTTLS") || strings.Contains(caps, "AUTH") {
+		t.Fatalf("before TLS: want STARTTLS and no AUTH: %q", caps)
+	}
+	c.cmd("AUTH PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00alice\x00s3cret")), "538 5.7.11 ")
+	c.cmd("MAIL FROM:<a@corp.test>", "530 5.7.0 ")
+	// Pipeline a command behind STARTTLS: it must be dropped, not run
+	// inside the TLS session (CVE-2011-0411 class).
+	c.send("STARTTLS\r\nMAIL FROM:<injected@corp.test>\r\n")
+	c.expect("220 2.0.0 ")
+	tc := tls.Client(c.conn, &tls.Config{InsecureSkipVerify: true})
+	if err := tc.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	c.conn = tc
+	c.r.Reset(tc)
+	c.cmd("MAIL FROM:<a@corp.test>", "503 5.5.1 Error: send HELO/EHLO first")
+	caps = strings.Join(c.cmd("EHLO client.test", "250 "), "\n")
+	if strings.Contains(caps, "STARTTLS") || !strings.Contains(caps, "AUTH PLAIN LOGIN") {
+		t.Fatalf("after TLS: want AUTH and no STARTTLS: %q", caps)
+	}
+	c.cmd("STARTTLS", "503 5.5.1 ")
+	c.cmd("AUTH PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00alice\x00wrong")), "535 5.7.8 ")
+	c.cmd("AUTH LOGIN", "334 ")
+	c.cmd(base64.StdEncoding.EncodeToString([]byte("alice")), "334 ")
+	c.cmd(base64.StdEncoding.EncodeToString([]byte("s3cret")), "235 2.0.0 ")
+	if got := c.sendMail("a@corp.test", []string{"b@example.test"}, cleanMsg); !strings.HasPrefix(got, "250 ") {
+		t.Fatalf("authenticated send: %q", got)
+	}
+	msgs := r.up.Messages()
+	if len(msgs) != 1 || msgs[0].From != "a@corp.test" {
+		t.Fatalf("upstream got %+v", msgs)
+	}
+	if !bytes.Contains(msgs[0].Data, []byte("with ESMTPSA id")) {
+		t.Errorf("Received header should say ESMTPSA: %q", msgs[0].Data[:200])
+	}
+}
+
+func TestShutdownDrainsTransactions(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	release := make(chan struct{})
+	r.up.OnData(func([]byte) error { <-release; return nil })
+	c := greet(t, r.addr)
+	c.cmd("MAIL FROM:<a@corp.test>", "250 ")
+	c.cmd("RCPT TO:<b@example.test>", "250 ")
+	c.cmd("DATA", "354 ")
+	c.send(cleanMsg + ".\r\n")
+	done := make(chan error, 1)
+	go func() {
+		// Wait until the transaction is in flight, then shut down.
+		for _, tx := r.srv.InFlight(); tx == 0; _, tx = r.srv.InFlight() {
+			time.Sleep(5 * time.Millisecond)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		done <- r.srv.Shutdown(ctx)
+	}()
+	// Shutdown must wait for the transaction, not cut it off.
+	select {
+	case err := <-done:
+		t.Fatalf("Shutdown returned %v while a transaction was in flight", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	c.expect("250 2.0.0 Ok")
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if n := len(r.up.Messages()); n != 1 {
+		t.Fatalf("upstream got %d", n)
+	}
+}
+
+func counterValue(t *testing.T, c prometheus.Collector) float64 {
+	t.Helper()
+	return testutil.ToFloat64(c)
+}

@@ -1,0 +1,470 @@
+// Package upstream owns the connection to the upstream smarthost: it opens
+// (or reuses) an SMTP client session for each transaction, relays MAIL and
+// RCPT so every command gets the upstream's own answer, sends the message
+// only when told to, and aborts with RSET otherwise. It classifies every
+// failure into the errors below, which relay/smtpd maps to replies.
+package upstream
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// TLSMode says whether STARTTLS is used towards the upstream.
+type TLSMode string
+
+const (
+	TLSNone          TLSMode = "none"
+	TLSOpportunistic TLSMode = "opportunistic"
+	TLSRequired      TLSMode = "required"
+)
+
+// Config describes the upstream and how to talk to it.
+type Config struct {
+	Address   string // host:port
+	LocalName string // EHLO name
+	TLS       TLSMode
+	// TLSConfig carries RootCAs and ServerName; nil means system roots and
+	// the host part of Address.
+	TLSConfig          *tls.Config
+	Username, Password string // AUTH PLAIN when Username is set
+	ConnectTimeout     time.Duration
+	CommandTimeout     time.Duration
+	DataTimeout        time.Duration
+	MaxIdle            int
+	IdleTimeout        time.Duration
+}
+
+// Errors a transaction returns besides *Reply.
+var (
+	// ErrUnavailable: the upstream could not be reached, TLS could not be
+	// set up as required, or the connection broke. Temporary.
+	ErrUnavailable = errors.New("upstream unavailable")
+	// ErrTimeout: the upstream did not answer in time. Temporary.
+	ErrTimeout = errors.New("upstream timed out")
+	// ErrNoUTF8: the transaction needs SMTPUTF8 and the upstream does not
+	// offer it. Permanent.
+	ErrNoUTF8 = errors.New("upstream does not offer SMTPUTF8")
+)
+
+// Reply is an SMTP error answer from the upstream, to be passed on.
+type Reply struct {
+	Code     int
+	Enhanced smtp.EnhancedCode
+	Message  string
+}
+
+func (r *Reply) Error() string { return fmt.Sprintf("upstream replied %d %s", r.Code, r.Message) }
+
+// Temporary reports whether the upstream answered with a 4xx.
+func (r *Reply) Temporary() bool { return r.Code/100 == 4 }
+
+// Forwarder hands out transactions on pooled upstream connections. It is safe
+// for concurrent use.
+type Forwarder struct {
+	cfg Config
+
+	mu     sync.Mutex
+	idle   []*conn
+	closed bool
+
+	lastOK atomic.Int64 // unix nanos of the last successful upstream exchange
+}
+
+type conn struct {
+	c       *smtp.Client
+	tls     bool
+	idleAt  time.Time
+	started time.Time
+}
+
+// New returns a Forwarder; it connects lazily.
+func New(cfg Config) *Forwarder {
+	if cfg.TLS == "" {
+		cfg.TLS = TLSOpportunistic
+	}
+	if cfg.LocalName == "" {
+		cfg.LocalName = "localhost"
+	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = 30 * time.Second
+	}
+	if cfg.CommandTimeout <= 0 {
+		cfg.CommandTimeout = 5 * time.Minute
+	}
+	if cfg.DataTimeout <= 0 {
+		cfg.DataTimeout = 10 * time.Minute
+	}
+	return &Forwarder{cfg: cfg}
+}
+
+// LastContact is when the upstream last answered as expected (zero: never).
+func (f *Forwarder) LastContact() time.Time {
+	n := f.lastOK.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+func (f *Forwarder) ok() { f.lastOK.Store(time.Now().UnixNano()) }
+
+// Close closes idle connections; transactions in flight finish normally and
+// their connections are then closed instead of pooled.
+func (f *Forwarder) Close() {
+	f.mu.Lock()
+	idle := f.idle
+	f.idle, f.closed = nil, true
+	f.mu.Unlock()
+	for _, c := range idle {
+		c.quit()
+	}
+}
+
+// Probe opens a fresh connection, greets and quits: a health check.
+func (f *Forwarder) Probe(ctx context.Context) error {
+	c, err := f.dial(ctx)
+	if err != nil {
+		return err
+	}
+	c.quit()
+	return nil
+}
+
+// Tx is one mail transaction on the upstream. Its methods must be called from
+// one goroutine; exactly one of Data or Abort ends it.
+type Tx struct {
+	f    *Forwarder
+	c    *conn
+	rcpt int
+	done bool
+}
+
+// Begin starts a transaction with MAIL FROM. A pooled connection that turns
+// out to be dead is replaced once by a fresh one.
+func (f *Forwarder) Begin(ctx context.Context, from string, opts *smtp.MailOptions) (*Tx, error) {
+	var mo *smtp.MailOptions
+	if opts != nil {
+		// Pass on what the upstream must know; go-smtp's client adds
+		// BODY=8BITMIME itself when the upstream offers it.
+		mo = &smtp.MailOptions{Size: opts.Size, UTF8: opts.UTF8}
+	}
+	for attempt := 0; ; attempt++ {
+		c, reused, err := f.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if mo != nil && mo.UTF8 {
+			if ok, _ := c.c.Extension("SMTPUTF8"); !ok {
+				f.put(c)
+				return nil, ErrNoUTF8
+			}
+		}
+		err = c.c.Mail(from, mo)
+		if err == nil {
+			f.ok()
+			return &Tx{f: f, c: c}, nil
+		}
+		cerr := classify(err)
+		var r *Reply
+		if errors.As(cerr, &r) {
+			f.ok()
+			f.reset(c)
+			return nil, cerr
+		}
+		c.close()
+		if reused && attempt == 0 {
+			continue // the pooled connection had gone stale
+		}
+		return nil, cerr
+	}
+}
+
+// Rcpt relays one recipient and returns the upstream's refusal, if any.
+func (t *Tx) Rcpt(to string, opts *smtp.RcptOptions) error {
+	if err := t.c.c.Rcpt(to, nil); err != nil {
+		cerr := classify(err)
+		var r *Reply
+		if errors.As(cerr, &r) {
+			t.f.ok()
+		}
+		return cerr
+	}
+	t.f.ok()
+	t.rcpt++
+	return nil
+}
+
+// Data sends the message: write is called with the dot-stuffing writer and
+// must write the whole message. It returns the upstream's 250 text; any
+// other outcome is an error and the connection is not reused.
+func (t *Tx) Data(write func(w io.Writer) error) (string, error) {
+	t.done = true
+	dc, err := t.c.c.Data()
+	if err != nil {
+		cerr := classify(err)
+		t.finish(cerr)
+		return "", cerr
+	}
+	if err := write(dc); err != nil {
+		// The upstream has seen part of the message; the connection cannot
+		// be trusted to end that cleanly, so drop it: nothing is delivered.
+		t.c.close()
+		return "", fmt.Errorf("%w: writing message: %v", ErrUnavailable, err)
+	}
+	resp, err := dc.CloseWithResponse()
+	if err != nil {
+		cerr := classify(err)
+		t.finish(cerr)
+		return "", cerr
+	}
+	t.f.ok()
+	t.f.put(t.c)
+	return resp.StatusText, nil
+}
+
+// Abort ends the transaction without sending anything (RSET) and pools the
+// connection when it is still healthy. Calling it after Data is a no-op.
+func (t *Tx) Abort() {
+	if t == nil || t.done {
+		return
+	}
+	t.done = true
+	t.f.reset(t.c)
+}
+
+// finish pools the connection after an SMTP-level refusal, closes it after
+// anything else.
+func (t *Tx) finish(err error) {
+	var r *Reply
+	if errors.As(err, &r) {
+		t.f.ok()
+		t.f.reset(t.c)
+		return
+	}
+	t.c.close()
+}
+
+func (f *Forwarder) reset(c *conn) {
+	if err := c.c.Reset(); err != nil {
+		c.close()
+		return
+	}
+	f.put(c)
+}
+
+func (f *Forwarder) get(ctx context.Context) (*conn, bool, error) {
+	now := time.Now()
+	f.mu.Lock()
+	var stale []*conn
+	var got *conn
+	for len(f.idle) > 0 {
+		c := f.idle[len(f.idle)-1]
+		f.idle = f.idle[:len(f.idle)-1]
+		if f.cfg.IdleTimeout > 0 && now.Sub(c.idleAt) > f.cfg.IdleTimeout {
+			stale = append(stale, c)
+			continue
+		}
+		got = c
+		break
+	}
+	f.mu.Unlock()
+	for _, c := range stale {
+		c.close()
+	}
+	if got != nil {
+		return got, true, nil
+	}
+	c, err := f.dial(ctx)
+	return c, false, err
+}
+
+func (f *Forwarder) put(c *conn) {
+	c.idleAt = time.Now()
+	f.mu.Lock()
+	if f.closed || len(f.idle) >= f.cfg.MaxIdle {
+		f.mu.Unlock()
+		c.quit()
+		return
+	}
+	f.idle = append(f.idle, c)
+	f.mu.Unlock()
+}
+
+// dial connects, greets, starts TLS as configured and authenticates.
+func (f *Forwarder) dial(ctx context.Context) (*conn, error) {
+	c, err := f.dialOnce(ctx, f.cfg.TLS != TLSNone)
+	if err != nil && f.cfg.TLS == TLSOpportunistic && errors.Is(err, errTLSFailed) {
+		// Opportunistic TLS falls back to plain text, as Postfix's "may".
+		c, err = f.dialOnce(ctx, false)
+	}
+	return c, err
+}
+
+var errTLSFailed = errors.New("STARTTLS failed")
+
+func (f *Forwarder) dialOnce(ctx context.Context, tryTLS bool) (*conn, error) {
+	d := net.Dialer{Timeout: f.cfg.ConnectTimeout}
+	nc, err := d.DialContext(ctx, "tcp", f.cfg.Address)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", unavailableOrTimeout(err), err)
+	}
+	nc.SetDeadline(time.Now().Add(f.cfg.CommandTimeout))
+	c := &conn{started: time.Now()}
+	if tryTLS {
+		tc, err := f.startTLS(nc)
+		if err != nil {
+			nc.Close()
+			return nil, err
+		}
+		if tc != nil {
+			nc, c.tls = tc, true
+		}
+		// go-smtp's client expects a greeting; the real one was read above.
+		nc = &greeted{Conn: nc, r: io.MultiReader(strings.NewReader("220 greeted\r\n"), nc)}
+	}
+	cl := smtp.NewClient(nc)
+	cl.CommandTimeout = f.cfg.CommandTimeout
+	cl.SubmissionTimeout = f.cfg.DataTimeout
+	c.c = cl
+	if err := cl.Hello(f.cfg.LocalName); err != nil {
+		cl.Close()
+		return nil, classify(err)
+	}
+	if f.cfg.Username != "" {
+		if !c.tls && f.cfg.TLS != TLSNone {
+			cl.Close()
+			return nil, fmt.Errorf("%w: refusing to send credentials without TLS", ErrUnavailable)
+		}
+		if err := cl.Auth(sasl.NewPlainClient("", f.cfg.Username, f.cfg.Password)); err != nil {
+			cl.Close()
+			err = classify(err)
+			var r *Reply
+			if errors.As(err, &r) {
+				// A refused login is our configuration problem, not the
+				// sender's: always temporary so no mail bounces over it.
+				return nil, fmt.Errorf("%w: upstream AUTH refused: %d %s", ErrUnavailable, r.Code, r.Message)
+			}
+			return nil, err
+		}
+	}
+	nc.SetDeadline(time.Time{})
+	f.ok()
+	return c, nil
+}
+
+// startTLS reads the greeting, says EHLO and, when STARTTLS is offered,
+// upgrades the connection. It returns nil when the upstream does not offer
+// STARTTLS and TLS is not required. (go-smtp's client offers STARTTLS only
+// with its own EHLO name, so this part is done by hand.)
+func (f *Forwarder) startTLS(nc net.Conn) (net.Conn, error) {
+	tp := textproto.NewConn(nc)
+	if _, _, err := tp.ReadResponse(220); err != nil {
+		return nil, classify(toSMTPErr(err))
+	}
+	id, err := tp.Cmd("EHLO %s", f.cfg.LocalName)
+	if err != nil {
+		return nil, classify(err)
+	}
+	tp.StartResponse(id)
+	_, msg, err := tp.ReadResponse(250)
+	tp.EndResponse(id)
+	offered := false
+	if err == nil {
+		for _, l := range strings.Split(msg, "\n")[1:] {
+			if strings.EqualFold(strings.TrimSpace(l), "STARTTLS") {
+				offered = true
+			}
+		}
+	}
+	if !offered {
+		if f.cfg.TLS == TLSRequired {
+			return nil, fmt.Errorf("%w: upstream does not offer STARTTLS and tls is required", ErrUnavailable)
+		}
+		return nil, nil
+	}
+	id, err = tp.Cmd("STARTTLS")
+	if err != nil {
+		return nil, classify(err)
+	}
+	tp.StartResponse(id)
+	_, _, err = tp.ReadResponse(220)
+	tp.EndResponse(id)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w: %v", ErrUnavailable, errTLSFailed, err)
+	}
+	tc := tls.Client(nc, f.tlsConfig())
+	if err := tc.Handshake(); err != nil {
+		return nil, fmt.Errorf("%w: %w: %v", ErrUnavailable, errTLSFailed, err)
+	}
+	return tc, nil
+}
+
+func toSMTPErr(err error) error {
+	var pe *textproto.Error
+	if errors.As(err, &pe) {
+		return &smtp.SMTPError{Code: pe.Code, Message: pe.Msg}
+	}
+	return err
+}
+
+// greeted replays a greeting line in front of a connection.
+type greeted struct {
+	net.Conn
+	r io.Reader
+}
+
+func (g *greeted) Read(b []byte) (int, error) { return g.r.Read(b) }
+
+func (f *Forwarder) tlsConfig() *tls.Config {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if f.cfg.TLSConfig != nil {
+		tc = f.cfg.TLSConfig.Clone()
+	}
+	if tc.ServerName == "" {
+		host, _, _ := net.SplitHostPort(f.cfg.Address)
+		tc.ServerName = host
+	}
+	return tc
+}
+
+func (c *conn) close() { c.c.Close() }
+
+// quit says goodbye without waiting long.
+func (c *conn) quit() {
+	go func() {
+		c.c.Quit()
+		c.c.Close()
+	}()
+}
+
+// classify turns an error from go-smtp's client into *Reply, ErrTimeout or
+// ErrUnavailable.
+func classify(err error) error {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return &Reply{Code: se.Code, Enhanced: se.EnhancedCode, Message: se.Message}
+	}
+	return fmt.Errorf("%w: %v", unavailableOrTimeout(err), err)
+}
+
+func unavailableOrTimeout(err error) error {
+	var ne net.Error
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return ErrTimeout
+	}
+	return ErrUnavailable
+}
