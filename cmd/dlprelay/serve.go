@@ -47,10 +47,17 @@ func (f *configFlags) register(fs *flag.FlagSet, serving bool) {
 // load reads the configuration file (or the embedded default), applies the
 // flag overrides and validates the result.
 func (f *configFlags) load() (*config.Config, error) {
+	overrides := f.listen != "" || f.upstream != "" || f.customers != "" || f.admin != "" || f.data != ""
 	var cfg *config.Config
-	if f.config == "" {
+	switch {
+	case f.config == "":
 		cfg = config.Embedded()
-	} else {
+	case !overrides:
+		// Parse validates and names the file and line of every error.
+		return config.Load(f.config)
+	default:
+		// Validated below, after the flags had their say (a flag may
+		// supply what the file lacks); errors then name the field only.
 		data, err := os.ReadFile(f.config)
 		if err != nil {
 			return nil, err

@@ -75,7 +75,7 @@ type relay struct {
 type relayOpt func(*Options, *Live)
 
 // startRelay runs a Server on 127.0.0.1:0 in front of a recording upstream.
-func startRelay(t *testing.T, opts ...relayOpt) *relay {
+func startRelay(t testing.TB, opts ...relayOpt) *relay {
 	t.Helper()
 	up := relaytest.NewUpstream(t)
 	dir := t.TempDir()

@@ -1,0 +1,253 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dlprelay/dlprelay/policy"
+)
+
+// Validate checks every field and returns all problems joined with
+// errors.Join, each a *FieldError naming the field path. It checks values
+// only: it does not open the files the configuration names.
+func (c *Config) Validate() error {
+	return joinFieldErrors(c.validate())
+}
+
+// checker collects validation errors.
+type checker struct {
+	errs []*FieldError
+}
+
+func (k *checker) add(field, format string, args ...any) *FieldError {
+	e := &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+	k.errs = append(k.errs, e)
+	return e
+}
+
+func (k *checker) required(field, value string) bool {
+	if value == "" {
+		k.add(field, "required")
+		return false
+	}
+	return true
+}
+
+func (k *checker) positive(field string, v int64) {
+	if v <= 0 {
+		k.add(field, "is %d; want more than 0", v)
+	}
+}
+
+func (k *checker) nonNegative(field string, v int64) {
+	if v < 0 {
+		k.add(field, "is %d; want 0 or more", v)
+	}
+}
+
+func (k *checker) oneOf(field, v string, allowed ...string) {
+	if !slices.Contains(allowed, v) {
+		k.add(field, "is %q; want one of %s", v, strings.Join(allowed, ", "))
+	}
+}
+
+// listen checks a listen address: host:port with a numeric port (0 picks a
+// free one) and an optional host.
+func (k *checker) listen(field, addr string) {
+	if _, _, err := splitHostPort(addr, 0); err != nil {
+		k.add(field, "%v", err)
+	}
+}
+
+// splitHostPort checks that addr is host:port with a numeric port of at
+// least minPort.
+func splitHostPort(addr string, minPort int) (string, int, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, fmt.Errorf("is %q; want host:port (%v)", addr, stripAddrErr(err))
+	}
+	p, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || int(p) < minPort {
+		return "", 0, fmt.Errorf("is %q; want a port number from %d to 65535", addr, minPort)
+	}
+	if strings.ContainsFunc(host, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return "", 0, fmt.Errorf("is %q; the host has spaces or control characters", addr)
+	}
+	return host, int(p), nil
+}
+
+// stripAddrErr returns the reason of a net.AddrError without repeating the
+// address.
+func stripAddrErr(err error) string {
+	if ae, ok := err.(*net.AddrError); ok {
+		return ae.Err
+	}
+	return err.Error()
+}
+
+// ParsePrefix parses an allowed network: a CIDR such as "10.0.0.0/8" (host
+// bits are cleared) or a bare IP address, which means that address alone
+// (/32 or /128). Zones are not allowed.
+func ParsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if a.Zone() != "" {
+		return netip.Prefix{}, fmt.Errorf("address %q has a zone; zones are not allowed", s)
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// validHostname reports whether h can be used in the greeting and EHLO:
+// 1 to 255 bytes of printable ASCII without spaces.
+func validHostname(h string) bool {
+	if h == "" || len(h) > 255 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if h[i] <= ' ' || h[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Config) validate() []*FieldError {
+	var k checker
+
+	if k.required("hostname", c.Hostname) && !validHostname(c.Hostname) {
+		k.add("hostname", "is %q; want 1 to 255 characters of printable ASCII without spaces", c.Hostname)
+	}
+	k.required("data_dir", c.DataDir)
+
+	// smtp
+	s := &c.SMTP
+	if k.required("smtp.listen", s.Listen) {
+		k.listen("smtp.listen", s.Listen)
+	}
+	if len(s.AllowedNetworks) == 0 {
+		k.add("smtp.allowed_networks", "is empty; want at least one network such as 127.0.0.0/8 (no network means no client may send)")
+	}
+	for i, n := range s.AllowedNetworks {
+		if _, err := ParsePrefix(n); err != nil {
+			k.add(fmt.Sprintf("smtp.allowed_networks[%d]", i), "is %q; want a CIDR such as 10.0.0.0/8 or an IP address (%v)", n, err)
+		}
+	}
+	k.positive("smtp.max_message_bytes", s.MaxMessageBytes)
+	k.positive("smtp.max_recipients", int64(s.MaxRecipients))
+	k.positive("smtp.max_line_length", int64(s.MaxLineLength))
+	k.nonNegative("smtp.max_data_line_length", int64(s.MaxDataLineLength))
+	k.positive("smtp.read_timeout", int64(s.ReadTimeout))
+	k.positive("smtp.write_timeout", int64(s.WriteTimeout))
+	k.positive("smtp.max_connections", int64(s.MaxConnections))
+	k.oneOf("smtp.bare_line_endings", s.BareLineEndings, BareLineEndingsReject, BareLineEndingsNormalize)
+	k.nonNegative("smtp.drain_timeout", int64(s.DrainTimeout))
+	switch {
+	case s.TLS.CertFile != "" && s.TLS.KeyFile == "":
+		k.add("smtp.tls.key_file", "required when smtp.tls.cert_file is set")
+	case s.TLS.CertFile == "" && s.TLS.KeyFile != "":
+		k.add("smtp.tls.cert_file", "required when smtp.tls.key_file is set")
+	}
+
+	// upstream
+	u := &c.Upstream
+	if k.required("upstream.address", u.Address) {
+		if host, _, err := splitHostPort(u.Address, 1); err != nil {
+			k.add("upstream.address", "%v", err)
+		} else if host == "" {
+			k.add("upstream.address", "is %q; want a host before the port", u.Address)
+		}
+	}
+	k.oneOf("upstream.tls", u.TLS, UpstreamTLSNone, UpstreamTLSOpportunistic, UpstreamTLSRequired)
+	switch {
+	case u.Username != "" && u.PasswordFile == "":
+		k.add("upstream.password_file", "required when upstream.username is set")
+	case u.Username == "" && u.PasswordFile != "":
+		k.add("upstream.username", "required when upstream.password_file is set")
+	}
+	k.positive("upstream.connect_timeout", int64(u.ConnectTimeout))
+	k.positive("upstream.command_timeout", int64(u.CommandTimeout))
+	k.positive("upstream.data_timeout", int64(u.DataTimeout))
+	k.nonNegative("upstream.max_idle_connections", int64(u.MaxIdleConnections))
+	if u.MaxIdleConnections > 0 {
+		k.positive("upstream.idle_timeout", int64(u.IdleTimeout))
+	} else {
+		k.nonNegative("upstream.idle_timeout", int64(u.IdleTimeout))
+	}
+
+	// customers
+	k.required("customers.file", c.Customers.File)
+
+	// scan
+	k.positive("scan.max_depth", int64(c.Scan.MaxDepth))
+	k.positive("scan.max_parts", int64(c.Scan.MaxParts))
+	k.positive("scan.max_part_bytes", c.Scan.MaxPartBytes)
+	k.positive("scan.max_total_bytes", c.Scan.MaxTotalBytes)
+	k.positive("scan.timeout", int64(c.Scan.Timeout))
+
+	// policy
+	p := &c.Policy
+	k.thresholds(p)
+	if _, err := policy.ParseAction(p.Unscannable); err != nil {
+		k.add("policy.unscannable", "is %q; want one of pass, flag, quarantine, reject", p.Unscannable)
+	}
+	if p.RejectMessage != "" {
+		if err := policy.CheckReplyText(p.RejectMessage); err != nil {
+			k.add("policy.reject_message", "%v", err)
+		}
+	}
+
+	// admin
+	if c.Admin.Listen != "" {
+		k.listen("admin.listen", c.Admin.Listen)
+	}
+	k.positive("admin.ready_upstream_within", int64(c.Admin.ReadyUpstreamWithin))
+
+	// log
+	k.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	k.oneOf("log.format", c.Log.Format, "text", "json")
+
+	return k.errs
+}
+
+// thresholds checks that each threshold is 0 (off) or more and that the
+// enabled ones are ordered flag_at ≤ quarantine_at ≤ reject_at. A threshold
+// below an earlier one is blamed, or the earlier one if only that is in the
+// file.
+func (k *checker) thresholds(p *Policy) {
+	tiers := []struct {
+		field string
+		v     int
+	}{
+		{"policy.flag_at", p.FlagAt},
+		{"policy.quarantine_at", p.QuarantineAt},
+		{"policy.reject_at", p.RejectAt},
+	}
+	prev := -1 // the enabled tier with the largest value so far
+	for i, t := range tiers {
+		switch {
+		case t.v < 0:
+			k.add(t.field, "is %d; want 0 (off) or more", t.v)
+		case t.v == 0:
+			// off
+		case prev >= 0 && tiers[prev].v > t.v:
+			e := k.add(t.field, "%s is %d but %s is %d; enabled thresholds must be ordered flag_at ≤ quarantine_at ≤ reject_at (0 = off)",
+				strings.TrimPrefix(tiers[prev].field, "policy."), tiers[prev].v, strings.TrimPrefix(t.field, "policy."), t.v)
+			e.alt = tiers[prev].field
+		default:
+			prev = i
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package metrics
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// TestEveryMetricExported checks that every collector field of Metrics is
+// registered and shows up in a scrape, under the dlprelay_ prefix and with
+// a unit suffix where it has one.
+func TestEveryMetricExported(t *testing.T) {
+	m := New("test", []string{"records_over_flag"})
+	fams, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := map[string]bool{}
+	for _, f := range fams {
+		exported[f.GetName()] = true
+	}
+	v := reflect.ValueOf(m).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		c, ok := v.Field(i).Interface().(prometheus.Collector)
+		if !ok || v.Type().Field(i).Name == "Registry" {
+			continue
+		}
+		ch := make(chan *prometheus.Desc, 4)
+		c.Describe(ch)
+		close(ch)
+		for d := range ch {
+			name := descName(d)
+			if !strings.HasPrefix(name, "dlprelay_") {
+				t.Errorf("%s: %q lacks the dlprelay_ prefix", v.Type().Field(i).Name, name)
+			}
+			if !exported[name] {
+				t.Errorf("%s: %q is not exported", v.Type().Field(i).Name, name)
+			}
+		}
+	}
+	if !exported["go_goroutines"] || !exported["dlprelay_build_info"] {
+		t.Errorf("runtime or build info metrics missing")
+	}
+}
+
+func descName(d *prometheus.Desc) string {
+	s := d.String()
+	_, rest, _ := strings.Cut(s, `fqName: "`)
+	name, _, _ := strings.Cut(rest, `"`)
+	return name
+}
+
+func TestReplyClasses(t *testing.T) {
+	m := New("test", nil)
+	for _, code := range []int{250, 354, 451, 550, 554, 100, 600} {
+		m.Reply(code)
+	}
+	for class, want := range map[string]float64{"2xx": 1, "3xx": 1, "4xx": 1, "5xx": 2} {
+		if got := testutilValue(t, m.Replies.WithLabelValues(class)); got != want {
+			t.Errorf("%s = %v, want %v", class, got, want)
+		}
+	}
+}
+
+func testutilValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var pb = &dto.Metric{}
+	if err := c.Write(pb); err != nil {
+		t.Fatal(err)
+	}
+	return pb.GetCounter().GetValue()
+}
