@@ -1,0 +1,47 @@
+# syntax=docker/dockerfile:1
+#
+# dlprelay container image: a static binary on distroless, running as the
+# unprivileged user 65532.
+#
+#   docker build --build-arg VERSION=$(git describe --tags --always) -t dlprelay .
+#   docker run -v ./etc:/etc/dlprelay:ro -v dlprelay-data:/var/lib/dlprelay \
+#       -p 10025:10025 -p 8025:8025 dlprelay
+#
+# /etc/dlprelay must hold dlprelay.yaml and the customer list it names. The
+# defaults listen on 127.0.0.1, which is unreachable from outside a container:
+# the config should set smtp.listen: ":10025", admin.listen: ":8025" and
+# data_dir: /var/lib/dlprelay (quarantine and spool, a volume owned by 65532).
+
+ARG GO_VERSION=1.26
+
+FROM golang:${GO_VERSION} AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
+COPY . .
+ARG VERSION=dev
+# .git is not in the build context (.dockerignore), so the version comes from
+# the VERSION build argument and VCS stamping is off.
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+    CGO_ENABLED=0 go build -trimpath -buildvcs=false \
+        -ldflags "-s -w -X main.version=${VERSION}" \
+        -o /out/dlprelay ./cmd/dlprelay \
+ && mkdir -p /out/etc/dlprelay /out/var/lib/dlprelay
+
+# distroless/static has CA certificates (for upstream STARTTLS), tzdata and
+# /etc/passwd entries for nonroot (65532), and no shell.
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/dlprelay /dlprelay
+COPY --from=build /out/etc/dlprelay /etc/dlprelay
+COPY --from=build --chown=65532:65532 /out/var/lib/dlprelay /var/lib/dlprelay
+USER 65532:65532
+VOLUME ["/etc/dlprelay", "/var/lib/dlprelay"]
+# 10025: SMTP from the company MTA; 8025: /metrics, /healthz, /readyz.
+EXPOSE 10025 8025
+# No HEALTHCHECK: distroless has no shell or curl to call /readyz with. When
+# the binary gets a `healthcheck` subcommand (GET /readyz, exit 0 on 200), add
+#   HEALTHCHECK --interval=30s --timeout=5s CMD ["/dlprelay", "healthcheck"]
+# (Docker image format only; OCI images drop HEALTHCHECK.) On Kubernetes, use
+# an httpGet probe on :8025/readyz instead.
+ENTRYPOINT ["/dlprelay"]
+CMD ["serve", "-config", "/etc/dlprelay/dlprelay.yaml"]
