@@ -25,14 +25,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -136,20 +134,6 @@ func TestPostfixRelay(t *testing.T) {
 	})
 }
 
-// sharedTestdata returns the absolute path of the repository's test file rel
-// (relative to the repository root).
-func sharedTestdata(t *testing.T, rel string) string {
-	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // readMessage reads an .eml file with CRLF line endings (converting bare LF),
 // ending in CRLF, as it goes over SMTP.
 func readMessage(t *testing.T, path string) []byte {
@@ -235,134 +219,6 @@ func diffLines(want, got []byte) string {
 
 // buildDlprelayBinary builds this package into the test's temp directory,
 // or returns $DLPRELAY_BIN, a binary built elsewhere, when that is set.
-func buildDlprelayBinary(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("DLPRELAY_BIN"); bin != "" {
-		t.Logf("testing DLPRELAY_BIN=%s", bin)
-		return bin
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("go tool not in PATH: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "dlprelay")
-	cmd := exec.Command(goTool, "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/dlprelay: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// loopbackPort returns a port that was free on 127.0.0.1 a moment ago.
-// Callers retry with a new one if something takes it in between.
-func loopbackPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-type dlprelayProcess struct {
-	listen, admin string // host:port
-	data          string // -data directory
-	log           string // stdout and stderr
-}
-
-func (p *dlprelayProcess) output() string {
-	b, _ := os.ReadFile(p.log)
-	return string(b)
-}
-
-// startDlprelayProcess runs `dlprelay serve` on free loopback ports and waits
-// for /readyz. It stops the process (SIGTERM, then SIGKILL) when the test ends.
-func startDlprelayProcess(t *testing.T, bin, upstream, customers string) *dlprelayProcess {
-	t.Helper()
-	dir := t.TempDir()
-	var lastErr error
-	for attempt := 1; attempt <= 3; attempt++ {
-		p := &dlprelayProcess{
-			listen: net.JoinHostPort("127.0.0.1", strconv.Itoa(loopbackPort(t))),
-			admin:  net.JoinHostPort("127.0.0.1", strconv.Itoa(loopbackPort(t))),
-			data:   filepath.Join(dir, fmt.Sprintf("data%d", attempt)),
-			log:    filepath.Join(dir, fmt.Sprintf("dlprelay%d.log", attempt)),
-		}
-		logf, err := os.Create(p.log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bin, "serve",
-			"-listen", p.listen, "-upstream", upstream, "-customers", customers,
-			"-admin", p.admin, "-data", p.data)
-		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
-			logf.Close()
-			t.Fatalf("start dlprelay: %v", err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait(); logf.Close() }()
-		stop := func() {
-			select {
-			case <-exited:
-				return
-			default:
-			}
-			cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(15 * time.Second):
-				t.Errorf("dlprelay did not exit within 15s of SIGTERM; killed")
-				cmd.Process.Kill()
-				<-exited
-			}
-		}
-
-		err = waitReady(p.admin, exited, 30*time.Second)
-		if err == nil {
-			t.Cleanup(stop)
-			t.Logf("dlprelay listening on %s, admin %s, upstream %s", p.listen, p.admin, upstream)
-			return p
-		}
-		stop()
-		lastErr = fmt.Errorf("%v\n%s", err, tailLines(p.output(), 40))
-		if !strings.Contains(p.output(), "address already in use") {
-			break
-		}
-		t.Logf("attempt %d: port taken, retrying: %v", attempt, err)
-	}
-	t.Fatalf("dlprelay did not become ready: %v", lastErr)
-	return nil
-}
-
-// waitReady polls GET /readyz until it answers 200, the process exits or the
-// timeout passes.
-func waitReady(admin string, exited <-chan error, timeout time.Duration) error {
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(timeout)
-	last := "no answer"
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("dlprelay exited before it was ready: %v", err)
-		default:
-		}
-		resp, err := client.Get("http://" + admin + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			last = resp.Status
-		} else {
-			last = err.Error()
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("GET /readyz not 200 after %v (last: %s)", timeout, last)
-}
-
 type postfixInstance struct {
 	dir      string // config_directory is dir/etc
 	smtpAddr string // the smtpd to submit to
@@ -644,15 +500,4 @@ func waitQuarantine(t *testing.T, root, msgID string, timeout time.Duration) str
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-func tailLines(s string, n int) string {
-	if strings.TrimSpace(s) == "" {
-		return "(empty)"
-	}
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -1,0 +1,205 @@
+package main
+
+// Helpers to build and run the dlprelay binary in tests, shared by the
+// process tests here and the real-Postfix test (postfix_test.go).
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// sharedTestdata returns the absolute path of the repository's test file rel
+// (relative to the repository root).
+func sharedTestdata(t *testing.T, rel string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("..", "..", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func buildDlprelayBinary(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("DLPRELAY_BIN"); bin != "" {
+		t.Logf("testing DLPRELAY_BIN=%s", bin)
+		return bin
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("go tool not in PATH: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "dlprelay")
+	cmd := exec.Command(goTool, "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/dlprelay: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// loopbackPort returns a port that was free on 127.0.0.1 a moment ago.
+// Callers retry with a new one if something takes it in between.
+func loopbackPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+type dlprelayProcess struct {
+	listen, admin string // host:port
+	data          string // -data directory
+	log           string // stdout and stderr
+	cmd           *exec.Cmd
+	exited        chan error
+}
+
+func (p *dlprelayProcess) output() string {
+	b, _ := os.ReadFile(p.log)
+	return string(b)
+}
+
+// startDlprelayProcess runs `dlprelay serve` on free loopback ports and waits
+// for /readyz. It stops the process (SIGTERM, then SIGKILL) when the test ends.
+func startDlprelayProcess(t *testing.T, bin, upstream, customers string) *dlprelayProcess {
+	t.Helper()
+	dir := t.TempDir()
+	var lastErr error
+	for attempt := 1; attempt <= 3; attempt++ {
+		p := &dlprelayProcess{
+			listen: net.JoinHostPort("127.0.0.1", strconv.Itoa(loopbackPort(t))),
+			admin:  net.JoinHostPort("127.0.0.1", strconv.Itoa(loopbackPort(t))),
+			data:   filepath.Join(dir, fmt.Sprintf("data%d", attempt)),
+			log:    filepath.Join(dir, fmt.Sprintf("dlprelay%d.log", attempt)),
+		}
+		logf, err := os.Create(p.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "serve",
+			"-listen", p.listen, "-upstream", upstream, "-customers", customers,
+			"-admin", p.admin, "-data", p.data)
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Start(); err != nil {
+			logf.Close()
+			t.Fatalf("start dlprelay: %v", err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait(); logf.Close() }()
+		p.cmd, p.exited = cmd, exited
+		stop := func() {
+			select {
+			case <-exited:
+				return
+			default:
+			}
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(15 * time.Second):
+				t.Errorf("dlprelay did not exit within 15s of SIGTERM; killed")
+				cmd.Process.Kill()
+				<-exited
+			}
+		}
+
+		err = waitReady(p.admin, exited, 30*time.Second)
+		if err == nil {
+			t.Cleanup(stop)
+			t.Logf("dlprelay listening on %s, admin %s, upstream %s", p.listen, p.admin, upstream)
+			return p
+		}
+		stop()
+		lastErr = fmt.Errorf("%v\n%s", err, tailLines(p.output(), 40))
+		if !strings.Contains(p.output(), "address already in use") {
+			break
+		}
+		t.Logf("attempt %d: port taken, retrying: %v", attempt, err)
+	}
+	t.Fatalf("dlprelay did not become ready: %v", lastErr)
+	return nil
+}
+
+// waitReady polls GET /readyz until it answers 200, the process exits or the
+// timeout passes.
+func waitReady(admin string, exited <-chan error, timeout time.Duration) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(timeout)
+	last := "no answer"
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("dlprelay exited before it was ready: %v", err)
+		default:
+		}
+		resp, err := client.Get("http://" + admin + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			last = resp.Status
+		} else {
+			last = err.Error()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("GET /readyz not 200 after %v (last: %s)", timeout, last)
+}
+
+func tailLines(s string, n int) string {
+	if strings.TrimSpace(s) == "" {
+		return "(empty)"
+	}
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// sendPlain submits msg over plain SMTP (loopback tests only).
+func sendPlain(addr, from, to string, msg []byte) error {
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Hello("client.test"); err != nil {
+		return err
+	}
+	if err := c.Mail(from, nil); err != nil {
+		return err
+	}
+	if err := c.Rcpt(to, nil); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
+}

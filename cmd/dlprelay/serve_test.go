@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dlprelay/dlprelay/relay/relaytest"
+)
+
+// TestServeRefusesToStartWithoutCustomerList: fail closed at start.
+func TestServeRefusesToStartWithoutCustomerList(t *testing.T) {
+	bin := buildDlprelayBinary(t)
+	out, err := exec.Command(bin, "serve", "-listen", "127.0.0.1:0", "-admin", "",
+		"-customers", filepath.Join(t.TempDir(), "missing.csv"), "-data", t.TempDir()).CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("serve with a missing list: err %v, want exit status 1\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte("refusing to start")) || !bytes.Contains(out, []byte("missing.csv")) {
+		t.Errorf("error should say it refuses to start and name the file:\n%s", out)
+	}
+}
+
+// TestServeReloadAndDrain runs the real binary: a clean message passes and a
+// message with customer rows is held; SIGHUP with a changed list takes
+// effect; SIGHUP with a broken list keeps the running one; SIGTERM exits 0.
+func TestServeReloadAndDrain(t *testing.T) {
+	bin := buildDlprelayBinary(t)
+	up := relaytest.NewUpstream(t)
+	list := filepath.Join(t.TempDir(), "customers.csv")
+	orig, err := os.ReadFile(sharedTestdata(t, "testdata/customers.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(list, orig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startDlprelayProcess(t, bin, up.Addr, list)
+	rows := readEML(t, "testdata/mail/02-rows-plain.eml")
+	clean := readEML(t, "testdata/mail/01-clean-plain.eml")
+
+	send := func(msg []byte) {
+		t.Helper()
+		if err := sendPlain(p.listen, "alice@corp.test", "bob@example.com", msg); err != nil {
+			t.Fatalf("send: %v", err)
+		}
+	}
+	quarantined := func() int {
+		ents, _ := os.ReadDir(filepath.Join(p.data, "quarantine"))
+		n := 0
+		for _, e := range ents {
+			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+				n++
+			}
+		}
+		return n
+	}
+
+	send(clean)
+	send(rows)
+	if n := len(up.Messages()); n != 1 {
+		t.Fatalf("upstream got %d messages, want the clean one", n)
+	}
+	if n := quarantined(); n != 1 {
+		t.Fatalf("quarantine has %d, want 1", n)
+	}
+
+	// Reload with a list that no longer holds those customers: the same
+	// message now passes.
+	header, _, _ := bytes.Cut(orig, []byte("\n"))
+	if err := os.WriteFile(list, append(header, []byte("\nX9999,Nobody Atall,ノバディ,nobody@nowhere.example,0990000000\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	waitLog(t, p, "msg=reloaded", 1)
+	send(rows)
+	if n := len(up.Messages()); n != 2 {
+		t.Fatalf("after reload: upstream got %d messages, want 2", n)
+	}
+
+	// A broken list is refused and the running one stays.
+	if err := os.WriteFile(list, []byte("no id column here\nx\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	waitLog(t, p, "reload failed; keeping the running configuration", 1)
+	send(rows)
+	if n := len(up.Messages()); n != 3 {
+		t.Fatalf("after a failed reload: upstream got %d messages, want 3", n)
+	}
+	metrics := get(t, "http://"+p.admin+"/metrics")
+	for _, want := range []string{`dlprelay_customers_reloads_total{result="failure"} 1`, `dlprelay_customers_last_reload_success 0`, `dlprelay_customers_records 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.exited:
+		p.exited <- err // for the cleanup
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.output())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no exit after SIGTERM")
+	}
+	if !strings.Contains(p.output(), "msg=stopped") {
+		t.Errorf("no stop line in the log:\n%s", tailLines(p.output(), 20))
+	}
+	if strings.Contains(p.output(), "Yamada") || strings.Contains(p.output(), "山田") {
+		t.Errorf("log carries a customer value")
+	}
+}
+
+func readEML(t *testing.T, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(sharedTestdata(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func waitLog(t *testing.T, p *dlprelayProcess, substr string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Count(p.output(), substr) >= n {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("log never showed %q:\n%s", substr, tailLines(p.output(), 20))
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
