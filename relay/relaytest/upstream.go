@@ -5,6 +5,7 @@ package relaytest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"io"
 	"net"
 	"sync"
@@ -23,6 +24,8 @@ type Message struct {
 	// UTF8 and Body record the MAIL parameters the client sent.
 	UTF8 bool
 	Body smtp.BodyType
+	// TLS says whether the session had started TLS.
+	TLS bool
 }
 
 // Upstream is a recording SMTP server. Its hooks may be set at any time; a
@@ -45,6 +48,12 @@ type Upstream struct {
 // NewUpstream starts an upstream on 127.0.0.1 and stops it when the test ends.
 func NewUpstream(t testing.TB) *Upstream {
 	t.Helper()
+	return NewUpstreamTLS(t, nil)
+}
+
+// NewUpstreamTLS is NewUpstream offering STARTTLS with the given config.
+func NewUpstreamTLS(t testing.TB, tc *tls.Config) *Upstream {
+	t.Helper()
 	u := &Upstream{notify: make(chan struct{}, 1)}
 	srv := smtp.NewServer(smtp.BackendFunc(u.newSession))
 	srv.Domain = "upstream.test"
@@ -52,6 +61,7 @@ func NewUpstream(t testing.TB) *Upstream {
 	srv.MaxMessageBytes = 64 << 20
 	srv.AllowInsecureAuth = true
 	srv.ErrorLog = discardLogger{}
+	srv.TLSConfig = tc
 	srv.ReadTimeout = 30 * time.Second
 	srv.WriteTimeout = 30 * time.Second
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -105,15 +115,16 @@ func (u *Upstream) WaitMessages(n int, timeout time.Duration) []Message {
 	}
 }
 
-func (u *Upstream) newSession(*smtp.Conn) (smtp.Session, error) {
+func (u *Upstream) newSession(c *smtp.Conn) (smtp.Session, error) {
 	u.mu.Lock()
 	u.conns++
 	u.mu.Unlock()
-	return &session{u: u}, nil
+	return &session{u: u, c: c}, nil
 }
 
 type session struct {
 	u   *Upstream
+	c   *smtp.Conn
 	cur Message
 }
 
@@ -164,6 +175,7 @@ func (s *session) Data(r io.Reader) error {
 	}
 	m := s.cur
 	m.Data = buf.Bytes()
+	_, m.TLS = s.c.TLSConnectionState()
 	s.u.mu.Lock()
 	s.u.msgs = append(s.u.msgs, m)
 	s.u.mu.Unlock()

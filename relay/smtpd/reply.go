@@ -52,12 +52,26 @@ func reply(code, a, b, c int, msg string) *smtp.SMTPError {
 	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{a, b, c}, Message: msg}
 }
 
+// stage is the command an upstream error answers.
+type stage int
+
+const (
+	atMail stage = iota
+	atRcpt
+	atData
+)
+
 // toReply is the one place that turns an error from any part of the relay into
 // the SMTP reply the client sees. It always returns a plain *smtp.SMTPError
 // (go-smtp type-asserts, it does not unwrap) with an enhanced status code, and
 // never echoes the text of an internal error, which could carry message
 // content. Unknown errors fail closed as 451 4.3.0.
-func toReply(err error) *smtp.SMTPError {
+//
+// Upstream answers: at RCPT the client gets the upstream's own reply, so each
+// recipient is accepted or refused exactly as the upstream decided; at MAIL
+// and DATA a 4xx becomes 451 4.4.0 (the MTA keeps the message and retries)
+// and a 5xx keeps its code and enhanced code.
+func toReply(err error, at stage) *smtp.SMTPError {
 	if err == nil {
 		return nil
 	}
@@ -67,7 +81,7 @@ func toReply(err error) *smtp.SMTPError {
 	}
 	var ur *upstream.Reply
 	if errors.As(err, &ur) {
-		return upstreamReply(ur)
+		return upstreamReply(ur, at)
 	}
 	switch {
 	case errors.Is(err, smtp.ErrDataTooLarge):
@@ -86,16 +100,17 @@ func toReply(err error) *smtp.SMTPError {
 	return replyInternal
 }
 
-// upstreamReply passes an upstream answer on. 4xx keeps its code (the client
-// retries, as it would against the upstream itself), 5xx keeps code and
-// enhanced code; the text is the upstream's, marked as such and cut to one
-// printable line so it cannot break the reply framing.
-func upstreamReply(ur *upstream.Reply) *smtp.SMTPError {
+// upstreamReply passes an upstream answer on (see toReply); the text is the
+// upstream's, marked as such and cut to one printable line so it cannot break
+// the reply framing.
+func upstreamReply(ur *upstream.Reply, at stage) *smtp.SMTPError {
 	code := ur.Code
 	enh := ur.Enhanced
 	class := code / 100
-	switch class {
-	case 4, 5:
+	switch {
+	case class == 4 && at != atRcpt:
+		code, enh = 451, smtp.EnhancedCode{4, 4, 0}
+	case class == 4 || class == 5:
 	default:
 		// A 2xx/3xx where an error was expected, or garbage: temporary.
 		return replyUpstreamTemp

@@ -139,7 +139,7 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	up, err := ss.live.Upstream.Begin(context.Background(), from, opts)
 	if err != nil {
 		ss.upstreamError(err)
-		return toReply(err)
+		return toReply(err, atMail)
 	}
 	tx.up = up
 	ss.tx = tx
@@ -153,7 +153,7 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	}
 	if err := ss.tx.up.Rcpt(to, opts); err != nil {
 		ss.upstreamError(err)
-		return toReply(err)
+		return toReply(err, atRcpt)
 	}
 	ss.tx.rcpts = append(ss.tx.rcpts, to)
 	return nil
@@ -263,7 +263,7 @@ func (ss *session) deliver(log *slog.Logger, tx *transaction, d inspect.Decision
 	if err != nil {
 		ss.upstreamError(err)
 		log.Warn("upstream refused message", "err", err)
-		return toReply(err)
+		return toReply(err, atData)
 	}
 	log.Info("message delivered", "upstream_reply", printableLine(text, 120))
 	return queued(tx.id)

@@ -169,10 +169,13 @@ func TestUpstreamReplies(t *testing.T) {
 		}, "rcpt", "550 5.1.1 upstream: no such user"},
 		{"data 4xx", func(u *relaytest.Upstream) {
 			u.OnData(func([]byte) error { return relaytest.Err(451, smtp.EnhancedCode{4, 3, 0}, "try later") })
-		}, "data", "451 4.3.0 upstream: try later"},
+		}, "data", "451 4.4.0 upstream: try later"},
 		{"data 5xx", func(u *relaytest.Upstream) {
 			u.OnData(func([]byte) error { return relaytest.Err(554, smtp.EnhancedCode{5, 7, 1}, "spam") })
 		}, "data", "554 5.7.1 upstream: spam"},
+		{"mail 4xx", func(u *relaytest.Upstream) {
+			u.OnMail(func(string) error { return relaytest.Err(421, smtp.EnhancedCode{4, 3, 2}, "going down") })
+		}, "mail", "451 4.4.0 upstream: going down"},
 		{"mail 5xx", func(u *relaytest.Upstream) {
 			u.OnMail(func(string) error { return relaytest.Err(553, smtp.EnhancedCode{5, 1, 8}, "bad sender") })
 		}, "mail", "553 5.1.8 upstream: bad sender"},

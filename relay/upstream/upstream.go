@@ -38,7 +38,7 @@ type Config struct {
 	LocalName string // EHLO name
 	TLS       TLSMode
 	// TLSConfig carries RootCAs and ServerName; nil means system roots and
-	// the host part of Address.
+	// the host part of Address. Only TLSRequired verifies the certificate.
 	TLSConfig          *tls.Config
 	Username, Password string // AUTH PLAIN when Username is set
 	ConnectTimeout     time.Duration
@@ -429,6 +429,11 @@ type greeted struct {
 
 func (g *greeted) Read(b []byte) (int, error) { return g.r.Read(b) }
 
+// tlsConfig is the client TLS configuration. Opportunistic TLS encrypts
+// without verifying the certificate (as Postfix's "may" level: an
+// unverifiable certificate is still better than plain text); required TLS
+// verifies it against ca_file (or the system roots) and server_name (or the
+// host of address).
 func (f *Forwarder) tlsConfig() *tls.Config {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if f.cfg.TLSConfig != nil {
@@ -437,6 +442,9 @@ func (f *Forwarder) tlsConfig() *tls.Config {
 	if tc.ServerName == "" {
 		host, _, _ := net.SplitHostPort(f.cfg.Address)
 		tc.ServerName = host
+	}
+	if f.cfg.TLS == TLSOpportunistic {
+		tc.InsecureSkipVerify = true
 	}
 	return tc
 }

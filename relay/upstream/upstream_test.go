@@ -2,8 +2,15 @@ package upstream
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"io"
+	"math/big"
 	"net"
 	"strings"
 	"testing"
@@ -114,4 +121,65 @@ func TestStalePooledConnectionIsReplaced(t *testing.T) {
 	if n := len(up.Messages()); n != 2 {
 		t.Fatalf("upstream got %d", n)
 	}
+}
+
+func TestUpstreamSTARTTLS(t *testing.T) {
+	srvTLS, pool := selfSigned(t)
+	up := relaytest.NewUpstreamTLS(t, srvTLS)
+
+	t.Run("opportunistic encrypts without verifying", func(t *testing.T) {
+		f := fwd(up.Addr, TLSOpportunistic)
+		defer f.Close()
+		if err := send(t, f, "x\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		msgs := up.Messages()
+		if !msgs[len(msgs)-1].TLS {
+			t.Fatal("message was not sent over TLS")
+		}
+	})
+	t.Run("required fails on an unverifiable certificate", func(t *testing.T) {
+		f := fwd(up.Addr, TLSRequired)
+		defer f.Close()
+		if err := send(t, f, "x\r\n"); !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("err = %v, want ErrUnavailable", err)
+		}
+	})
+	t.Run("required verifies with the CA and server name", func(t *testing.T) {
+		f := New(Config{Address: up.Addr, LocalName: "relay.test", TLS: TLSRequired,
+			TLSConfig: &tls.Config{RootCAs: pool, ServerName: "upstream.test"}, CommandTimeout: 2 * time.Second})
+		defer f.Close()
+		before := len(up.Messages())
+		if err := send(t, f, "x\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		msgs := up.Messages()
+		if len(msgs) != before+1 || !msgs[len(msgs)-1].TLS {
+			t.Fatal("message was not sent over TLS")
+		}
+	})
+}
+
+// selfSigned returns a server config for upstream.test and a pool that
+// trusts it.
+func selfSigned(t *testing.T) (*tls.Config, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "upstream.test"},
+		DNSNames: []string{"upstream.test"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA: true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
 }
