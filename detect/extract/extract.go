@@ -1,0 +1,680 @@
+// Package extract walks a raw RFC 5322 message and hands out the text a
+// person could read in it, decoded to UTF-8, one segment at a time.
+//
+// Every entity of the MIME tree is visited: multipart bodies (preamble and
+// epilogue included), message/rfc822 attachments (recursively), text/*
+// parts, and attachments whose name says they are text (.csv, .txt, ...).
+// Transfer encodings (base64, quoted-printable, 7bit, 8bit) are undone with
+// lenient decoders, charsets are converted with go-message's charset package
+// (ISO-2022-JP, Shift_JIS, EUC-JP and the rest of x/text), and HTML is
+// reduced to its text. Headers contribute the Subject, the display names of
+// From, Sender, Reply-To, To, Cc and Bcc, Content-Description and the
+// filename, as a segment of their own.
+//
+// Nothing is skipped silently and bad content never makes Walk fail: an
+// unknown charset or transfer encoding, broken base64, a missing boundary or
+// an unparsable header are scanned as well as they can be and noted on the
+// Part. Attachments this package cannot read yet (PDF, Office, archives,
+// images) are listed with NoteNotExtracted. Limits (Limits) are enforced
+// while streaming; hitting one adds an Unscannable entry with its Reason.
+//
+// Entities are numbered by path: the message itself is "1", the parts of a
+// multipart entity P are P.1, P.2, ..., and the message inside a
+// message/rfc822 entity P is P.1. The header text of entity P is handed out
+// as segment P.header.
+package extract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/charset"
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+)
+
+// Limits bound the work done on one message. A zero field takes its value
+// from DefaultLimits.
+type Limits struct {
+	// MaxDepth is how deep entities may nest: the message is at depth 0,
+	// its parts at depth 1, and so on. A multipart or message/rfc822
+	// entity whose content would be deeper is not opened.
+	MaxDepth int
+	// MaxParts is the number of entities visited; the walk stops at the
+	// first one past it.
+	MaxParts int
+	// MaxPartBytes is the most decoded text read from one entity; the rest
+	// of that entity is skipped.
+	MaxPartBytes int64
+	// MaxTotalBytes is the most decoded text read from the whole message;
+	// the walk stops there.
+	MaxTotalBytes int64
+	// Timeout bounds the walk; it stops when the time is up.
+	Timeout time.Duration
+}
+
+// DefaultLimits returns the limits used for zero fields.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxDepth:      20,
+		MaxParts:      1000,
+		MaxPartBytes:  50 << 20,
+		MaxTotalBytes: 200 << 20,
+		Timeout:       60 * time.Second,
+	}
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = d.MaxDepth
+	}
+	if l.MaxParts <= 0 {
+		l.MaxParts = d.MaxParts
+	}
+	if l.MaxPartBytes <= 0 {
+		l.MaxPartBytes = d.MaxPartBytes
+	}
+	if l.MaxTotalBytes <= 0 {
+		l.MaxTotalBytes = d.MaxTotalBytes
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = d.Timeout
+	}
+	return l
+}
+
+// Reason says why some content was not scanned. The values are stable:
+// they label metrics and headers.
+type Reason string
+
+// Reasons.
+const (
+	ReasonDepth     Reason = "depth_limit"
+	ReasonParts     Reason = "parts_limit"
+	ReasonPartSize  Reason = "part_size_limit"
+	ReasonTotalSize Reason = "total_size_limit"
+	ReasonTimeout   Reason = "timeout"
+	// ReasonParse is for content that cannot be read at all. The walker
+	// does not produce it today: unparsable headers, boundaries and
+	// encodings are scanned as raw text and noted on the Part instead.
+	// Extractors for other formats (archives, documents) may use it.
+	ReasonParse Reason = "parse_error"
+)
+
+// Notes on a Part. A Part can carry several, joined by ",".
+const (
+	// NoteNotExtracted: a kind of attachment whose text is not extracted
+	// (yet): PDF, Office documents, archives, images, other binaries.
+	NoteNotExtracted = "not-extracted"
+	// NoteCharsetUnknown: the declared charset is unknown; raw bytes were
+	// scanned.
+	NoteCharsetUnknown = "charset-unknown"
+	// NoteCharsetGuessed: no usable charset was declared and the text was
+	// not UTF-8; Part.Charset is the guess.
+	NoteCharsetGuessed = "charset-guessed"
+	// NoteEncodingUnknown: unknown Content-Transfer-Encoding; raw bytes
+	// were scanned.
+	NoteEncodingUnknown = "encoding-unknown"
+	// NoteDecodeError: the transfer encoding was damaged (bad base64 or
+	// quoted-printable); the bad bytes were skipped.
+	NoteDecodeError = "decode-error"
+	// NoteHeaderError: the header could not be parsed; the whole entity
+	// was scanned as plain text.
+	NoteHeaderError = "header-error"
+	// NoteContentTypeError: the Content-Type could not be parsed; the
+	// entity was taken as text/plain.
+	NoteContentTypeError = "content-type-error"
+	// NoteNoBoundary: a multipart entity has no boundary, or its boundary
+	// never occurs; its body was scanned as plain text.
+	NoteNoBoundary = "boundary-missing"
+	// NoteTruncated: input ended inside this multipart entity, before its
+	// close delimiter.
+	NoteTruncated = "truncated"
+)
+
+// Part describes one entity of the MIME tree.
+type Part struct {
+	Path        string `json:"path"`
+	ContentType string `json:"content_type"`
+	Charset     string `json:"charset,omitempty"`
+	Filename    string `json:"filename,omitempty"`
+	// Bytes is the decoded text read from this entity (for a multipart
+	// entity: its preamble and epilogue).
+	Bytes int64  `json:"bytes"`
+	Note  string `json:"note,omitempty"`
+}
+
+// Unscannable names content that was not scanned, and why.
+type Unscannable struct {
+	Part   string `json:"part"`
+	Reason Reason `json:"reason"`
+}
+
+// Report is what Walk saw.
+type Report struct {
+	Parts       []Part
+	Unscannable []Unscannable
+	// Bytes is the decoded text handed out, headers included.
+	Bytes int64
+}
+
+// TextFunc receives one segment of text: the body of an entity, the
+// preamble and epilogue of a multipart entity, or header text. segment is
+// the entity path, with ".header" appended for header text. It must read
+// text to EOF (or until it fails) and return an error only for an internal
+// failure, which stops the walk.
+type TextFunc func(segment string, text io.Reader) error
+
+// maxHeaderBytes bounds the header block of one entity.
+const maxHeaderBytes = 1 << 20
+
+// Walk reads the message from r and calls fn with each segment of text, in
+// order. It returns an error only if r fails, ctx is cancelled, or fn fails;
+// content problems and limits are described in the Report.
+func Walk(ctx context.Context, r io.Reader, lim Limits, fn TextFunc) (*Report, error) {
+	lim = lim.withDefaults()
+	tctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	defer cancel()
+	w := &walker{
+		parent: ctx,
+		ctx:    tctx,
+		lim:    lim,
+		fn:     fn,
+		rep:    &Report{},
+	}
+	w.src = &source{r: r, ctx: tctx}
+	w.entity("1", 0, w.src, "text/plain")
+	if w.fatal != nil {
+		return nil, w.fatal
+	}
+	return w.rep, nil
+}
+
+// errStopped is returned by source once the walk must stop.
+var errStopped = errors.New("extract: walk stopped")
+
+// source wraps the message reader: it stops reading when the walk's time is
+// up and keeps r's own error apart from decoding trouble.
+type source struct {
+	r   io.Reader
+	ctx context.Context
+	err error // r's first error other than io.EOF
+}
+
+func (s *source) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	if s.ctx.Err() != nil {
+		return 0, errStopped
+	}
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
+type walker struct {
+	parent, ctx context.Context
+	lim         Limits
+	fn          TextFunc
+	src         *source
+	rep         *Report
+
+	parts int
+	stop  bool  // a limit ended the walk
+	fatal error // an internal failure ended the walk
+}
+
+// halted reports whether the walk must stop, recording why at path.
+func (w *walker) halted(path string) bool {
+	if w.stop || w.fatal != nil {
+		return true
+	}
+	switch {
+	case w.src.err != nil:
+		w.fatal = w.src.err
+	case w.parent.Err() != nil:
+		w.fatal = w.parent.Err()
+	case w.ctx.Err() != nil:
+		w.unscannable(path, ReasonTimeout)
+		w.stop = true
+	}
+	return w.stop || w.fatal != nil
+}
+
+func (w *walker) unscannable(path string, r Reason) {
+	w.rep.Unscannable = append(w.rep.Unscannable, Unscannable{Part: path, Reason: r})
+}
+
+func (w *walker) note(idx int, note string) {
+	p := &w.rep.Parts[idx]
+	for _, n := range strings.Split(p.Note, ",") {
+		if n == note {
+			return
+		}
+	}
+	if p.Note == "" {
+		p.Note = note
+	} else {
+		p.Note += "," + note
+	}
+}
+
+// entity visits the entity at path, whose raw form (header and body) is raw.
+func (w *walker) entity(path string, depth int, raw io.Reader, defaultType string) {
+	if w.halted(path) {
+		return
+	}
+	w.parts++
+	if w.parts > w.lim.MaxParts {
+		w.unscannable(path, ReasonParts)
+		w.stop = true
+		return
+	}
+
+	hdr, body, release, herr := readHeader(raw)
+	defer release()
+	if herr != nil && w.halted(path) {
+		return
+	}
+	idx := len(w.rep.Parts)
+	w.rep.Parts = append(w.rep.Parts, Part{Path: path})
+	if herr != nil {
+		w.rep.Parts[idx].ContentType = "text/plain"
+		w.note(idx, NoteHeaderError)
+		w.textBody(idx, path, body, "", "", false)
+		return
+	}
+
+	h := message.Header{Header: hdr}
+	mediaType, params, ctErr := parseContentType(h.Get("Content-Type"))
+	if mediaType == "" {
+		mediaType = defaultType
+	}
+	if ctErr {
+		w.note(idx, NoteContentTypeError)
+	}
+	name := filename(h, params)
+	w.rep.Parts[idx].ContentType = mediaType
+	w.rep.Parts[idx].Filename = name
+	w.headerText(path, h, name)
+	if w.halted(path) {
+		return
+	}
+
+	cte := h.Get("Content-Transfer-Encoding")
+	switch {
+	case strings.HasPrefix(mediaType, "multipart/"):
+		// Transfer encodings other than 7bit/8bit/binary are not allowed
+		// on multipart entities (RFC 2045 section 6.4); like go-message,
+		// ignore them.
+		w.multipart(idx, path, depth, body, params["boundary"], mediaType == "multipart/digest")
+	case mediaType == "message/rfc822" || mediaType == "message/global":
+		if depth+1 > w.lim.MaxDepth {
+			w.unscannable(path, ReasonDepth)
+			return
+		}
+		dec, known := transferDecoder(cte, body)
+		if !known {
+			w.note(idx, NoteEncodingUnknown)
+		}
+		w.entity(path+".1", depth+1, dec, "text/plain")
+		if d, ok := dec.(damager); ok && d.Damaged() {
+			w.note(idx, NoteDecodeError)
+		}
+	case isText(mediaType, name):
+		w.rep.Parts[idx].Charset = strings.ToLower(params["charset"])
+		w.textBody(idx, path, body, cte, params["charset"], isHTML(mediaType, name))
+	default:
+		w.note(idx, NoteNotExtracted)
+	}
+}
+
+// readHeader reads the header block from raw. If it cannot be parsed, it
+// returns the error and a reader of all of raw, header bytes included, so
+// the entity can still be scanned as text. release must be called once the
+// body is no longer read.
+func readHeader(raw io.Reader) (hdr textproto.Header, body io.Reader, release func(), err error) {
+	c := &capture{r: raw, capturing: true}
+	br := getReader(c, headerBuffer)
+	hdr, err = textproto.ReadHeader(br)
+	if err == io.EOF {
+		err = nil // a header with no body
+	}
+	if err == nil && c.over {
+		err = errHeaderTooBig
+	}
+	if err != nil {
+		putReader(br)
+		return hdr, io.MultiReader(bytes.NewReader(c.buf.Bytes()), raw), func() {}, err
+	}
+	c.capturing = false
+	c.buf = bytes.Buffer{}
+	return hdr, br, func() { putReader(br) }, nil
+}
+
+var errHeaderTooBig = errors.New("extract: header too big")
+
+// capture records what is read through it while capturing, and fails reads
+// once a header would pass maxHeaderBytes.
+type capture struct {
+	r         io.Reader
+	buf       bytes.Buffer
+	capturing bool
+	over      bool
+}
+
+func (c *capture) Read(p []byte) (int, error) {
+	if !c.capturing {
+		return c.r.Read(p)
+	}
+	if c.buf.Len() >= maxHeaderBytes {
+		c.over = true
+		return 0, errHeaderTooBig
+	}
+	if room := maxHeaderBytes - c.buf.Len(); len(p) > room {
+		p = p[:room]
+	}
+	n, err := c.r.Read(p)
+	c.buf.Write(p[:n])
+	return n, err
+}
+
+// parseContentType returns the lower-cased media type and parameters.
+// failed is true when a Content-Type was present but unusable.
+func parseContentType(v string) (mediaType string, params map[string]string, failed bool) {
+	if strings.TrimSpace(v) == "" {
+		return "", map[string]string{}, false
+	}
+	mt, params, err := mime.ParseMediaType(v)
+	if err != nil {
+		// mime is strict; mail is not. Take what can be read.
+		mt, params = looseMediaType(v)
+	}
+	if mt == "" || !strings.Contains(mt, "/") || strings.ContainsAny(mt, " \t") {
+		return "", params, true
+	}
+	return strings.ToLower(mt), params, false
+}
+
+// looseMediaType splits "type/sub; k=v; k2="v2"" without validation, for
+// headers that mime.ParseMediaType rejects (stray semicolons, bad quoting,
+// 8-bit bytes).
+func looseMediaType(v string) (string, map[string]string) {
+	params := map[string]string{}
+	pieces := strings.Split(v, ";")
+	for _, p := range pieces[1:] {
+		k, val, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		val = strings.Trim(strings.TrimSpace(val), `"'`)
+		if _, dup := params[k]; !dup && k != "" {
+			params[k] = val
+		}
+	}
+	return strings.ToLower(strings.TrimSpace(pieces[0])), params
+}
+
+// filename returns the decoded file name from Content-Disposition or the
+// Content-Type name parameter.
+func filename(h message.Header, ctParams map[string]string) string {
+	name := ""
+	if _, p, err := mime.ParseMediaType(h.Get("Content-Disposition")); err == nil || errors.Is(err, mime.ErrInvalidMediaParameter) {
+		name = p["filename"]
+	}
+	if name == "" {
+		name = ctParams["name"]
+	}
+	if strings.Contains(name, "=?") {
+		// RFC 2047 inside a parameter is not standard, but common.
+		dec := mime.WordDecoder{CharsetReader: charset.Reader}
+		if d, err := dec.DecodeHeader(name); err == nil {
+			name = d
+		}
+	}
+	return name
+}
+
+// textExtensions are file names whose content is text whatever the
+// declared type (Excel sends .csv as application/vnd.ms-excel).
+var textExtensions = map[string]bool{
+	".csv": true, ".tsv": true, ".txt": true, ".text": true, ".json": true,
+	".xml": true, ".html": true, ".htm": true, ".md": true, ".log": true,
+	".vcf": true, ".ics": true, ".sql": true, ".yaml": true, ".yml": true,
+}
+
+var textTypes = map[string]bool{
+	"application/json": true, "application/xml": true, "application/csv": true,
+	"application/x-csv": true, "application/xhtml+xml": true,
+	"message/delivery-status": true, "message/disposition-notification": true,
+	"message/global-delivery-status": true, "message/global-headers": true,
+	"message/rfc822-headers": true, "text/rfc822-headers": true,
+}
+
+func isText(mediaType, filename string) bool {
+	return strings.HasPrefix(mediaType, "text/") || textTypes[mediaType] ||
+		textExtensions[strings.ToLower(path.Ext(filename))]
+}
+
+func isHTML(mediaType, filename string) bool {
+	ext := strings.ToLower(path.Ext(filename))
+	return mediaType == "text/html" || mediaType == "application/xhtml+xml" || ext == ".html" || ext == ".htm"
+}
+
+// addressHeaders are the headers whose display names are scanned.
+var addressHeaders = []string{"From", "Sender", "Reply-To", "To", "Cc", "Bcc"}
+
+// headerText hands out the header fields that carry text a person wrote.
+func (w *walker) headerText(path string, h message.Header, filename string) {
+	var b strings.Builder
+	add := func(s string) {
+		if s = strings.TrimSpace(s); s != "" {
+			b.WriteString(s)
+			b.WriteByte('\n')
+		}
+	}
+	mh := mail.Header{Header: h}
+	if h.Has("Subject") {
+		s, _ := mh.Subject() // on error, the undecoded value
+		add(s)
+	}
+	for _, k := range addressHeaders {
+		if !h.Has(k) {
+			continue
+		}
+		addrs, err := mh.AddressList(k)
+		if err != nil {
+			// Unparsable: scan the text, addresses in <> left out.
+			t, _ := mh.Text(k)
+			add(stripAngles(t))
+			continue
+		}
+		for _, a := range addrs {
+			add(a.Name)
+		}
+	}
+	if h.Has("Content-Description") {
+		s, _ := mh.Text("Content-Description")
+		add(s)
+	}
+	add(filename)
+	if b.Len() == 0 {
+		return
+	}
+	w.segment(-1, path+".header", strings.NewReader(b.String()))
+}
+
+func stripAngles(s string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch {
+		case r == '<':
+			depth++
+		case r == '>' && depth > 0:
+			depth--
+			b.WriteByte(' ')
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// textBody decodes and hands out the body of a text entity.
+func (w *walker) textBody(idx int, path string, body io.Reader, cte, cs string, html bool) {
+	dec, known := transferDecoder(cte, body)
+	if !known {
+		w.note(idx, NoteEncodingUnknown)
+	}
+	text, name, note, release := charsetDecoder(cs, dec)
+	defer release()
+	if note != "" {
+		w.note(idx, note)
+	}
+	if note == NoteCharsetGuessed {
+		w.rep.Parts[idx].Charset = name
+	}
+	if html {
+		text = newHTMLText(text)
+	}
+	w.segment(idx, path, text)
+	if d, ok := dec.(damager); ok && d.Damaged() {
+		w.note(idx, NoteDecodeError)
+	}
+}
+
+// segment hands text to fn through the limits. idx is the Part the bytes
+// count for, or -1 for header text.
+func (w *walker) segment(idx int, path string, text io.Reader) {
+	partPath := strings.TrimSuffix(path, ".header")
+	if w.halted(partPath) {
+		return
+	}
+	lt := &limitedText{w: w, r: text}
+	if idx < 0 {
+		lt.partMax = maxHeaderBytes * 16
+	} else {
+		lt.partMax = w.lim.MaxPartBytes - w.rep.Parts[idx].Bytes
+	}
+	err := w.fn(path, lt)
+	if idx >= 0 {
+		w.rep.Parts[idx].Bytes += lt.n
+	}
+	if err != nil && w.fatal == nil {
+		w.fatal = err
+		return
+	}
+	switch lt.hit {
+	case ReasonPartSize:
+		w.unscannable(partPath, ReasonPartSize)
+	case ReasonTotalSize:
+		w.unscannable(partPath, ReasonTotalSize)
+		w.stop = true
+	}
+	if lt.readErr != nil && !errors.Is(lt.readErr, errStopped) && w.src.err == nil && idx >= 0 {
+		w.note(idx, NoteDecodeError)
+	}
+	w.halted(partPath)
+}
+
+// limitedText enforces the size limits and the timeout on a segment. At a
+// limit it ends the text early (io.EOF) and records which one in hit.
+type limitedText struct {
+	w       *walker
+	r       io.Reader
+	partMax int64 // bytes this segment may still add to its Part
+	n       int64
+	hit     Reason
+	done    bool
+	readErr error
+}
+
+func (t *limitedText) Read(p []byte) (int, error) {
+	if t.done || t.w.ctx.Err() != nil {
+		t.done = true
+		return 0, io.EOF
+	}
+	partRoom := t.partMax - t.n
+	totalRoom := t.w.lim.MaxTotalBytes - t.w.rep.Bytes
+	room := min(partRoom, totalRoom)
+	if room < 0 {
+		room = 0
+	}
+	if int64(len(p)) > room+1 {
+		p = p[:room+1]
+	}
+	n, err := t.r.Read(p)
+	if int64(n) > room {
+		// There is more than the limit allows.
+		n = int(room)
+		t.done = true
+		if partRoom <= totalRoom {
+			t.hit = ReasonPartSize
+		} else {
+			t.hit = ReasonTotalSize
+		}
+		err = io.EOF
+	}
+	t.n += int64(n)
+	t.w.rep.Bytes += int64(n)
+	if err != nil && err != io.EOF {
+		t.readErr = err
+		t.done = true
+		err = io.EOF
+	}
+	if err == io.EOF {
+		t.done = true
+	}
+	return n, err
+}
+
+// multipart visits the parts of a multipart entity.
+func (w *walker) multipart(idx int, path string, depth int, body io.Reader, boundary string, digest bool) {
+	if boundary == "" {
+		w.note(idx, NoteNoBoundary)
+		w.textBody(idx, path, body, "", "", false)
+		return
+	}
+	if depth+1 > w.lim.MaxDepth {
+		w.unscannable(path, ReasonDepth)
+		return
+	}
+	childType := "text/plain"
+	if digest {
+		childType = "message/rfc822"
+	}
+	sp := newSplitter(body, boundary)
+	defer sp.release()
+	// The preamble is normally "This is a multi-part message in MIME
+	// format.", but it is sent, so it is scanned.
+	w.textBody(idx, path, sp, "", "", false)
+	n := 0
+	for !w.halted(path) && sp.next() {
+		n++
+		w.entity(path+"."+strconv.Itoa(n), depth+1, sp, childType)
+	}
+	if w.halted(path) {
+		return
+	}
+	if n == 0 && sp.delims == 0 {
+		w.note(idx, NoteNoBoundary)
+	}
+	if sp.truncated() && sp.delims > 0 {
+		w.note(idx, NoteTruncated)
+	}
+	w.textBody(idx, path, sp.epilogue(), "", "", false)
+}

@@ -1,0 +1,60 @@
+package detect
+
+import (
+	"github.com/dlprelay/dlprelay/detect/customers"
+	"github.com/dlprelay/dlprelay/detect/extract"
+)
+
+// Limits bound the work done on one message; see extract.Limits. A zero
+// field takes its value from DefaultLimits.
+type Limits = extract.Limits
+
+// DefaultLimits returns MaxDepth 20, MaxParts 1000, MaxPartBytes 50 MiB,
+// MaxTotalBytes 200 MiB and Timeout 60s.
+func DefaultLimits() Limits { return extract.DefaultLimits() }
+
+// Reason says why some content was not scanned. Values are stable and may
+// label metrics and headers.
+type Reason = extract.Reason
+
+// Reasons, as in package extract.
+const (
+	ReasonDepth     = extract.ReasonDepth     // "depth_limit"
+	ReasonParts     = extract.ReasonParts     // "parts_limit"
+	ReasonPartSize  = extract.ReasonPartSize  // "part_size_limit"
+	ReasonTotalSize = extract.ReasonTotalSize // "total_size_limit"
+	ReasonTimeout   = extract.ReasonTimeout   // "timeout"
+	ReasonParse     = extract.ReasonParse     // "parse_error"
+)
+
+// Part describes one MIME entity visited; see extract.Part for paths and
+// notes.
+type Part = extract.Part
+
+// Unscannable names content that was not scanned, and why.
+type Unscannable = extract.Unscannable
+
+// Result is what Scan found in one message. It holds customer IDs and part
+// paths, never customer values.
+type Result struct {
+	// Records are the distinct customer records found, sorted by ID.
+	Records []RecordHit `json:"records"`
+	// Parts are the MIME entities visited, in walk order.
+	Parts []Part `json:"parts"`
+	// Unscannable lists content left unscanned because of a limit.
+	Unscannable []Unscannable `json:"unscannable"`
+	// BytesScanned is the decoded text fed to the matcher, headers
+	// included.
+	BytesScanned int64 `json:"bytes_scanned"`
+}
+
+// RecordHit is one customer found in a message.
+type RecordHit struct {
+	ID string `json:"id"`
+	// Fields are the fields of the record that matched, sorted, distinct.
+	Fields []customers.Field `json:"fields"`
+	// Parts are the segments where a value matched, in walk order: an
+	// entity path such as "1.2", or "1.2.header" for the Subject,
+	// display names, Content-Description and filename of entity 1.2.
+	Parts []string `json:"parts"`
+}

@@ -1,0 +1,477 @@
+// Package detect finds customer records in outbound mail.
+//
+// A Scanner is built once from a customer list (package customers) and then
+// scans messages, from any number of goroutines at once. Scan walks the
+// whole MIME tree (package extract), normalizes every piece of text
+// (package normalize) and looks for every customer value in one pass:
+//
+//   - Names, kana, IDs and emails written in Latin script are matched as
+//     " value " in the spaced form of the text, so they only match whole
+//     words: customer "Ann Lee" is found in "Dear Ann Lee," but not in
+//     "Annual Leeds", and ann@example.com is not found in joann@example.com.
+//   - Values containing Han, hiragana or katakana are matched without
+//     spaces in the compact form of the text, so 山田 太郎 is found in
+//     山田太郎, 山田　太郎 and 山田・太郎.
+//   - Phone numbers are matched by canonical digits (03-1234-5678,
+//     ０３（１２３４）５６７８ and +81 3 1234 5678 are one number) against
+//     the phone-number candidates of the text, never inside longer numbers.
+//
+// Both text forms go through one Aho-Corasick automaton each (package
+// internal/aho, built for large lists), so a scan costs the same for 100
+// or 1,000,000 customers. Several records may share a value; a match
+// reports all of them.
+//
+// Values too short to mean anything are left out, and counted by Skipped:
+// CJK names under MinNameRunesCJK runes, CJK kana under MinKanaRunesCJK,
+// Latin names and kana under MinNameRunesLatin letters and digits, IDs
+// under MinIDRunes, emails without "@", phone numbers with fewer than 10
+// or more than 15 digits.
+//
+// A Result holds customer IDs and part paths, never customer values, so it
+// can be logged.
+package detect
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dlprelay/dlprelay/detect/customers"
+	"github.com/dlprelay/dlprelay/detect/extract"
+	"github.com/dlprelay/dlprelay/detect/internal/aho"
+	"github.com/dlprelay/dlprelay/detect/normalize"
+)
+
+// Minimum value lengths, counted in letters and digits after normalization.
+const (
+	MinNameRunesCJK   = 2 // 山田
+	MinNameRunesLatin = 4 // "Ann" is too short; "Ann Lee" is not
+	// MinKanaRunesCJK is longer than for names: kana are phonetic, and with
+	// hiragana folded to katakana a two-kana reading such as モリ would
+	// match everyday words (見積もり).
+	MinKanaRunesCJK = 4
+	MinIDRunes      = 4
+)
+
+// Skip reasons, as used in Skipped keys ("name/too_short").
+const (
+	SkipTooShort = "too_short"
+	SkipTooLong  = "too_long"
+	SkipInvalid  = "invalid"
+)
+
+// Scanner looks for the values of a customer list in messages. It is
+// immutable once built and safe for concurrent use.
+type Scanner struct {
+	lim Limits
+	ids []string // record index → ID
+
+	spaced, compact         *aho.Matcher
+	spacedRefs, compactRefs refTable
+	phones                  map[uint64]uint32 // phone key → group in phoneRefs
+	phoneRefs               refTable
+
+	skipped map[string]int
+}
+
+// fields is the order of customer fields; a ref or hit names a field by
+// its index here.
+var fields = [...]customers.Field{customers.FieldID, customers.FieldName, customers.FieldKana, customers.FieldEmail, customers.FieldPhone}
+
+// ref is one (record, field) a pattern stands for.
+type ref struct {
+	rec   uint32
+	field uint8 // index into fields
+}
+
+// refTable maps a pattern index to its refs: refs[start[i]:start[i+1]].
+type refTable struct {
+	start []uint32
+	refs  []ref
+}
+
+func (t *refTable) of(i int) []ref { return t.refs[t.start[i]:t.start[i+1]] }
+
+func (t *refTable) len() int { return max(len(t.start)-1, 0) }
+
+// entry is one normalized value of one record, before grouping.
+type entry struct {
+	key string
+	ref ref
+}
+
+// NewScanner builds a Scanner for list. lim applies to each Scan.
+func NewScanner(list *customers.List, lim Limits) (*Scanner, error) {
+	if list == nil {
+		return nil, fmt.Errorf("detect: nil customer list")
+	}
+	if len(list.Records) >= 1<<31 {
+		return nil, fmt.Errorf("detect: too many customer records (%d)", len(list.Records))
+	}
+	s := &Scanner{
+		lim:     lim,
+		ids:     make([]string, len(list.Records)),
+		skipped: map[string]int{},
+	}
+	n := len(list.Records)
+	spaced := make([]entry, 0, 2*n)
+	compact := make([]entry, 0, 2*n)
+	phones := make([]entry, 0, n)
+	for i, rec := range list.Records {
+		s.ids[i] = rec.ID
+		for fi, f := range fields {
+			v := rec.Values[f]
+			if f == customers.FieldID {
+				v = rec.ID
+			}
+			if v == "" {
+				continue
+			}
+			r := ref{rec: uint32(i), field: uint8(fi)}
+			key, kind, reason := patternFor(f, v)
+			switch kind {
+			case kindSpaced:
+				spaced = append(spaced, entry{key, r})
+			case kindCompact:
+				compact = append(compact, entry{key, r})
+			case kindPhone:
+				phones = append(phones, entry{key, r})
+			default:
+				s.skipped[string(f)+"/"+reason]++
+			}
+		}
+	}
+
+	var err error
+	var keys []string
+	keys, s.spacedRefs = group(spaced)
+	spaced = nil
+	if s.spaced, err = aho.Build(keys); err != nil {
+		return nil, fmt.Errorf("detect: %w", err)
+	}
+	keys, s.compactRefs = group(compact)
+	compact = nil
+	if s.compact, err = aho.Build(keys); err != nil {
+		return nil, fmt.Errorf("detect: %w", err)
+	}
+	keys, s.phoneRefs = group(phones)
+	s.phones = make(map[uint64]uint32, len(keys))
+	for i, k := range keys {
+		s.phones[phoneKey([]byte(k))] = uint32(i)
+	}
+	return s, nil
+}
+
+type patternKind int
+
+const (
+	kindSkip patternKind = iota
+	kindSpaced
+	kindCompact
+	kindPhone
+)
+
+// patternFor returns the normalized form of value v of field f and where it
+// is matched, or the reason it is skipped.
+func patternFor(f customers.Field, v string) (key string, kind patternKind, reason string) {
+	switch f {
+	case customers.FieldPhone:
+		p := normalize.Phone(v)
+		switch {
+		case len(p) < normalize.MinPhoneDigits:
+			return "", kindSkip, SkipTooShort
+		case len(p) > normalize.MaxPhoneDigits:
+			return "", kindSkip, SkipTooLong
+		}
+		return p, kindPhone, ""
+	case customers.FieldEmail:
+		local, domain, ok := strings.Cut(v, "@")
+		if !ok || strings.TrimSpace(local) == "" || strings.TrimSpace(domain) == "" {
+			return "", kindSkip, SkipInvalid
+		}
+		sp := normalize.Spaced(v)
+		if len(sp) < 3 {
+			return "", kindSkip, SkipInvalid
+		}
+		return sp, kindSpaced, ""
+	}
+	minCJK, minLatin := MinNameRunesCJK, MinNameRunesLatin
+	switch f {
+	case customers.FieldKana:
+		minCJK = MinKanaRunesCJK
+	case customers.FieldID:
+		minCJK, minLatin = MinIDRunes, MinIDRunes
+	}
+	if normalize.IsCJK(v) {
+		c := normalize.Compact(v)
+		if utf8.RuneCountInString(c) < minCJK {
+			return "", kindSkip, SkipTooShort
+		}
+		return c, kindCompact, ""
+	}
+	sp := normalize.Spaced(v)
+	if utf8.RuneCountInString(sp)-strings.Count(sp, " ") < minLatin {
+		return "", kindSkip, SkipTooShort
+	}
+	return sp, kindSpaced, ""
+}
+
+// group sorts entries by key and returns the distinct keys with the refs of
+// each.
+func group(es []entry) ([]string, refTable) {
+	slices.SortFunc(es, func(a, b entry) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.ref.rec, b.ref.rec); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ref.field, b.ref.field)
+	})
+	var keys []string
+	t := refTable{refs: make([]ref, 0, len(es))}
+	for i, e := range es {
+		if i == 0 || e.key != es[i-1].key {
+			keys = append(keys, e.key)
+			t.start = append(t.start, uint32(len(t.refs)))
+		}
+		if i > 0 && e == es[i-1] {
+			continue
+		}
+		t.refs = append(t.refs, e.ref)
+	}
+	t.start = append(t.start, uint32(len(t.refs)))
+	return keys, t
+}
+
+// phoneKey packs canonical digits (at most 15) into a map key: a leading 1
+// keeps leading zeros.
+func phoneKey(d []byte) uint64 {
+	k := uint64(1)
+	for _, c := range d {
+		k = k*10 + uint64(c-'0')
+	}
+	return k
+}
+
+// Patterns returns the number of distinct values the Scanner looks for:
+// the patterns of its two automata plus the distinct phone numbers.
+func (s *Scanner) Patterns() int {
+	return s.spacedRefs.len() + s.compactRefs.len() + s.phoneRefs.len()
+}
+
+// Skipped returns, per "field/reason" (such as "name/too_short"), how many
+// customer values were left out of the Scanner. The map is a copy.
+func (s *Scanner) Skipped() map[string]int {
+	m := make(map[string]int, len(s.skipped))
+	for k, v := range s.skipped {
+		m[k] = v
+	}
+	return m
+}
+
+// SizeBytes estimates the memory held by the Scanner's matching tables
+// (not counting the customer list).
+func (s *Scanner) SizeBytes() int64 {
+	n := s.spaced.SizeBytes() + s.compact.SizeBytes()
+	for _, t := range []*refTable{&s.spacedRefs, &s.compactRefs, &s.phoneRefs} {
+		n += int64(len(t.start))*4 + int64(len(t.refs))*8
+	}
+	n += int64(len(s.phones)) * 16
+	return n
+}
+
+// Scan reads the whole message from r and reports the customer records in
+// it. It returns an error only for internal failures: r failing, or ctx
+// being cancelled. Content it cannot read, and limits it hits (Limits,
+// including the timeout), are described in the Result.
+func (s *Scanner) Scan(ctx context.Context, r io.Reader) (*Result, error) {
+	st := newScan(s)
+	rep, err := extract.Walk(ctx, r, s.lim, st.segment)
+	if err != nil {
+		return nil, fmt.Errorf("detect: %w", err)
+	}
+	return st.result(rep), nil
+}
+
+// scanState is the state of one Scan call.
+type scanState struct {
+	s *Scanner
+
+	segments  []string // segment paths in walk order
+	seq       int      // 1 + index of the current segment in segments
+	spacedSt  aho.State
+	compactSt aho.State
+
+	// hits has one entry per record found, indexed through hitOf; segHits
+	// lists (hit, segment) pairs in walk order.
+	hits    []recHit
+	hitOf   map[uint32]int32
+	segHits []segHit
+
+	// seen stamps, per pattern, the last segment it was handled in, so a
+	// value repeated in one segment is handled once.
+	seenSpaced, seenCompact, seenPhone map[int]int
+
+	onSpaced, onCompact func(int)
+}
+
+type recHit struct {
+	rec     uint32
+	fields  uint8 // bit i: fields[i]
+	lastSeq int   // seq of the last segment recorded in segHits
+	nsegs   int
+}
+
+type segHit struct{ hit, seg int32 }
+
+func newScan(s *Scanner) *scanState {
+	st := &scanState{
+		s:           s,
+		hitOf:       map[uint32]int32{},
+		seenSpaced:  map[int]int{},
+		seenCompact: map[int]int{},
+		seenPhone:   map[int]int{},
+	}
+	st.onSpaced = func(p int) { st.pattern(p, st.seenSpaced, &s.spacedRefs) }
+	st.onCompact = func(p int) { st.pattern(p, st.seenCompact, &s.compactRefs) }
+	return st
+}
+
+// segment scans one segment of text; it is the extract.TextFunc.
+func (st *scanState) segment(path string, text io.Reader) error {
+	st.segments = append(st.segments, path)
+	st.seq = len(st.segments) // stamps start at 1: 0 means never seen
+	st.spacedSt, st.compactSt = 0, 0
+	return normalize.Stream(text, st)
+}
+
+// Spaced implements normalize.Sink.
+func (st *scanState) Spaced(b []byte) {
+	st.spacedSt = st.s.spaced.Scan(st.spacedSt, b, st.onSpaced)
+}
+
+// Compact implements normalize.Sink.
+func (st *scanState) Compact(b []byte) {
+	st.compactSt = st.s.compact.Scan(st.compactSt, b, st.onCompact)
+}
+
+// Phone implements normalize.Sink.
+func (st *scanState) Phone(canonical []byte) {
+	g, ok := st.s.phones[phoneKey(canonical)]
+	if ok {
+		st.pattern(int(g), st.seenPhone, &st.s.phoneRefs)
+	}
+}
+
+func (st *scanState) pattern(p int, seen map[int]int, refs *refTable) {
+	if seen[p] == st.seq {
+		return
+	}
+	seen[p] = st.seq
+	for _, r := range refs.of(p) {
+		i, ok := st.hitOf[r.rec]
+		if !ok {
+			i = int32(len(st.hits))
+			st.hits = append(st.hits, recHit{rec: r.rec})
+			st.hitOf[r.rec] = i
+		}
+		h := &st.hits[i]
+		h.fields |= 1 << r.field
+		if h.lastSeq != st.seq {
+			h.lastSeq = st.seq
+			h.nsegs++
+			st.segHits = append(st.segHits, segHit{hit: i, seg: int32(st.seq - 1)})
+		}
+	}
+}
+
+func (st *scanState) result(rep *extract.Report) *Result {
+	res := &Result{
+		Records:      make([]RecordHit, 0, len(st.hits)),
+		Parts:        rep.Parts,
+		Unscannable:  rep.Unscannable,
+		BytesScanned: rep.Bytes,
+	}
+	if res.Parts == nil {
+		res.Parts = []Part{}
+	}
+	if res.Unscannable == nil {
+		res.Unscannable = []Unscannable{}
+	}
+	if len(st.hits) == 0 {
+		return res
+	}
+	ids := st.s.ids
+
+	// The segments of each hit, grouped (a counting sort keeps walk order).
+	start := make([]int, len(st.hits)+1)
+	for i, h := range st.hits {
+		start[i+1] = start[i] + h.nsegs
+	}
+	segs := make([]int32, len(st.segHits))
+	fill := slices.Clone(start[:len(st.hits)])
+	for _, sh := range st.segHits {
+		segs[fill[sh.hit]] = sh.seg
+		fill[sh.hit]++
+	}
+
+	// Records sharing an ID are one customer: sort by ID and merge runs.
+	order := make([]int32, len(st.hits))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		ra, rb := st.hits[a].rec, st.hits[b].rec
+		if c := strings.Compare(ids[ra], ids[rb]); c != 0 {
+			return c
+		}
+		return cmp.Compare(ra, rb)
+	})
+	fieldBuf := make([]customers.Field, 0, len(st.hits)*len(fields))
+	partBuf := make([]string, 0, len(segs))
+	var merged []int32
+	for i := 0; i < len(order); {
+		id := ids[st.hits[order[i]].rec]
+		var mask uint8
+		merged = merged[:0]
+		j := i
+		for ; j < len(order) && ids[st.hits[order[j]].rec] == id; j++ {
+			h := order[j]
+			mask |= st.hits[h].fields
+			merged = append(merged, segs[start[h]:start[h+1]]...)
+		}
+		if j-i > 1 {
+			slices.Sort(merged)
+		}
+		i = j
+
+		f0 := len(fieldBuf)
+		for k, f := range fields {
+			if mask&(1<<k) != 0 {
+				fieldBuf = append(fieldBuf, f)
+			}
+		}
+		hit := RecordHit{ID: id, Fields: fieldBuf[f0:len(fieldBuf):len(fieldBuf)]}
+		slices.Sort(hit.Fields)
+
+		p0 := len(partBuf)
+		for k, seg := range merged {
+			if k > 0 && seg == merged[k-1] {
+				continue
+			}
+			// The preamble and epilogue of a multipart entity share its
+			// path: list a path once.
+			if p := st.segments[seg]; !slices.Contains(partBuf[p0:], p) {
+				partBuf = append(partBuf, p)
+			}
+		}
+		hit.Parts = partBuf[p0:len(partBuf):len(partBuf)]
+		res.Records = append(res.Records, hit)
+	}
+	return res
+}

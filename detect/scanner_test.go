@@ -1,0 +1,341 @@
+package detect
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/iotest"
+
+	"github.com/dlprelay/dlprelay/detect/customers"
+)
+
+func newScanner(t testing.TB, csv string, lim Limits) *Scanner {
+	t.Helper()
+	list, err := customers.Parse(strings.NewReader(csv), "test.csv", customers.Columns{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewScanner(list, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func crlf(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
+}
+
+func scan(t testing.TB, s *Scanner, msg string) *Result {
+	t.Helper()
+	res, err := s.Scan(context.Background(), strings.NewReader(crlf(msg)))
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	return res
+}
+
+// hits returns "ID:field+field" for each record found.
+func hits(res *Result) []string {
+	var out []string
+	for _, r := range res.Records {
+		var fs []string
+		for _, f := range r.Fields {
+			fs = append(fs, string(f))
+		}
+		out = append(out, r.ID+":"+strings.Join(fs, "+"))
+	}
+	return out
+}
+
+const smallList = `id,name,kana,email,phone
+A1,Ann Lee,,ann.lee@example.com,+81 3 5555 0101
+A2,山田 太郎,ヤマダ タロウ,taro@example.jp,03-1234-5678
+A3,Jo,,jo@example.com,123
+A4,森,モリ,no-at-sign,090-1111-2222
+A5,Bo Li,やまだ はなこ,,0312345678
+`
+
+func TestMatching(t *testing.T) {
+	s := newScanner(t, smallList, Limits{})
+	tests := []struct {
+		body string
+		want []string
+	}{
+		{"Dear Ann Lee,", []string{"A1:name"}},
+		{"DEAR ANN  LEE!", []string{"A1:name"}},
+		{"ＡＮＮ　ＬＥＥ", []string{"A1:name"}},
+		{"Annual Leeds, Joann Lee, Ann Leeson", nil},
+		{"mail ann.lee@example.com now", []string{"A1:email+name"}},
+		{"joann.lee@example.community", nil},
+		{"山田太郎", []string{"A2:name"}},
+		{"山田 太郎", []string{"A2:name"}},
+		{"山田　太郎様", []string{"A2:name"}},
+		{"山田\r\n太郎", []string{"A2:name"}},
+		{"ﾔﾏﾀﾞ ﾀﾛｳ", []string{"A2:kana"}},
+		{"やまだたろう", []string{"A2:kana"}},
+		// A phone number shared by two records reports both.
+		{"TEL ０３（１２３４）５６７８", []string{"A2:phone", "A5:phone"}},
+		{"+81-3-1234-5678", []string{"A2:phone", "A5:phone"}},
+		{"03-1234-567 and 3-1234-5678 and 1234-5678", nil},
+		{"+81 3 5555 0101", []string{"A1:phone"}},
+		// Short values are not patterns: Jo, 森, モリ, 123.
+		{"Jo 森 モリ 見積もり 123", nil},
+		{"090-1111-2222", []string{"A4:phone"}},
+		{"record A1 and A5", nil},
+		{"ヤマダハナコ", []string{"A5:kana"}},
+	}
+	for _, tt := range tests {
+		res := scan(t, s, "Subject: test\n\n"+tt.body+"\n")
+		if got := hits(res); !slices.Equal(got, tt.want) {
+			t.Errorf("%q: found %v, want %v", tt.body, got, tt.want)
+		}
+	}
+}
+
+func TestSkippedAndPatterns(t *testing.T) {
+	s := newScanner(t, smallList, Limits{})
+	want := map[string]int{
+		"id/too_short":    5, // A1..A5 are shorter than MinIDRunes
+		"name/too_short":  2, // Jo, 森
+		"kana/too_short":  1, // モリ
+		"email/invalid":   1, // no-at-sign
+		"phone/too_short": 1, // 123
+	}
+	if got := s.Skipped(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Skipped() = %v, want %v", got, want)
+	}
+	// Ann Lee, 山田太郎, ヤマダタロウ, ann lee email, taro email, jo email,
+	// Bo Li, ヤマダハナコ; phones 0355550101, 0312345678, 09011112222.
+	if got := s.Patterns(); got != 11 {
+		t.Errorf("Patterns() = %d, want 11", got)
+	}
+	s.Skipped()["x"] = 1
+	if _, ok := s.Skipped()["x"]; ok {
+		t.Error("Skipped() returned the Scanner's own map")
+	}
+}
+
+func TestSampleListSkipped(t *testing.T) {
+	s := sampleScanner(t)
+	want := map[string]int{"name/too_short": 2, "kana/too_short": 1, "phone/too_short": 1, "email/invalid": 1}
+	if got := s.Skipped(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Skipped() = %v, want %v", got, want)
+	}
+}
+
+func TestDuplicateIDsMerge(t *testing.T) {
+	s := newScanner(t, "id,name,email\nC9,Ann Lee,\nC9,,ann.lee@example.com\nC8,Ann Lee,\n", Limits{})
+	res := scan(t, s, "Subject: x\n\nAnn Lee <ann.lee@example.com>\n")
+	if got, want := hits(res), []string{"C8:name", "C9:email+name"}; !slices.Equal(got, want) {
+		t.Errorf("found %v, want %v", got, want)
+	}
+}
+
+func TestPartsAttribution(t *testing.T) {
+	s := newScanner(t, smallList, Limits{})
+	res := scan(t, s, `Subject: =?UTF-8?B?5bGx55Sw5aSq6YOO?=
+Content-Type: multipart/mixed; boundary=B
+
+--B
+Content-Type: text/plain
+
+Ann Lee
+--B
+Content-Type: text/plain
+
+Ann Lee again, 山田太郎
+--B--
+`)
+	want := []RecordHit{
+		{ID: "A1", Fields: []customers.Field{"name"}, Parts: []string{"1.1", "1.2"}},
+		{ID: "A2", Fields: []customers.Field{"name"}, Parts: []string{"1.header", "1.2"}},
+	}
+	if !reflect.DeepEqual(res.Records, want) {
+		t.Errorf("records = %+v, want %+v", res.Records, want)
+	}
+}
+
+// TestLimitsAreResults checks that every limit gives an Unscannable entry
+// and a Result, never an error.
+func TestLimitsAreResults(t *testing.T) {
+	deep := func(n int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n", i, i)
+		}
+		b.WriteString("Content-Type: text/plain\n\nAnn Lee\n")
+		return b.String()
+	}
+	many := "Content-Type: multipart/mixed; boundary=B\n\n" + strings.Repeat("--B\n\nx\n", 50) + "--B\n\nAnn Lee\n--B--\n"
+	big := "Subject: big\n\n" + strings.Repeat("filler ", 2000) + "Ann Lee\n"
+	tests := []struct {
+		name  string
+		lim   Limits
+		msg   string
+		want  Unscannable
+		found bool // whether Ann Lee is still found
+	}{
+		{"depth", Limits{MaxDepth: 5}, deep(10), Unscannable{Part: "1.1.1.1.1.1", Reason: ReasonDepth}, false},
+		{"parts", Limits{MaxParts: 10}, many, Unscannable{Part: "1.10", Reason: ReasonParts}, false},
+		{"part size", Limits{MaxPartBytes: 1000}, big, Unscannable{Part: "1", Reason: ReasonPartSize}, false},
+		{"total size", Limits{MaxTotalBytes: 1000}, big, Unscannable{Part: "1", Reason: ReasonTotalSize}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScanner(t, smallList, tt.lim)
+			res := scan(t, s, tt.msg)
+			if len(res.Unscannable) != 1 || res.Unscannable[0] != tt.want {
+				t.Errorf("unscannable = %v, want [%v]", res.Unscannable, tt.want)
+			}
+			if found := len(res.Records) > 0; found != tt.found {
+				t.Errorf("records = %v", res.Records)
+			}
+			// The same message within default limits is fully scanned.
+			full := scan(t, newScanner(t, smallList, Limits{}), tt.msg)
+			if len(full.Unscannable) != 0 || len(full.Records) != 1 {
+				t.Errorf("default limits: %+v", full)
+			}
+		})
+	}
+}
+
+func TestScanErrors(t *testing.T) {
+	s := newScanner(t, smallList, Limits{})
+	boom := errors.New("client went away")
+	msg := crlf("Subject: x\n\nAnn Lee\n")
+	if _, err := s.Scan(context.Background(), io.MultiReader(strings.NewReader(msg), iotest.ErrReader(boom))); !errors.Is(err, boom) {
+		t.Errorf("reader error: err = %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Scan(ctx, strings.NewReader(msg)); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: err = %v", err)
+	}
+}
+
+// TestResultCarriesNoValues checks that a Result, as it would be logged,
+// names records by ID only.
+func TestResultCarriesNoValues(t *testing.T) {
+	s := sampleScanner(t)
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "mail", "02-rows-plain.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Scan(context.Background(), bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(res)
+	for _, v := range []string{"山田", "taro.yamada", "Ann Lee", "ann.lee", "5678", "0312345678", "john"} {
+		if bytes.Contains(js, []byte(v)) {
+			t.Errorf("Result contains the value %q: %s", v, js)
+		}
+	}
+}
+
+// TestSampleMessages pins what the relay's tests rely on.
+func TestSampleMessages(t *testing.T) {
+	s := sampleScanner(t)
+	count := func(name string) int {
+		raw, err := os.ReadFile(filepath.Join("..", "testdata", "mail", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Scan(context.Background(), bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Records)
+	}
+	if n := count("01-clean-plain.eml"); n != 0 {
+		t.Errorf("01-clean-plain.eml: %d records, want 0", n)
+	}
+	if n := count("02-rows-plain.eml"); n < 3 {
+		t.Errorf("02-rows-plain.eml: %d records, want at least 3", n)
+	}
+	if n := count("10-annual.eml"); n != 0 {
+		t.Errorf("10-annual.eml: %d records, want 0", n)
+	}
+}
+
+// TestConcurrentScans runs many scans at once (go test -race) and checks
+// each against a scan done alone.
+func TestConcurrentScans(t *testing.T) {
+	s := sampleScanner(t)
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "mail", "*.eml"))
+	var msgs [][]byte
+	var want []string
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Scan(context.Background(), bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, _ := json.Marshal(res)
+		msgs = append(msgs, raw)
+		want = append(want, string(js))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 20; i++ {
+				k := (g + i) % len(msgs)
+				res, err := s.Scan(context.Background(), bytes.NewReader(msgs[k]))
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				if js, _ := json.Marshal(res); string(js) != want[k] {
+					errs <- fmt.Sprintf("%s: concurrent result differs", files[k])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+func TestNilList(t *testing.T) {
+	if _, err := NewScanner(nil, Limits{}); err == nil {
+		t.Error("NewScanner(nil) did not fail")
+	}
+}
+
+func TestEmptyList(t *testing.T) {
+	s, err := NewScanner(&customers.List{}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := scan(t, s, "Subject: x\n\nAnn Lee 03-1234-5678\n")
+	if len(res.Records) != 0 || s.Patterns() != 0 {
+		t.Errorf("empty list found %v", res.Records)
+	}
+}
+
+func TestDefaultLimits(t *testing.T) {
+	d := DefaultLimits()
+	if d.MaxDepth != 20 || d.MaxParts != 1000 || d.MaxPartBytes != 50<<20 || d.MaxTotalBytes != 200<<20 || d.Timeout.Seconds() != 60 {
+		t.Errorf("DefaultLimits() = %+v", d)
+	}
+}
