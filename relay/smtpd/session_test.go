@@ -567,3 +567,26 @@ func counterValue(t *testing.T, c prometheus.Collector) float64 {
 	t.Helper()
 	return testutil.ToFloat64(c)
 }
+
+func TestReady(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	if err := r.srv.Ready(time.Minute); err == nil {
+		t.Fatal("ready before the upstream was ever reached")
+	}
+	if err := r.srv.Ready(0); err != nil {
+		t.Fatalf("Ready(0) = %v; the upstream check is off", err)
+	}
+	c := greet(t, r.addr)
+	c.sendMail("a@corp.test", []string{"b@example.test"}, cleanMsg)
+	if err := r.srv.Ready(time.Minute); err != nil {
+		t.Fatalf("not ready after a delivery: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	c.cmd("QUIT", "221 ")
+	r.srv.Shutdown(ctx)
+	if err := r.srv.Ready(0); err == nil {
+		t.Fatal("ready while shut down")
+	}
+}
