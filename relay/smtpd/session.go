@@ -31,6 +31,7 @@ type session struct {
 	client netip.Addr
 	helo   string
 	user   string // authenticated user, "" if none
+	fails  int    // failed AUTH attempts
 	tx     *transaction
 }
 
@@ -48,7 +49,6 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	if !ok {
 		return nil, replyInternal
 	}
-	w.inTx = func() bool { return false }
 	sess := &session{s: s, live: s.live.Load(), w: w, client: remoteAddr(w.raw), helo: printableLine(c.Hostname(), 255)}
 	w.inTx = func() bool { return sess.tx != nil }
 	return sess, nil
@@ -85,6 +85,10 @@ func (ss *session) authAllowed() bool {
 
 // AuthMechanisms offers AUTH only when a users file is configured and the
 // connection is encrypted (or insecure AUTH is explicitly allowed).
+// maxAuthFailures is how many failed AUTH attempts a connection gets before
+// it is closed.
+const maxAuthFailures = 3
+
 func (ss *session) AuthMechanisms() []string {
 	if !ss.authAllowed() || ss.user != "" {
 		return nil
@@ -101,7 +105,12 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 	}
 	check := func(user, pass string) error {
 		if !ss.live.CheckPassword(ss.live.Users, user, pass) {
-			ss.s.log.Warn("authentication failed", "client", ss.client.String())
+			ss.fails++
+			ss.s.log.Warn("authentication failed", "client", ss.client.String(), "attempt", ss.fails)
+			if ss.fails >= maxAuthFailures {
+				// Password guessing: answer, then hang up.
+				ss.w.closeAfterReply = true
+			}
 			return replyAuthFailed
 		}
 		ss.user = user

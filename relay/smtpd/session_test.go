@@ -512,6 +512,7 @@ func TestStartTLSAndAuth(t *testing.T) {
 	}
 	c.cmd("STARTTLS", "503 5.5.1 ")
 	c.cmd("AUTH PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00alice\x00wrong")), "535 5.7.8 ")
+	c.cmd("AUTH PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00alice\x00wrong2")), "535 5.7.8 ")
 	c.cmd("AUTH LOGIN", "334 ")
 	c.cmd(base64.StdEncoding.EncodeToString([]byte("alice")), "334 ")
 	c.cmd(base64.StdEncoding.EncodeToString([]byte("s3cret")), "235 2.0.0 ")
@@ -588,5 +589,25 @@ func TestReady(t *testing.T) {
 	r.srv.Shutdown(ctx)
 	if err := r.srv.Ready(0); err == nil {
 		t.Fatal("ready while shut down")
+	}
+}
+
+func TestAuthGuessingIsCutOff(t *testing.T) {
+	t.Parallel()
+	hash, _ := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	r := startRelay(t, func(_ *Options, l *Live) {
+		l.Users = map[string][]byte{"alice": hash}
+		l.AllowInsecureAuth = true
+		l.CheckPassword = func(users map[string][]byte, user, pass string) bool {
+			return bcrypt.CompareHashAndPassword(users[user], []byte(pass)) == nil
+		}
+	})
+	c := greet(t, r.addr)
+	for i := 0; i < maxAuthFailures; i++ {
+		c.cmd("AUTH PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00alice\x00guess")), "535 5.7.8 ")
+	}
+	c.send("NOOP\r\n")
+	if l, err := c.r.ReadString('\n'); err == nil {
+		t.Fatalf("connection still open after %d failed AUTH: %q", maxAuthFailures, l)
 	}
 }

@@ -62,6 +62,8 @@ type wire struct {
 	inTx         func() bool
 
 	wbuf []byte
+	// closeAfterReply hangs up once the next final reply is written.
+	closeAfterReply bool
 }
 
 type wireMode int
@@ -338,6 +340,9 @@ func (w *wire) Write(b []byte) (int, error) {
 	w.mu.Unlock()
 	if _, err := c.Write(out); err != nil {
 		return 0, err
+	}
+	if w.closeAfterReply && len(w.wbuf) == 0 {
+		w.Close()
 	}
 	return len(b), nil
 }
