@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"github.com/dlprelay/dlprelay/relay/relaytest"
 )
 
@@ -80,8 +82,20 @@ func TestServeReloadAndDrain(t *testing.T) {
 	if err := os.WriteFile(list, append(header, []byte("\nX9999,Nobody Atall,ノバディ,nobody@nowhere.example,0990000000\n")...), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A connection open across the reload is not dropped.
+	open, err := smtp.Dial(p.listen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+	if err := open.Hello("client.test"); err != nil {
+		t.Fatal(err)
+	}
 	p.cmd.Process.Signal(syscall.SIGHUP)
 	waitLog(t, p, "msg=reloaded", 1)
+	if err := open.Noop(); err != nil {
+		t.Fatalf("connection dropped by the reload: %v", err)
+	}
 	send(rows)
 	if n := len(up.Messages()); n != 2 {
 		t.Fatalf("after reload: upstream got %d messages, want 2", n)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -24,8 +25,10 @@ type Message struct {
 	// UTF8 and Body record the MAIL parameters the client sent.
 	UTF8 bool
 	Body smtp.BodyType
-	// TLS says whether the session had started TLS.
-	TLS bool
+	// TLS says whether the session had started TLS, Authenticated whether
+	// the client logged in.
+	TLS           bool
+	Authenticated bool
 }
 
 // Upstream is a recording SMTP server. Its hooks may be set at any time; a
@@ -43,6 +46,16 @@ type Upstream struct {
 	rcptErr func(to string) error
 	dataErr func(data []byte) error
 	notify  chan struct{}
+	user    string // AUTH PLAIN required when set
+	pass    string
+}
+
+// RequireAuth makes the upstream refuse MAIL from sessions that did not log
+// in with AUTH PLAIN as user and pass.
+func (u *Upstream) RequireAuth(user, pass string) {
+	u.mu.Lock()
+	u.user, u.pass = user, pass
+	u.mu.Unlock()
 }
 
 // NewUpstream starts an upstream on 127.0.0.1 and stops it when the test ends.
@@ -123,9 +136,25 @@ func (u *Upstream) newSession(c *smtp.Conn) (smtp.Session, error) {
 }
 
 type session struct {
-	u   *Upstream
-	c   *smtp.Conn
-	cur Message
+	u      *Upstream
+	c      *smtp.Conn
+	cur    Message
+	authed bool
+}
+
+func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (s *session) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(identity, user, pass string) error {
+		s.u.mu.Lock()
+		ok := s.u.user != "" && user == s.u.user && pass == s.u.pass
+		s.u.mu.Unlock()
+		if !ok {
+			return smtp.ErrAuthFailed
+		}
+		s.authed = true
+		return nil
+	}), nil
 }
 
 func (s *session) Reset()        { s.cur = Message{} }
@@ -133,8 +162,11 @@ func (s *session) Logout() error { return nil }
 
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	s.u.mu.Lock()
-	f := s.u.mailErr
+	f, needAuth := s.u.mailErr, s.u.user != ""
 	s.u.mu.Unlock()
+	if needAuth && !s.authed {
+		return smtp.ErrAuthRequired
+	}
 	if f != nil {
 		if err := f(from); err != nil {
 			return err
@@ -176,6 +208,7 @@ func (s *session) Data(r io.Reader) error {
 	m := s.cur
 	m.Data = buf.Bytes()
 	_, m.TLS = s.c.TLSConnectionState()
+	m.Authenticated = s.authed
 	s.u.mu.Lock()
 	s.u.msgs = append(s.u.msgs, m)
 	s.u.mu.Unlock()

@@ -183,3 +183,32 @@ func selfSigned(t *testing.T) (*tls.Config, *x509.CertPool) {
 	pool.AddCert(cert)
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
 }
+
+func TestUpstreamAuth(t *testing.T) {
+	srvTLS, _ := selfSigned(t)
+	up := relaytest.NewUpstreamTLS(t, srvTLS)
+	up.RequireAuth("relay", "pw")
+
+	f := New(Config{Address: up.Addr, LocalName: "relay.test", TLS: TLSOpportunistic, Username: "relay", Password: "pw", CommandTimeout: 2 * time.Second})
+	defer f.Close()
+	if err := send(t, f, "x\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if m := up.Messages(); len(m) != 1 || !m[0].Authenticated || !m[0].TLS {
+		t.Fatalf("want one authenticated TLS delivery, got %+v", m)
+	}
+
+	bad := New(Config{Address: up.Addr, LocalName: "relay.test", TLS: TLSOpportunistic, Username: "relay", Password: "wrong", CommandTimeout: 2 * time.Second})
+	defer bad.Close()
+	if err := send(t, bad, "x\r\n"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("wrong password: err = %v, want ErrUnavailable (a temporary failure)", err)
+	}
+
+	plain := relaytest.NewUpstream(t)
+	plain.RequireAuth("relay", "pw")
+	noTLS := New(Config{Address: plain.Addr, LocalName: "relay.test", TLS: TLSOpportunistic, Username: "relay", Password: "pw", CommandTimeout: 2 * time.Second})
+	defer noTLS.Close()
+	if err := send(t, noTLS, "x\r\n"); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "without TLS") {
+		t.Fatalf("credentials over plain text: err = %v, want a refusal", err)
+	}
+}
