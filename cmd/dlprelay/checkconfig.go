@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -11,16 +10,12 @@ import (
 )
 
 func runCheckConfig(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("check-config", "check-config [flags]",
+		"Validates the configuration (errors name the field and line), loads the customer\nlist and builds the matcher, as serve would, and prints a summary.\nExit status: 0 valid, 1 invalid.", stderr)
 	var cf configFlags
 	cf.register(fs, false)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: dlprelay check-config [flags]\n\nValidates the configuration (errors name the field and line), loads the customer\nlist and builds the matcher, as serve would, and prints a summary.\nExit status: 0 valid, 1 invalid.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, stop := parseFlags(fs, args); stop {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,20 +12,16 @@ import (
 )
 
 func runScan(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("scan", "scan [flags] FILE.eml...",
+		"Scans messages offline with the configured customer list and policy, and prints\nthe customer records found (IDs and fields, never values), the parts, what could\nnot be scanned and the verdict. Exit status: 0 all scanned, 1 an error.", stderr)
 	var cf configFlags
 	cf.register(fs, false)
 	asJSON := fs.Bool("json", false, "print one JSON object per file instead of text")
 	sender := fs.String("sender", "", "envelope sender `address` to judge the message with")
 	var rcpts stringList
 	fs.Var(&rcpts, "rcpt", "envelope recipient `address` (repeatable)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: dlprelay scan [flags] FILE.eml...\n\nScans messages offline with the configured customer list and policy, and prints\nthe customer records found (IDs and fields, never values), the parts, what could\nnot be scanned and the verdict. Exit status: 0 all scanned, 1 an error.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, stop := parseFlags(fs, args); stop {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()

@@ -84,16 +84,12 @@ func (f *configFlags) load() (*config.Config, error) {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("serve", "serve [flags]",
+		"Runs the relay: SMTP in on -listen, mail forwarded to -upstream after scanning\nagainst the customer list. SIGHUP reloads the configuration and customer list;\nSIGTERM drains transactions in flight and stops.", stderr)
 	var cf configFlags
 	cf.register(fs, true)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: dlprelay serve [flags]\n\nRuns the relay: SMTP in on -listen, mail forwarded to -upstream after scanning\nagainst the customer list. SIGHUP reloads the configuration and customer list;\nSIGTERM drains transactions in flight and stops.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, stop := parseFlags(fs, args); stop {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -17,16 +16,12 @@ import (
 // and writes it to a directory, so the relay can be tried without a real
 // mail server behind it. It is not a mail server.
 func runSink(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sink", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("sink", "sink [flags]",
+		"A development upstream: accepts every message on -listen and writes it to\n-dir as NNNN.eml, so you can see what the relay forwards. Not for production.", stderr)
 	listen := fs.String("listen", "127.0.0.1:10026", "listen `address`")
 	dir := fs.String("dir", "var/sink", "`directory` to write received messages to")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: dlprelay sink [flags]\n\nA development upstream: accepts every message on -listen and writes it to\n-dir as NNNN.eml, so you can see what the relay forwards. Not for production.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, stop := parseFlags(fs, args); stop {
+		return code
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		fmt.Fprintf(stderr, "dlprelay sink: %v\n", err)

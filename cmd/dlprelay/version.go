@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"runtime"
@@ -9,13 +8,10 @@ import (
 )
 
 func runVersion(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: dlprelay version\n\nPrints the version, VCS revision and Go version.\n")
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	fs := newFlags("version", "version",
+		"Prints the version, VCS revision and Go version.", stderr)
+	if code, stop := parseFlags(fs, args); stop {
+		return code
 	}
 	fmt.Fprintf(stdout, "dlprelay %s (%s, %s)\n", version, revision(), runtime.Version())
 	return 0
