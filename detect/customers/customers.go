@@ -29,6 +29,8 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/dlprelay/dlprelay/detect/normalize"
 )
 
 // Field names a customer attribute.
@@ -142,7 +144,7 @@ func Parse(r io.Reader, source string, cols Columns) (*List, error) {
 	case bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")):
 		br.Discard(3)
 		l.Encoding = "utf-8"
-	case validUTF8Prefix(head, err == io.EOF):
+	case normalize.ValidUTF8Prefix(head, err == io.EOF):
 		l.Encoding = "utf-8"
 	default:
 		l.Encoding = "shift_jis"
@@ -193,23 +195,6 @@ func Parse(r io.Reader, source string, cols Columns) (*List, error) {
 		l.Records = append(l.Records, rec)
 	}
 	return l, nil
-}
-
-// validUTF8Prefix reports whether b is valid UTF-8, allowing the last rune to
-// be cut off when b is not the whole input.
-func validUTF8Prefix(b []byte, whole bool) bool {
-	if utf8.Valid(b) {
-		return true
-	}
-	if whole {
-		return false
-	}
-	for cut := 1; cut < utf8.UTFMax && cut <= len(b); cut++ {
-		if utf8.Valid(b[:len(b)-cut]) {
-			return !utf8.FullRune(b[len(b)-cut:])
-		}
-	}
-	return false
 }
 
 func makeRecord(row []string, idx map[Field]int, enc string) (Record, error) {

@@ -5,11 +5,12 @@ import (
 	"bytes"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/emersion/go-message/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/japanese"
+
+	"github.com/dlprelay/dlprelay/detect/normalize"
 )
 
 // damager is implemented by decoders that skip over bad input instead of
@@ -275,7 +276,7 @@ func sniffCharset(declared string, br *bufio.Reader) (io.Reader, string, string)
 	switch {
 	case bytes.Contains(head, []byte("\x1b$B")) || bytes.Contains(head, []byte("\x1b$@")):
 		return japanese.ISO2022JP.NewDecoder().Reader(br), "iso-2022-jp", NoteCharsetGuessed
-	case validUTF8Prefix(head, whole):
+	case normalize.ValidUTF8Prefix(head, whole):
 		return br, declared, ""
 	}
 	sj := countErrors(japanese.ShiftJIS.NewDecoder().Bytes, head)
@@ -292,21 +293,4 @@ func countErrors(decode func([]byte) ([]byte, error), b []byte) int {
 		return len(b)
 	}
 	return bytes.Count(out, []byte("\uFFFD"))
-}
-
-// validUTF8Prefix reports whether b is valid UTF-8, allowing its last rune to
-// be cut off unless b is the whole input.
-func validUTF8Prefix(b []byte, whole bool) bool {
-	if utf8.Valid(b) {
-		return true
-	}
-	if whole {
-		return false
-	}
-	for cut := 1; cut < utf8.UTFMax && cut <= len(b); cut++ {
-		if utf8.Valid(b[:len(b)-cut]) {
-			return !utf8.FullRune(b[len(b)-cut:])
-		}
-	}
-	return false
 }

@@ -229,3 +229,21 @@ func Stream(r io.Reader, sink Sink) error {
 	}
 	return rerr
 }
+
+// ValidUTF8Prefix reports whether b is valid UTF-8, allowing its last rune
+// to be cut off unless b is the whole input. It is how a charset is guessed
+// from the first block of a stream.
+func ValidUTF8Prefix(b []byte, whole bool) bool {
+	if utf8.Valid(b) {
+		return true
+	}
+	if whole {
+		return false
+	}
+	for cut := 1; cut < utf8.UTFMax && cut <= len(b); cut++ {
+		if utf8.Valid(b[:len(b)-cut]) {
+			return !utf8.FullRune(b[len(b)-cut:])
+		}
+	}
+	return false
+}

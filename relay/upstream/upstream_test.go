@@ -2,15 +2,9 @@ package upstream
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"io"
-	"math/big"
 	"net"
 	"strings"
 	"testing"
@@ -124,7 +118,7 @@ func TestStalePooledConnectionIsReplaced(t *testing.T) {
 }
 
 func TestUpstreamSTARTTLS(t *testing.T) {
-	srvTLS, pool := selfSigned(t)
+	srvTLS, pool := relaytest.SelfSigned(t, "upstream.test")
 	up := relaytest.NewUpstreamTLS(t, srvTLS)
 
 	t.Run("opportunistic encrypts without verifying", func(t *testing.T) {
@@ -158,57 +152,4 @@ func TestUpstreamSTARTTLS(t *testing.T) {
 			t.Fatal("message was not sent over TLS")
 		}
 	})
-}
-
-// selfSigned returns a server config for upstream.test and a pool that
-// trusts it.
-func selfSigned(t *testing.T) (*tls.Config, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "upstream.test"},
-		DNSNames: []string{"upstream.test"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA: true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
-}
-
-func TestUpstreamAuth(t *testing.T) {
-	srvTLS, _ := selfSigned(t)
-	up := relaytest.NewUpstreamTLS(t, srvTLS)
-	up.RequireAuth("relay", "pw")
-
-	f := New(Config{Address: up.Addr, LocalName: "relay.test", TLS: TLSOpportunistic, Username: "relay", Password: "pw", CommandTimeout: 2 * time.Second})
-	defer f.Close()
-	if err := send(t, f, "x\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	if m := up.Messages(); len(m) != 1 || !m[0].Authenticated || !m[0].TLS {
-		t.Fatalf("want one authenticated TLS delivery, got %+v", m)
-	}
-
-	bad := New(Config{Address: up.Addr, LocalName: "relay.test", TLS: TLSOpportunistic, Username: "relay", Password: "wrong", CommandTimeout: 2 * time.Second})
-	defer bad.Close()
-	if err := send(t, bad, "x\r\n"); !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("wrong password: err = %v, want ErrUnavailable (a temporary failure)", err)
-	}
-
-	plain := relaytest.NewUpstream(t)
-	plain.RequireAuth("relay", "pw")
-	noTLS := New(Config{Address: plain.Addr, LocalName: "relay.test", TLS: TLSOpportunistic, Username: "relay", Password: "pw", CommandTimeout: 2 * time.Second})
-	defer noTLS.Close()
-	if err := send(t, noTLS, "x\r\n"); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "without TLS") {
-		t.Fatalf("credentials over plain text: err = %v, want a refusal", err)
-	}
 }
