@@ -96,9 +96,27 @@ func TestServeReloadAndDrain(t *testing.T) {
 	if err := open.Noop(); err != nil {
 		t.Fatalf("connection dropped by the reload: %v", err)
 	}
-	send(rows)
+	// The open connection's next transaction already uses the new list.
+	if err := open.Mail("alice@corp.test", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := open.Rcpt("bob@example.com", nil); err != nil {
+		t.Fatal(err)
+	}
+	w, err := open.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(rows)
+	if err := w.Close(); err != nil {
+		t.Fatalf("message on the kept connection: %v", err)
+	}
 	if n := len(up.Messages()); n != 2 {
-		t.Fatalf("after reload: upstream got %d messages, want 2", n)
+		t.Fatalf("after reload, on the kept connection: upstream got %d messages, want 2", n)
+	}
+	send(rows)
+	if n := len(up.Messages()); n != 3 {
+		t.Fatalf("after reload: upstream got %d messages, want 3", n)
 	}
 
 	// A broken list is refused and the running one stays.
@@ -108,8 +126,8 @@ func TestServeReloadAndDrain(t *testing.T) {
 	p.cmd.Process.Signal(syscall.SIGHUP)
 	waitLog(t, p, "reload failed; keeping the running configuration", 1)
 	send(rows)
-	if n := len(up.Messages()); n != 3 {
-		t.Fatalf("after a failed reload: upstream got %d messages, want 3", n)
+	if n := len(up.Messages()); n != 4 {
+		t.Fatalf("after a failed reload: upstream got %d messages, want 4", n)
 	}
 	metrics := get(t, "http://"+p.admin+"/metrics")
 	for _, want := range []string{`dlprelay_customers_reloads_total{result="failure"} 1`, `dlprelay_customers_last_reload_success 0`, `dlprelay_customers_records 1`} {

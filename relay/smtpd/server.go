@@ -66,8 +66,9 @@ type Inspector interface {
 	Inspect(ctx context.Context, env inspect.Envelope, msg io.Reader) (inspect.Decision, error)
 }
 
-// Live is what a reload (SIGHUP) replaces. A connection keeps the Live that
-// was in force when it opened, so one session never sees two rule sets.
+// Live is what a reload (SIGHUP) replaces. Each transaction takes the Live in
+// force at its MAIL command and keeps it to the end, so one message is never
+// judged by two rule sets.
 type Live struct {
 	Engine     Inspector
 	Upstream   *upstream.Forwarder

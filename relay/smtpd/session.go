@@ -131,6 +131,9 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 }
 
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
+	// Each transaction takes the configuration in force now, so a reload
+	// reaches connections the client keeps open for reuse.
+	ss.live = ss.s.live.Load()
 	switch {
 	case ss.s.draining.Load():
 		return replyShuttingDown
