@@ -8,12 +8,13 @@ import (
 	"os"
 	"strings"
 
+	"github.com/dlprelay/dlprelay/detect"
 	"github.com/dlprelay/dlprelay/relay/inspect"
 )
 
 func runScan(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("scan", "scan [flags] FILE.eml...",
-		"Scans messages offline with the configured customer list and policy, and prints\nthe customer records found (IDs and fields, never values), the parts, what could\nnot be scanned and the verdict. Exit status: 0 all scanned, 1 an error.", stderr)
+		"Scans messages offline with the configured customer list and policy, and prints\nthe customer records found (IDs, fields, parts and offsets, never values), the\nparts, what could not be scanned and the verdict. With -json, one JSON object per\nmessage and line.\n\nExit status: 0 every file scanned (whatever the verdict), 1 a file could not be\nread, 2 a usage or configuration error.", stderr)
 	var cf configFlags
 	cf.register(fs, false)
 	asJSON := fs.Bool("json", false, "print one JSON object per file instead of text")
@@ -30,17 +31,16 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 	cfg, err := cf.load()
 	if err != nil {
 		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
-		return 1
+		return 2
 	}
 	eng, err := inspect.Build(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
-		return 1
+		return 2
 	}
 	env := inspect.Envelope{Sender: *sender, Recipients: rcpts}
 	status := 0
 	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
 	for _, name := range fs.Args() {
 		d, err := scanFile(eng, env, name)
 		if err != nil {
@@ -49,7 +49,7 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		if *asJSON {
-			enc.Encode(scanReport{File: name, Verdict: d.Verdict.Action.String(), Reasons: reasonList(d), Records: d.Verdict.Records, Result: d.Result})
+			enc.Encode(newScanReport(name, d))
 			continue
 		}
 		printScan(stdout, name, d)
@@ -57,12 +57,32 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 	return status
 }
 
+// scanReport is the -json output for one message. It carries customer IDs,
+// fields, part paths and offsets, never customer values.
 type scanReport struct {
-	File    string      `json:"file"`
-	Verdict string      `json:"verdict"`
-	Reasons []string    `json:"reasons"`
-	Records int         `json:"records"`
-	Result  interface{} `json:"result"`
+	File         string               `json:"file"`
+	Verdict      string               `json:"verdict"`
+	Reasons      []string             `json:"reasons"`
+	RecordCount  int                  `json:"record_count"`
+	Records      []detect.RecordHit   `json:"records"`
+	Unscannable  []detect.Unscannable `json:"unscannable"`
+	Parts        []detect.Part        `json:"parts"`
+	BytesScanned int64                `json:"bytes_scanned"`
+}
+
+func newScanReport(name string, d inspect.Decision) scanReport {
+	r := scanReport{
+		File: name, Verdict: d.Verdict.Action.String(), Reasons: reasonList(d), RecordCount: d.Verdict.Records,
+		Records: d.Result.Records, Unscannable: d.Result.Unscannable, Parts: d.Result.Parts, BytesScanned: d.Result.BytesScanned,
+	}
+	// Empty lists as [] rather than null, for consumers that iterate.
+	if r.Records == nil {
+		r.Records = []detect.RecordHit{}
+	}
+	if r.Unscannable == nil {
+		r.Unscannable = []detect.Unscannable{}
+	}
+	return r
 }
 
 func scanFile(eng *inspect.Engine, env inspect.Envelope, name string) (inspect.Decision, error) {
