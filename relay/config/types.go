@@ -104,6 +104,10 @@ type CustomerColumns struct {
 	Kana  string `yaml:"kana"`
 	Email string `yaml:"email"`
 	Phone string `yaml:"phone"`
+	// Address is matched like the other fields; Company is loaded but is
+	// never a record hit on its own.
+	Address string `yaml:"address"`
+	Company string `yaml:"company"`
 }
 
 // Scan bounds the work done on one message.
@@ -113,6 +117,12 @@ type Scan struct {
 	MaxPartBytes  int64         `yaml:"max_part_bytes"`  // decoded bytes per part, default 50 MiB
 	MaxTotalBytes int64         `yaml:"max_total_bytes"` // decoded bytes per message, default 200 MiB
 	Timeout       time.Duration `yaml:"timeout"`         // default 60s
+	// Archives (zip, 7z) and Office/OpenDocument files: entries per
+	// message, archives nested inside archives, and the largest allowed
+	// ratio of uncompressed to compressed bytes (zip bombs).
+	MaxArchiveEntries int `yaml:"max_archive_entries"` // default 10000
+	MaxArchiveDepth   int `yaml:"max_archive_depth"`   // default 5
+	MaxExpansionRatio int `yaml:"max_expansion_ratio"` // default 100
 }
 
 // Policy sets the thresholds that turn findings into a verdict.

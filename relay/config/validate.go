@@ -196,6 +196,9 @@ func (c *Config) validate() []*FieldError {
 	k.positive("scan.max_part_bytes", c.Scan.MaxPartBytes)
 	k.positive("scan.max_total_bytes", c.Scan.MaxTotalBytes)
 	k.positive("scan.timeout", int64(c.Scan.Timeout))
+	k.positive("scan.max_archive_entries", int64(c.Scan.MaxArchiveEntries))
+	k.positive("scan.max_archive_depth", int64(c.Scan.MaxArchiveDepth))
+	k.positive("scan.max_expansion_ratio", int64(c.Scan.MaxExpansionRatio))
 
 	// policy
 	p := &c.Policy
