@@ -57,4 +57,29 @@ type RecordHit struct {
 	// entity path such as "1.2", or "1.2.header" for the Subject,
 	// display names, Content-Description and filename of entity 1.2.
 	Parts []string `json:"parts"`
+	// Matches are the occurrences found, in walk order then by offset, at
+	// most MaxMatchesPerRecord; MoreMatches counts the rest.
+	Matches     []Match `json:"matches"`
+	MoreMatches int     `json:"more_matches,omitempty"`
+	// Closest is the smallest distance in bytes, in the original text of
+	// one segment, between matches of two different fields of the record
+	// (0 when they touch or overlap), or -1 if no two fields were found
+	// in the same segment.
+	Closest int64 `json:"closest"`
+}
+
+// Corroborated reports whether two different fields of the record were
+// found within window bytes of each other in one segment.
+func (h *RecordHit) Corroborated(window int64) bool {
+	return h.Closest >= 0 && h.Closest <= window
+}
+
+// Match is one occurrence of a customer value. It says where, never what:
+// Start and End are byte offsets in the original text of the segment Part
+// (the decoded UTF-8 text as extracted, before normalization).
+type Match struct {
+	Field customers.Field `json:"field"`
+	Part  string          `json:"part"`
+	Start int64           `json:"start"`
+	End   int64           `json:"end"`
 }

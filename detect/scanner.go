@@ -27,8 +27,18 @@
 // under MinIDRunes, emails without "@", phone numbers with fewer than 10
 // or more than 15 digits.
 //
-// A Result holds customer IDs and part paths, never customer values, so it
-// can be logged.
+// Each match is reported with its field, its segment and its byte range in
+// the segment's original text (the decoded UTF-8 text as extracted, before
+// normalization), at most MaxMatchesPerRecord per record; RecordHit.Closest
+// says how close together two different fields of a record were found,
+// for corroboration ("name and phone of the same row within N bytes").
+//
+// Company names are matched like names but never make a hit alone: a
+// record found only by its company is dropped, and the company field is
+// reported only with another field of the same record.
+//
+// A Result holds customer IDs, fields, part paths and offsets, never
+// customer values, so it can be logged.
 package detect
 
 import (
@@ -55,7 +65,17 @@ const (
 	// match everyday words (見積もり).
 	MinKanaRunesCJK = 4
 	MinIDRunes      = 4
+	// Addresses are long and made of common words (県, 市, 丁目):
+	// shorter ones would match everyday text.
+	MinAddressRunesCJK   = 6
+	MinAddressRunesLatin = 8
+	// Company names: 4 runes either way (山田商事, Acme).
+	MinCompanyRunes = 4
 )
+
+// MaxMatchesPerRecord bounds RecordHit.Matches; further matches are only
+// counted (RecordHit.MoreMatches).
+const MaxMatchesPerRecord = 100
 
 // Skip reasons, as used in Skipped keys ("name/too_short").
 const (
@@ -80,7 +100,11 @@ type Scanner struct {
 
 // fields is the order of customer fields; a ref or hit names a field by
 // its index here.
-var fields = [...]customers.Field{customers.FieldID, customers.FieldName, customers.FieldKana, customers.FieldEmail, customers.FieldPhone}
+var fields = [...]customers.Field{customers.FieldID, customers.FieldName, customers.FieldKana, customers.FieldEmail, customers.FieldPhone, customers.FieldAddress, customers.FieldCompany}
+
+// companyBit is the mask bit of the company field, which never makes a hit
+// alone.
+const companyBit = 1 << 6
 
 // ref is one (record, field) a pattern stands for.
 type ref struct {
@@ -104,8 +128,24 @@ type entry struct {
 	ref ref
 }
 
+// Options tune NewScannerWithOptions.
+type Options struct {
+	// Progress, if set, is called from the building goroutine as records
+	// are prepared: done of total records, and once more with done ==
+	// total when the Scanner is ready. A relay logs it for large lists.
+	Progress func(done, total int)
+}
+
+// progressEvery is how many records pass between Progress calls.
+const progressEvery = 1 << 16
+
 // NewScanner builds a Scanner for list. lim applies to each Scan.
 func NewScanner(list *customers.List, lim Limits) (*Scanner, error) {
+	return NewScannerWithOptions(list, lim, Options{})
+}
+
+// NewScannerWithOptions is NewScanner with Options.
+func NewScannerWithOptions(list *customers.List, lim Limits, opt Options) (*Scanner, error) {
 	if list == nil {
 		return nil, fmt.Errorf("detect: nil customer list")
 	}
@@ -122,6 +162,9 @@ func NewScanner(list *customers.List, lim Limits) (*Scanner, error) {
 	compact := make([]entry, 0, 2*n)
 	phones := make([]entry, 0, n)
 	for i, rec := range list.Records {
+		if opt.Progress != nil && i%progressEvery == 0 && i > 0 {
+			opt.Progress(i, n)
+		}
 		s.ids[i] = rec.ID
 		for fi, f := range fields {
 			v := rec.Values[f]
@@ -162,6 +205,9 @@ func NewScanner(list *customers.List, lim Limits) (*Scanner, error) {
 	s.phones = make(map[uint64]uint32, len(keys))
 	for i, k := range keys {
 		s.phones[phoneKey([]byte(k))] = uint32(i)
+	}
+	if opt.Progress != nil {
+		opt.Progress(n, n)
 	}
 	return s, nil
 }
@@ -205,6 +251,10 @@ func patternFor(f customers.Field, v string) (key string, kind patternKind, reas
 		minCJK = MinKanaRunesCJK
 	case customers.FieldID:
 		minCJK, minLatin = MinIDRunes, MinIDRunes
+	case customers.FieldAddress:
+		minCJK, minLatin = MinAddressRunesCJK, MinAddressRunesLatin
+	case customers.FieldCompany:
+		minCJK, minLatin = MinCompanyRunes, MinCompanyRunes
 	}
 	if normalize.IsCJK(v) {
 		c := normalize.Compact(v)
@@ -313,11 +363,9 @@ type scanState struct {
 	hitOf   map[uint32]int32
 	segHits []segHit
 
-	// seen stamps, per pattern, the last segment it was handled in, so a
-	// value repeated in one segment is handled once.
-	seenSpaced, seenCompact, seenPhone map[int]int
-
-	onSpaced, onCompact func(int)
+	// The piece being matched and its positions, for the callbacks.
+	at                  *normalize.Positions
+	onSpaced, onCompact func(p, end int)
 }
 
 type recHit struct {
@@ -325,20 +373,43 @@ type recHit struct {
 	fields  uint8 // bit i: fields[i]
 	lastSeq int   // seq of the last segment recorded in segHits
 	nsegs   int
+
+	matches []match
+	more    int
+	// closest is the smallest gap between matches of two different
+	// fields in one segment (-1: none yet); last holds, per field, the
+	// latest match in segment lastSeq.
+	closest int64
+	last    [len(fields)]span
+}
+
+type span struct{ start, end int64 }
+
+type match struct {
+	seg        int32
+	field      uint8
+	start, end int64
 }
 
 type segHit struct{ hit, seg int32 }
 
 func newScan(s *Scanner) *scanState {
 	st := &scanState{
-		s:           s,
-		hitOf:       map[uint32]int32{},
-		seenSpaced:  map[int]int{},
-		seenCompact: map[int]int{},
-		seenPhone:   map[int]int{},
+		s:     s,
+		hitOf: map[uint32]int32{},
 	}
-	st.onSpaced = func(p int) { st.pattern(p, st.seenSpaced, &s.spacedRefs) }
-	st.onCompact = func(p int) { st.pattern(p, st.seenCompact, &s.compactRefs) }
+	st.onSpaced = func(p, end int) {
+		// Spaced patterns are " value ": the padding spaces are not part
+		// of what the user wrote.
+		e := st.at.Base() + int64(end)
+		b := e - int64(s.spaced.PatternLen(p))
+		st.pattern(p, &s.spacedRefs, st.at.Start(b+1), st.at.End(e-1))
+	}
+	st.onCompact = func(p, end int) {
+		e := st.at.Base() + int64(end)
+		b := e - int64(s.compact.PatternLen(p))
+		st.pattern(p, &s.compactRefs, st.at.Start(b), st.at.End(e))
+	}
 	return st
 }
 
@@ -351,33 +422,33 @@ func (st *scanState) segment(path string, text io.Reader) error {
 }
 
 // Spaced implements normalize.Sink.
-func (st *scanState) Spaced(b []byte) {
+func (st *scanState) Spaced(b []byte, at *normalize.Positions) {
+	st.at = at
 	st.spacedSt = st.s.spaced.Scan(st.spacedSt, b, st.onSpaced)
 }
 
 // Compact implements normalize.Sink.
-func (st *scanState) Compact(b []byte) {
+func (st *scanState) Compact(b []byte, at *normalize.Positions) {
+	st.at = at
 	st.compactSt = st.s.compact.Scan(st.compactSt, b, st.onCompact)
 }
 
 // Phone implements normalize.Sink.
-func (st *scanState) Phone(canonical []byte) {
+func (st *scanState) Phone(canonical []byte, start, end int64) {
 	g, ok := st.s.phones[phoneKey(canonical)]
 	if ok {
-		st.pattern(int(g), st.seenPhone, &st.s.phoneRefs)
+		st.pattern(int(g), &st.s.phoneRefs, start, end)
 	}
 }
 
-func (st *scanState) pattern(p int, seen map[int]int, refs *refTable) {
-	if seen[p] == st.seq {
-		return
-	}
-	seen[p] = st.seq
+// pattern records an occurrence of pattern p at [start, end) of the
+// current segment's original text for every record it stands for.
+func (st *scanState) pattern(p int, refs *refTable, start, end int64) {
 	for _, r := range refs.of(p) {
 		i, ok := st.hitOf[r.rec]
 		if !ok {
 			i = int32(len(st.hits))
-			st.hits = append(st.hits, recHit{rec: r.rec})
+			st.hits = append(st.hits, recHit{rec: r.rec, closest: -1})
 			st.hitOf[r.rec] = i
 		}
 		h := &st.hits[i]
@@ -386,8 +457,33 @@ func (st *scanState) pattern(p int, seen map[int]int, refs *refTable) {
 			h.lastSeq = st.seq
 			h.nsegs++
 			st.segHits = append(st.segHits, segHit{hit: i, seg: int32(st.seq - 1)})
+			h.last = [len(fields)]span{}
+		}
+		// Closeness to the latest match of each other field here.
+		for f := range h.last {
+			l := h.last[f]
+			if f == int(r.field) || l.end == 0 {
+				continue
+			}
+			if g := gap(l, span{start, end}); h.closest < 0 || g < h.closest {
+				h.closest = g
+			}
+		}
+		if l := &h.last[r.field]; end > l.end {
+			*l = span{start, end}
+		}
+		if len(h.matches) < MaxMatchesPerRecord {
+			h.matches = append(h.matches, match{seg: int32(st.seq - 1), field: r.field, start: start, end: end})
+		} else {
+			h.more++
 		}
 	}
+}
+
+// gap is the number of bytes between two ranges, 0 if they touch or
+// overlap.
+func gap(a, b span) int64 {
+	return max(0, b.start-a.end, a.start-b.end)
 }
 
 func (st *scanState) result(rep *extract.Report) *Result {
@@ -435,20 +531,41 @@ func (st *scanState) result(rep *extract.Report) *Result {
 	fieldBuf := make([]customers.Field, 0, len(st.hits)*len(fields))
 	partBuf := make([]string, 0, len(segs))
 	var merged []int32
+	var ms []match
 	for i := 0; i < len(order); {
 		id := ids[st.hits[order[i]].rec]
 		var mask uint8
 		merged = merged[:0]
+		ms = ms[:0]
+		more := 0
+		closest := int64(-1)
 		j := i
 		for ; j < len(order) && ids[st.hits[order[j]].rec] == id; j++ {
-			h := order[j]
-			mask |= st.hits[h].fields
-			merged = append(merged, segs[start[h]:start[h+1]]...)
+			h := &st.hits[order[j]]
+			mask |= h.fields
+			merged = append(merged, segs[start[order[j]]:start[order[j]+1]]...)
+			ms = append(ms, h.matches...)
+			more += h.more
+			if h.closest >= 0 && (closest < 0 || h.closest < closest) {
+				closest = h.closest
+			}
 		}
-		if j-i > 1 {
+		multi := j-i > 1
+		i = j
+		if mask == companyBit {
+			continue // a company alone is not a customer
+		}
+		if multi {
 			slices.Sort(merged)
 		}
-		i = j
+		slices.SortFunc(ms, func(a, b match) int {
+			return cmp.Or(cmp.Compare(a.seg, b.seg), cmp.Compare(a.start, b.start), cmp.Compare(a.end, b.end), cmp.Compare(a.field, b.field))
+		})
+		ms = slices.Compact(ms)
+		if len(ms) > MaxMatchesPerRecord {
+			more += len(ms) - MaxMatchesPerRecord
+			ms = ms[:MaxMatchesPerRecord]
+		}
 
 		f0 := len(fieldBuf)
 		for k, f := range fields {
@@ -456,7 +573,7 @@ func (st *scanState) result(rep *extract.Report) *Result {
 				fieldBuf = append(fieldBuf, f)
 			}
 		}
-		hit := RecordHit{ID: id, Fields: fieldBuf[f0:len(fieldBuf):len(fieldBuf)]}
+		hit := RecordHit{ID: id, Fields: fieldBuf[f0:len(fieldBuf):len(fieldBuf)], Closest: closest, MoreMatches: more}
 		slices.Sort(hit.Fields)
 
 		p0 := len(partBuf)
@@ -471,6 +588,10 @@ func (st *scanState) result(rep *extract.Report) *Result {
 			}
 		}
 		hit.Parts = partBuf[p0:len(partBuf):len(partBuf)]
+		hit.Matches = make([]Match, len(ms))
+		for k, m := range ms {
+			hit.Matches[k] = Match{Field: fields[m.field], Part: st.segments[m.seg], Start: m.start, End: m.end}
+		}
 		res.Records = append(res.Records, hit)
 	}
 	return res

@@ -158,11 +158,70 @@ Ann Lee again, 山田太郎
 --B--
 `)
 	want := []RecordHit{
-		{ID: "A1", Fields: []customers.Field{"name"}, Parts: []string{"1.1", "1.2"}},
-		{ID: "A2", Fields: []customers.Field{"name"}, Parts: []string{"1.header", "1.2"}},
+		{ID: "A1", Fields: []customers.Field{"name"}, Parts: []string{"1.1", "1.2"}, Closest: -1,
+			Matches: []Match{{"name", "1.1", 0, 7}, {"name", "1.2", 0, 7}}},
+		{ID: "A2", Fields: []customers.Field{"name"}, Parts: []string{"1.header", "1.2"}, Closest: -1,
+			Matches: []Match{{"name", "1.header", 0, 12}, {"name", "1.2", 15, 27}}},
 	}
 	if !reflect.DeepEqual(res.Records, want) {
 		t.Errorf("records = %+v, want %+v", res.Records, want)
+	}
+}
+
+// TestMatchPositions checks offsets in the original text (before NFKC and
+// folding), overlapping names, the closeness of fields and the cap.
+func TestMatchPositions(t *testing.T) {
+	s := newScanner(t, `id,name,kana,phone,address,company
+B1,久保 誠,,03-1111-2222,東京都千代田区丸の内1-1-1,山田商事株式会社
+B2,久保 誠一,クボ セイイチ,,,山田商事株式会社
+B3,Ann Lee,,,,Acme Trading
+`, Limits{})
+	body := "ﾎﾟｲﾝﾄ: 久保誠一様 TEL ０３－１１１１－２２２２\n住所 東京都千代田区丸の内１－１－１\nAcme Trading 山田商事株式会社\n"
+	res := scan(t, s, "Subject: x\n\n"+body)
+	text := crlf(body)
+	got := map[string][]string{}
+	for _, r := range res.Records {
+		for _, m := range r.Matches {
+			if m.Part != "1" {
+				t.Errorf("%s: match in part %q", r.ID, m.Part)
+			}
+			got[r.ID] = append(got[r.ID], string(m.Field)+"="+text[m.Start:m.End])
+		}
+	}
+	want := map[string][]string{
+		// 久保誠 is found inside 久保誠一; the company shows with the
+		// other fields of B1 and B2.
+		"B1": {"name=久保誠", "phone=０３－１１１１－２２２２", "address=東京都千代田区丸の内１－１－１", "company=山田商事株式会社"},
+		"B2": {"name=久保誠一", "company=山田商事株式会社"},
+		// B3 is found by its company alone: not reported.
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("matches = %q, want %q", got, want)
+	}
+	for _, r := range res.Records {
+		switch r.ID {
+		case "B1":
+			// The phone ends "\r\n住所 " before the address (name and
+			// phone are further apart: "一様 TEL ").
+			if want := int64(len("\r\n住所 ")); r.Closest != want || !r.Corroborated(20) || r.Corroborated(5) {
+				t.Errorf("B1 closest = %d, want %d", r.Closest, want)
+			}
+		case "B2":
+			if r.Closest <= 0 {
+				t.Errorf("B2 closest = %d", r.Closest)
+			}
+		}
+	}
+
+	// The cap: 150 occurrences give 100 matches and 50 more.
+	res = scan(t, s, "Subject: x\n\n"+strings.Repeat("久保誠一 ", 150))
+	for _, r := range res.Records {
+		if len(r.Matches) != MaxMatchesPerRecord || r.MoreMatches != 150-MaxMatchesPerRecord {
+			t.Errorf("%s: %d matches, %d more", r.ID, len(r.Matches), r.MoreMatches)
+		}
+		if r.Closest != -1 {
+			t.Errorf("%s: closest %d with one field", r.ID, r.Closest)
+		}
 	}
 }
 

@@ -9,7 +9,8 @@
 //
 // Columns are taken by name from Columns, or recognised from common English
 // and Japanese headers (see RecognisedHeaders). The ID column is required, and at
-// least one of name, kana, email and phone must be present.
+// least one of name, kana, email, phone and address must be present; a
+// company column is optional and never enough on its own.
 //
 // Errors name the file and line, never a customer value: a list is personal
 // data, and errors end up in logs.
@@ -43,18 +44,23 @@ const (
 	FieldKana  Field = "kana"
 	FieldEmail Field = "email"
 	FieldPhone Field = "phone"
+	// FieldAddress is a postal address.
+	FieldAddress Field = "address"
+	// FieldCompany is the customer's company or employer. It is loaded and
+	// matched, but detect never reports a record on its company alone.
+	FieldCompany Field = "company"
 )
 
 // fields lists every field, in a fixed order.
-var fields = [...]Field{FieldID, FieldName, FieldKana, FieldEmail, FieldPhone}
+var fields = [...]Field{FieldID, FieldName, FieldKana, FieldEmail, FieldPhone, FieldAddress, FieldCompany}
 
 // AllFields returns every field, in a fixed order: id, name, kana, email,
-// phone.
+// phone, address, company.
 func AllFields() []Field { return fields[:len(fields):len(fields)] }
 
 // Columns names the header of the column that holds each field. An empty
 // name means: recognise the column from the usual headers.
-type Columns struct{ ID, Name, Kana, Email, Phone string }
+type Columns struct{ ID, Name, Kana, Email, Phone, Address, Company string }
 
 func (c Columns) get(f Field) string {
 	switch f {
@@ -68,6 +74,10 @@ func (c Columns) get(f Field) string {
 		return c.Email
 	case FieldPhone:
 		return c.Phone
+	case FieldAddress:
+		return c.Address
+	case FieldCompany:
+		return c.Company
 	}
 	return ""
 }
@@ -78,11 +88,13 @@ func (c Columns) get(f Field) string {
 func RecognisedHeaders(f Field) []string { return slices.Clone(recognised[f]) }
 
 var recognised = map[Field][]string{
-	FieldID:    {"customer_id", "id", "顧客ID", "顧客番号"},
-	FieldName:  {"name", "氏名", "名前", "顧客名"},
-	FieldKana:  {"name_kana", "kana", "フリガナ", "ふりがな", "カナ"},
-	FieldEmail: {"email", "e-mail", "mail", "メールアドレス", "メール"},
-	FieldPhone: {"phone", "tel", "telephone", "電話番号", "電話"},
+	FieldID:      {"customer_id", "id", "顧客ID", "顧客番号"},
+	FieldName:    {"name", "氏名", "名前", "顧客名"},
+	FieldKana:    {"name_kana", "kana", "フリガナ", "ふりがな", "カナ"},
+	FieldEmail:   {"email", "e-mail", "mail", "メールアドレス", "メール"},
+	FieldPhone:   {"phone", "tel", "telephone", "電話番号", "電話"},
+	FieldAddress: {"address", "住所"},
+	FieldCompany: {"company", "会社名", "勤務先"},
 }
 
 // Record is one customer. ID is the value of the ID column; Values holds
@@ -265,8 +277,12 @@ func findColumns(header []string, cols Columns) (map[Field]int, error) {
 		return nil, fmt.Errorf("no ID column (want a header named one of %s, or set the ID column name)",
 			strings.Join(recognised[FieldID], ", "))
 	}
-	if len(idx) < 2 {
-		return nil, errors.New("no name, kana, email or phone column; nothing to look for")
+	n := len(idx) - 1
+	if _, ok := idx[FieldCompany]; ok {
+		n-- // a company alone identifies no one
+	}
+	if n < 1 {
+		return nil, errors.New("no name, kana, email, phone or address column; nothing to look for")
 	}
 	return idx, nil
 }

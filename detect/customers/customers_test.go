@@ -171,7 +171,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{"no header row", "C0001,山田 太郎,taro@example.jp,03-1234-5678\n", []string{"data.csv:1", "header row", "no ID column"}},
 		{"no ID column", "name,email\n山田,taro@example.jp\n", []string{"data.csv:1", "no ID column"}},
-		{"nothing to match", "id,notes\nC0001,Yamada\n", []string{"data.csv:1", "no name, kana, email or phone"}},
+		{"nothing to match", "id,notes\nC0001,Yamada\n", []string{"data.csv:1", "no name, kana, email, phone or address"}},
 		{"empty ID", "id,name\nC0002,Ann Lee\n,Yamada\n", []string{"data.csv:3", "empty ID"}},
 		{"unbalanced quote", "id,name\nC0001,\"Yamada\n", []string{"data.csv:2", "quote"}},
 		{"bare quote", "id,name\nC0001,Ya\"mada\n", []string{"data.csv:2", "quote"}},

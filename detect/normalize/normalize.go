@@ -25,10 +25,20 @@
 //
 // Phone numbers are handled apart, because their separators are meaningful
 // and their digits are not words: see Phone and PhoneFinder.
+//
+// Stream normalizes text of any length in bounded memory and says where
+// each piece of its output came from: a Positions maps an offset in the
+// spaced or compact form back to a byte offset in the original text, so a
+// match can be reported where the user wrote it. It is fast on the common
+// cases: ASCII is folded a word at a time, text that is already NFKC (most
+// Japanese) is only checked (norm's quick check), and only the segments
+// that change, such as half-width katakana or full-width Latin, go through
+// NFKC proper.
 package normalize
 
 import (
 	"io"
+	"sort"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -40,25 +50,19 @@ import (
 // non-word runes replaced by one space and a space at each end. The spaced
 // form of a string without letters or digits is " ".
 func Spaced(s string) string {
-	var f folder
-	f.begin()
-	for _, r := range norm.NFKC.String(s) {
-		f.rune(r)
-	}
-	f.end()
-	return string(f.spaced)
+	n := getNormalizer(nil)
+	defer n.release()
+	n.all([]byte(s))
+	return string(n.sp.buf)
 }
 
 // Compact returns the compact form of s: NFKC, folded, with every non-word
 // rune removed.
 func Compact(s string) string {
-	var f folder
-	f.begin()
-	for _, r := range norm.NFKC.String(s) {
-		f.rune(r)
-	}
-	f.end()
-	return string(f.compact)
+	n := getNormalizer(nil)
+	defer n.release()
+	n.all([]byte(s))
+	return string(n.cp.buf)
 }
 
 // IsCJK reports whether s contains a Han, hiragana or katakana character,
@@ -83,7 +87,10 @@ func isCJK(r rune) bool {
 // isWord reports whether r is kept in the spaced and compact forms.
 func isWord(r rune) bool {
 	if r < utf8.RuneSelf {
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+		return asciiWord[r]
+	}
+	if r < 1<<16 {
+		return bmp[r]&bmpWord != 0
 	}
 	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r))
 }
@@ -91,138 +98,433 @@ func isWord(r rune) bool {
 // fold lower-cases r and maps hiragana to katakana.
 func fold(r rune) rune {
 	switch {
-	case 'A' <= r && r <= 'Z':
-		return r + ('a' - 'A')
 	case r < utf8.RuneSelf:
-		return r
+		return rune(asciiLower[r])
 	case 0x3041 <= r && r <= 0x3096, r == 0x309D, r == 0x309E:
 		return r + 0x60 // ぁ..ゖ ゝゞ → ァ..ヶ ヽヾ
+	case r < 1<<16 && bmp[r]&bmpCase == 0:
+		return r
 	}
 	return unicode.ToLower(r)
 }
 
-// folder builds the spaced and compact forms from NFKC runes and feeds an
-// optional PhoneFinder.
-type folder struct {
-	spaced, compact []byte
-	lastSpace       bool
-	phones          *PhoneFinder
-}
+// Tables for the hot path: ASCII word bytes and lower case, and per BMP
+// rune whether it is a word rune and whether it may change case.
+var (
+	asciiWord  [128]bool
+	asciiLower [128]byte
+	bmp        [1 << 16]uint8
+)
 
-func (f *folder) begin() {
-	f.spaced = append(f.spaced, ' ')
-	f.lastSpace = true
-}
+const (
+	bmpWord = 1 << iota
+	bmpCase
+)
 
-func (f *folder) rune(r rune) {
-	if f.phones != nil {
-		f.phones.Rune(r)
-	}
-	if !isWord(r) {
-		if !f.lastSpace {
-			f.spaced = append(f.spaced, ' ')
-			f.lastSpace = true
+func init() {
+	for c := 0; c < 128; c++ {
+		asciiWord[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		asciiLower[c] = byte(c)
+		if 'A' <= c && c <= 'Z' {
+			asciiLower[c] = byte(c + 'a' - 'A')
 		}
-		return
 	}
-	r = fold(r)
-	f.spaced = utf8.AppendRune(f.spaced, r)
-	f.compact = utf8.AppendRune(f.compact, r)
-	f.lastSpace = false
-}
-
-func (f *folder) end() {
-	if !f.lastSpace {
-		f.spaced = append(f.spaced, ' ')
-		f.lastSpace = true
-	}
-	if f.phones != nil {
-		f.phones.Flush()
+	for r := rune(128); r < 1<<16; r++ {
+		if r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)) {
+			bmp[r] |= bmpWord
+		}
+		if unicode.ToLower(r) != r {
+			bmp[r] |= bmpCase
+		}
 	}
 }
 
 // Sink receives the normalized forms of a text as Stream produces them.
-// Slices are only valid during the call.
+// Slices and Positions are only valid during the call.
 type Sink interface {
 	// Spaced receives the next piece of the spaced form. The pieces,
-	// concatenated, are exactly Spaced(text).
-	Spaced(b []byte)
-	// Compact receives the next piece of the compact form.
-	Compact(b []byte)
+	// concatenated, are exactly Spaced(text). at maps offsets in the
+	// spaced form (at.Base() is the offset of b[0]) to the original text.
+	Spaced(b []byte, at *Positions)
+	// Compact receives the next piece of the compact form, likewise.
+	Compact(b []byte, at *Positions)
 	// Phone receives the canonical digits of each phone-number candidate
-	// (see PhoneFinder).
-	Phone(canonical []byte)
+	// (see PhoneFinder) and the byte range [start, end) of the candidate
+	// in the original text.
+	Phone(canonical []byte, start, end int64)
 }
 
-// chunkSize is how much NFKC output Stream folds at a time.
+// Positions maps byte offsets in one normalized form of a text back to
+// byte offsets in the original text. It covers the current piece, the one
+// before it and at least History bytes before (so a match that began in an
+// earlier piece is placed); earlier offsets map to the start of what it
+// covers.
+type Positions struct {
+	base int64 // offset in the form of the current piece's first byte
+	runs []run // sorted by out
+}
+
+// run is a stretch of the form whose bytes come from src[src, src+srcN).
+// In a linear run output byte k comes from source byte src+k (text that
+// NFKC and folding left at its length); otherwise the whole run stands for
+// the whole source range (a segment NFKC rewrote, a collapsed separator).
+type run struct {
+	out, src int64
+	n, srcN  int32
+	linear   bool
+}
+
+// Base returns the offset, in the whole form, of the first byte of the
+// piece the Positions came with.
+func (p *Positions) Base() int64 { return p.base }
+
+// find returns the run holding form offset off, or the nearest one.
+func (p *Positions) find(off int64) (run, bool) {
+	i := sort.Search(len(p.runs), func(i int) bool { return p.runs[i].out > off }) - 1
+	if i < 0 {
+		if len(p.runs) == 0 {
+			return run{}, false
+		}
+		return p.runs[0], false
+	}
+	return p.runs[i], true
+}
+
+// Start returns the offset in the original text where the form's byte at
+// offset off comes from (the start of its source, for a rewritten segment).
+func (p *Positions) Start(off int64) int64 {
+	r, ok := p.find(off)
+	if !ok {
+		return r.src
+	}
+	if d := off - r.out; r.linear && d < int64(r.srcN) {
+		return r.src + d
+	}
+	if off >= r.out+int64(r.n) {
+		return r.src + int64(r.srcN) // past the run: at its end
+	}
+	return r.src
+}
+
+// End returns the offset in the original text just past the source of the
+// form's byte at offset off-1: the end of a match that ends at off.
+func (p *Positions) End(off int64) int64 {
+	r, ok := p.find(off - 1)
+	if !ok {
+		return r.src
+	}
+	if d := off - r.out; r.linear && d <= int64(r.srcN) {
+		return r.src + d
+	}
+	return r.src + int64(r.srcN)
+}
+
+// form is one normalized form being built: the current piece and the
+// position runs of the current and previous pieces.
+type form struct {
+	buf  []byte
+	runs []run
+	base int64 // offset in the form of buf[0]
+	cur  int   // index in runs of the first run that may touch this piece
+	pos  Positions
+}
+
+// mark records that buf[start:] (just appended) comes from source
+// [src, srcEnd).
+func (f *form) mark(start int, src, srcEnd int64, linear bool) {
+	out := f.base + int64(start)
+	n := int32(len(f.buf) - start)
+	if k := len(f.runs) - 1; k >= 0 {
+		l := &f.runs[k]
+		if l.out+int64(l.n) == out {
+			if linear && l.linear && l.src+int64(l.srcN) == src {
+				l.n += n
+				l.srcN += int32(srcEnd - src)
+				return
+			}
+			if !linear && !l.linear && l.src == src && l.src+int64(l.srcN) == srcEnd {
+				l.n += n
+				return
+			}
+		}
+	}
+	f.runs = append(f.runs, run{out: out, src: src, n: n, srcN: int32(srcEnd - src), linear: linear})
+}
+
+// flush hands the piece to send and starts the next one.
+func (f *form) flush(send func([]byte, *Positions)) {
+	if len(f.buf) == 0 {
+		return
+	}
+	f.pos = Positions{base: f.base, runs: f.runs}
+	send(f.buf, &f.pos)
+	f.base += int64(len(f.buf))
+	f.buf = f.buf[:0]
+	// Keep the runs of this piece and those within History bytes before
+	// the next one; the last run may continue into the next piece.
+	drop := f.cur
+	for drop > 0 && f.runs[drop-1].out+int64(f.runs[drop-1].n) > f.base-History {
+		drop--
+	}
+	f.runs = f.runs[:copy(f.runs, f.runs[drop:])]
+	f.cur = max(len(f.runs)-1, 0)
+}
+
+// History is how far back, in bytes of a form, Positions maps offsets
+// before the current piece, besides the whole previous piece: matches
+// longer than that, split across pieces, start at the oldest position
+// kept.
+const History = 4096
+
+func (f *form) reset() {
+	f.buf, f.runs, f.base, f.cur = f.buf[:0], f.runs[:0], 0, 0
+}
+
+// normalizer folds NFKC text into the two forms and finds phone numbers.
+type normalizer struct {
+	sp, cp    form
+	lastSpace bool
+	phones    PhoneFinder
+	seg       []byte // NFKC output of one segment
+	buf       []byte // Stream's read buffer
+}
+
+// chunkSize is how much text Stream reads and folds at a time.
 const chunkSize = 16 << 10
 
-// streamBufs are the buffers of one Stream call, pooled: a relay scans
-// many small segments, and fresh buffers for each would dominate.
-type streamBufs struct {
-	buf, spaced, compact []byte
+// normalizers are pooled: a relay scans many small segments, and fresh
+// buffers for each would dominate.
+var normalizers = sync.Pool{New: func() any {
+	n := &normalizer{}
+	n.sp.buf = make([]byte, 0, 2*chunkSize)
+	n.cp.buf = make([]byte, 0, 2*chunkSize)
+	n.phones.digits = make([]byte, 0, 64)
+	n.phones.scratch = make([]byte, 0, 32)
+	return n
+}}
+
+func getNormalizer(found func([]byte, int64, int64)) *normalizer {
+	n := normalizers.Get().(*normalizer)
+	n.sp.reset()
+	n.cp.reset()
+	n.phones.found = found
+	n.phones.reset()
+	n.begin()
+	return n
 }
 
-var streamPool = sync.Pool{New: func() any {
-	return &streamBufs{
-		buf:     make([]byte, chunkSize),
-		spaced:  make([]byte, 0, 2*chunkSize),
-		compact: make([]byte, 0, 2*chunkSize),
+func (n *normalizer) release() {
+	n.phones.found = nil
+	// Keep grown buffers, but do not let one odd text pin a huge one.
+	if cap(n.sp.buf) > 4*chunkSize || cap(n.cp.buf) > 4*chunkSize || cap(n.sp.runs) > chunkSize || cap(n.cp.runs) > chunkSize {
+		return
 	}
-}}
+	normalizers.Put(n)
+}
+
+func (n *normalizer) begin() {
+	n.sp.buf = append(n.sp.buf, ' ')
+	n.sp.mark(0, 0, 0, false)
+	n.lastSpace = true
+}
+
+func (n *normalizer) end(at int64) {
+	if !n.lastSpace {
+		o := len(n.sp.buf)
+		n.sp.buf = append(n.sp.buf, ' ')
+		n.sp.mark(o, at, at, false)
+		n.lastSpace = true
+	}
+	n.phones.Flush()
+}
+
+// all normalizes the whole text p.
+func (n *normalizer) all(p []byte) {
+	n.text(p, 0)
+	n.end(int64(len(p)))
+}
+
+// text folds p, whose first byte is at offset src of the original text.
+// p must end at a normalization boundary (or be the end of the text).
+func (n *normalizer) text(p []byte, src int64) {
+	i := 0
+	for i < len(p) {
+		if p[i] < utf8.RuneSelf {
+			j := i + 1
+			for j < len(p) && p[j] < utf8.RuneSelf {
+				j++
+			}
+			// An ASCII letter before a combining mark composes with it:
+			// leave it to the general path.
+			k := j
+			if j < len(p) {
+				k = j - 1
+			}
+			if k > i {
+				n.ascii(p[i:k], src+int64(i))
+				i = k
+				continue
+			}
+		}
+		// A stretch up to the next ASCII byte, which starts a segment.
+		e := i + 1
+		for e < len(p) && p[e] >= utf8.RuneSelf {
+			e++
+		}
+		for i < e {
+			if sp, _ := norm.NFKC.Span(p[i:e], true); sp > 0 {
+				n.runes(p[i:i+sp], src+int64(i), 0)
+				i += sp
+				continue
+			}
+			// One segment that NFKC rewrites: its output stands for its
+			// whole source.
+			_, used := utf8.DecodeRune(p[i:e])
+			for i+used < e {
+				pr := norm.NFKC.Properties(p[i+used : e])
+				if pr.BoundaryBefore() || pr.Size() == 0 {
+					break
+				}
+				used += pr.Size()
+			}
+			n.seg = norm.NFKC.Append(n.seg[:0], p[i:i+used]...)
+			seg := n.seg
+			n.runes(seg, src+int64(i), src+int64(i+used))
+			i += used
+		}
+	}
+}
+
+// cgj is COMBINING GRAPHEME JOINER, which NFKC inserts into runs of more
+// than 30 combining marks, at places that depend on where a stream is cut.
+// It is dropped from both forms.
+const cgj = 0x034F
+
+// ascii folds ASCII text a word or separator run at a time.
+func (n *normalizer) ascii(p []byte, src int64) {
+	ph := &n.phones
+	i := 0
+	for i < len(p) {
+		j := i + 1
+		if asciiWord[p[i]] {
+			for j < len(p) && asciiWord[p[j]] {
+				j++
+			}
+			o1, o2 := len(n.sp.buf), len(n.cp.buf)
+			digits := false
+			for _, c := range p[i:j] {
+				l := asciiLower[c]
+				n.sp.buf = append(n.sp.buf, l)
+				n.cp.buf = append(n.cp.buf, l)
+				digits = digits || c <= '9'
+			}
+			n.sp.mark(o1, src+int64(i), src+int64(j), true)
+			n.cp.mark(o2, src+int64(i), src+int64(j), true)
+			n.lastSpace = false
+			if digits {
+				for k := i; k < j; k++ {
+					ph.runeAt(rune(p[k]), src+int64(k), src+int64(k+1))
+				}
+			} else if !ph.idle() {
+				ph.Flush()
+			}
+		} else {
+			for j < len(p) && !asciiWord[p[j]] {
+				j++
+			}
+			if !n.lastSpace {
+				o := len(n.sp.buf)
+				n.sp.buf = append(n.sp.buf, ' ')
+				n.sp.mark(o, src+int64(i), src+int64(j), j-i == 1)
+				n.lastSpace = true
+			}
+			if !ph.idle() {
+				for k := i; k < j; k++ {
+					ph.runeAt(rune(p[k]), src+int64(k), src+int64(k+1))
+				}
+			}
+		}
+		i = j
+	}
+}
+
+// runes folds NFKC text p. If srcEnd is 0, p is the original text from
+// offset src on; otherwise p is the NFKC output of the segment [src,
+// srcEnd) of the original text.
+func (n *normalizer) runes(p []byte, src, srcEnd int64) {
+	linear := srcEnd == 0
+	for k := 0; k < len(p); {
+		r, size := utf8.DecodeRune(p[k:])
+		from, to := src, srcEnd
+		if linear {
+			from, to = src+int64(k), src+int64(k+size)
+		}
+		k += size
+		if r == cgj {
+			continue
+		}
+		n.phones.runeAt(r, from, to)
+		if !isWord(r) {
+			if !n.lastSpace {
+				o := len(n.sp.buf)
+				n.sp.buf = append(n.sp.buf, ' ')
+				n.sp.mark(o, from, to, false)
+				n.lastSpace = true
+			}
+			continue
+		}
+		r = fold(r)
+		o1, o2 := len(n.sp.buf), len(n.cp.buf)
+		n.sp.buf = utf8.AppendRune(n.sp.buf, r)
+		n.cp.buf = utf8.AppendRune(n.cp.buf, r)
+		lin := linear && len(n.sp.buf)-o1 == size
+		n.sp.mark(o1, from, to, lin)
+		n.cp.mark(o2, from, to, lin)
+		n.lastSpace = false
+	}
+}
 
 // Stream reads UTF-8 text from r until EOF and hands its normalized forms to
 // sink in pieces, so a text of any length is normalized in bounded memory.
 // Invalid UTF-8 counts as a separator. Stream returns the first read error
 // other than io.EOF.
 func Stream(r io.Reader, sink Sink) error {
-	bufs := streamPool.Get().(*streamBufs)
-	defer streamPool.Put(bufs)
-	f := folder{
-		spaced:  bufs.spaced[:0],
-		compact: bufs.compact[:0],
-		phones:  NewPhoneFinder(sink.Phone),
+	n := getNormalizer(sink.Phone)
+	defer n.release()
+	if n.buf == nil {
+		n.buf = make([]byte, chunkSize)
 	}
-	f.begin()
-	nr := norm.NFKC.Reader(r)
-	buf := bufs.buf
-	pending := 0 // bytes of an incomplete rune kept at the start of buf
+	buf := n.buf
+	var src int64 // offset of buf[0] in the text
+	pending := 0  // bytes kept at the start of buf: an unfinished segment
 	var rerr error
 	for rerr == nil {
-		var n int
-		n, rerr = nr.Read(buf[pending:])
-		data := buf[:pending+n]
-		if rerr == nil && n == 0 {
+		var m int
+		m, rerr = r.Read(buf[pending:])
+		data := buf[:pending+m]
+		if rerr == nil && m == 0 {
 			continue
 		}
-		i := 0
-		for i < len(data) {
-			if !utf8.FullRune(data[i:]) && rerr == nil {
-				break // wait for the rest of this rune
+		cut := len(data)
+		if rerr == nil {
+			// Fold up to the last segment boundary; the rest may continue.
+			cut = norm.NFKC.LastBoundary(data)
+			if cut <= 0 {
+				if len(data) < len(buf) {
+					pending = len(data)
+					continue
+				}
+				cut = len(data) // a segment longer than the buffer
 			}
-			r, size := utf8.DecodeRune(data[i:])
-			f.rune(r)
-			i += size
 		}
-		pending = copy(buf, data[i:])
+		n.text(data[:cut], src)
+		src += int64(cut)
+		pending = copy(buf, data[cut:])
 		if rerr != nil {
-			f.end()
+			n.end(src)
 		}
-		if len(f.spaced) > 0 {
-			sink.Spaced(f.spaced)
-			f.spaced = f.spaced[:0]
-		}
-		if len(f.compact) > 0 {
-			sink.Compact(f.compact)
-			f.compact = f.compact[:0]
-		}
-	}
-	// Keep grown buffers, but do not let one odd text pin a huge one.
-	if cap(f.spaced) <= 4*chunkSize {
-		bufs.spaced = f.spaced
-	}
-	if cap(f.compact) <= 4*chunkSize {
-		bufs.compact = f.compact
+		n.sp.flush(sink.Spaced)
+		n.cp.flush(sink.Compact)
 	}
 	if rerr == io.EOF {
 		return nil

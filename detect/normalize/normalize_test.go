@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestSpacedCompact(t *testing.T) {
@@ -131,9 +134,111 @@ type collect struct {
 	phones          []string
 }
 
-func (c *collect) Spaced(b []byte)  { c.spaced.Write(b) }
-func (c *collect) Compact(b []byte) { c.compact.Write(b) }
-func (c *collect) Phone(b []byte)   { c.phones = append(c.phones, string(b)) }
+func (c *collect) Spaced(b []byte, _ *Positions)  { c.spaced.Write(b) }
+func (c *collect) Compact(b []byte, _ *Positions) { c.compact.Write(b) }
+func (c *collect) Phone(b []byte, _, _ int64)     { c.phones = append(c.phones, string(b)) }
+
+// reference computes the two forms the slow, obvious way: NFKC of the whole
+// string, then rune by rune. The fast paths of the real code must agree.
+func reference(s string) (spaced, compact string) {
+	var sp, cp []byte
+	sp = append(sp, ' ')
+	last := true
+	for _, r := range norm.NFKC.String(s) {
+		if r == cgj {
+			continue
+		}
+		if r == utf8.RuneError || !(unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)) {
+			if !last {
+				sp = append(sp, ' ')
+				last = true
+			}
+			continue
+		}
+		switch {
+		case 0x3041 <= r && r <= 0x3096, r == 0x309D, r == 0x309E:
+			r += 0x60
+		default:
+			r = unicode.ToLower(r)
+		}
+		sp = utf8.AppendRune(sp, r)
+		cp = utf8.AppendRune(cp, r)
+		last = false
+	}
+	if !last {
+		sp = append(sp, ' ')
+	}
+	return string(sp), string(cp)
+}
+
+// spans is a Sink that finds given words in the compact form and records
+// where Positions puts them in the original text.
+type spans struct {
+	words   []string
+	compact []byte
+	found   []string // original text of each occurrence
+	text    string
+}
+
+func (c *spans) Spaced([]byte, *Positions) {}
+func (c *spans) Phone(d []byte, start, end int64) {
+	c.found = append(c.found, "tel:"+c.text[start:end])
+}
+func (c *spans) Compact(b []byte, at *Positions) {
+	// Look in the previous piece's tail too, as a matcher would.
+	keep := min(int64(len(c.compact)), at.Base())
+	from := at.Base() - keep
+	c.compact = append(c.compact[len(c.compact)-int(keep):], b...)
+	for _, w := range c.words {
+		for i := 0; ; {
+			j := strings.Index(string(c.compact[i:]), w)
+			if j < 0 {
+				break
+			}
+			start, end := from+int64(i+j), from+int64(i+j+len(w))
+			if end > at.Base() { // not reported with the previous piece
+				c.found = append(c.found, c.text[at.Start(start):at.End(end)])
+			}
+			i += j + 1
+		}
+	}
+}
+
+// TestPositions checks that matches in the normalized forms are mapped back
+// to the original bytes, across NFKC rewrites, folding and chunking.
+func TestPositions(t *testing.T) {
+	tests := []struct {
+		text  string
+		words []string
+		want  []string
+	}{
+		{"Dear ANN LEE, hi", []string{"annlee"}, []string{"ANN LEE"}},
+		{"x ﾔﾏﾀﾞ ﾀﾛｳ様", []string{"ヤマダタロウ"}, []string{"ﾔﾏﾀﾞ ﾀﾛｳ"}},
+		{"お客様：山田　太郎（やまだ たろう）", []string{"山田太郎", "ヤマダタロウ"}, []string{"山田　太郎", "やまだ たろう"}},
+		{"ＡＮＮ　ＬＥＥ", []string{"annlee"}, []string{"ＡＮＮ　ＬＥＥ"}},
+		{"久保誠一さん", []string{"久保誠", "久保誠一"}, []string{"久保誠", "久保誠一"}},
+		{"TEL ０３－１２３４－５６７８ まで", nil, []string{"tel:０３－１２３４－５６７８"}},
+		{"call 03-1234-5678.", nil, []string{"tel:03-1234-5678"}},
+		{strings.Repeat("あいうえお、", 5000) + "Ann Lee", []string{"annlee"}, []string{"Ann Lee"}},
+	}
+	for _, tt := range tests {
+		for _, wrap := range []func(io.Reader) io.Reader{
+			func(r io.Reader) io.Reader { return r },
+			iotest.OneByteReader,
+			iotest.HalfReader,
+		} {
+			c := &spans{words: tt.words, text: tt.text}
+			if err := Stream(wrap(strings.NewReader(tt.text)), c); err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(c.found)
+			want := slices.Sorted(slices.Values(tt.want))
+			if !slices.Equal(c.found, want) {
+				t.Errorf("%.40q: found %q, want %q", tt.text, c.found, want)
+			}
+		}
+	}
+}
 
 // TestStreamMatchesStrings checks that streaming, in chunks of any size,
 // gives exactly the forms of the whole-string functions: customer values
@@ -162,6 +267,9 @@ func TestStreamMatchesStrings(t *testing.T) {
 			}
 			if got, want := c.compact.String(), Compact(text); got != want {
 				t.Errorf("Stream compact differs from Compact for %.40q", text)
+			}
+			if rsp, rcp := reference(text); rsp != c.spaced.String() || rcp != c.compact.String() {
+				t.Errorf("Stream differs from the reference for %.40q", text)
 			}
 			if got, want := c.phones, PhoneCandidates(text); !slices.Equal(got, want) {
 				t.Errorf("Stream phones %q, PhoneCandidates %q", got, want)
@@ -207,6 +315,9 @@ func FuzzNormalize(f *testing.F) {
 		}
 		if c.spaced.String() != sp || c.compact.String() != cp {
 			t.Fatalf("Stream differs from Spaced/Compact on %q", s)
+		}
+		if rsp, rcp := reference(s); rsp != sp || rcp != cp {
+			t.Fatalf("forms of %q: got %q %q, reference %q %q", s, sp, cp, rsp, rcp)
 		}
 		for _, p := range c.phones {
 			if len(p) < MinPhoneDigits || len(p) > MaxPhoneDigits || strings.Trim(p, "0123456789") != "" {

@@ -1,6 +1,10 @@
 package normalize
 
-import "golang.org/x/text/unicode/norm"
+import (
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
 
 // Phone-number limits, in digits.
 const (
@@ -72,19 +76,28 @@ func isPhoneSeparator(r rune) bool {
 // can never equal a 10-digit customer number, and "0312345678" inside
 // "90312345678" is not found.
 type PhoneFinder struct {
-	found func(canonical []byte)
+	found func(canonical []byte, start, end int64)
 	// groups holds the digit groups of the current candidate, newest last,
-	// as lengths into digits.
+	// as lengths into digits, with their byte ranges in the original text.
 	digits  []byte
-	groups  []int
+	groups  []group
 	cur     int // digits in the group being read
 	sepRun  int // separator runes since the last digit
 	scratch []byte
+
+	curStart, curEnd int64 // range of the group being read
+	pos              int64 // offset of the next rune, for Rune
 }
 
-// NewPhoneFinder returns a PhoneFinder that calls found for each candidate.
-// The slice passed to found is only valid during the call.
-func NewPhoneFinder(found func(canonical []byte)) *PhoneFinder {
+type group struct {
+	n          int
+	start, end int64
+}
+
+// NewPhoneFinder returns a PhoneFinder that calls found for each candidate
+// with its canonical digits and its byte range [start, end) in the text
+// fed to Rune. The slice passed to found is only valid during the call.
+func NewPhoneFinder(found func(canonical []byte, start, end int64)) *PhoneFinder {
 	return &PhoneFinder{
 		found:   found,
 		digits:  make([]byte, 0, 64),
@@ -92,8 +105,23 @@ func NewPhoneFinder(found func(canonical []byte)) *PhoneFinder {
 	}
 }
 
-// Rune feeds the next rune of text.
+// Rune feeds the next rune of text; its byte range is counted from the
+// runes fed before.
 func (p *PhoneFinder) Rune(r rune) {
+	n := int64(utf8.RuneLen(r))
+	if n < 0 {
+		n = 1
+	}
+	p.runeAt(r, p.pos, p.pos+n)
+	p.pos += n
+}
+
+// idle reports whether no candidate is open, so that letters and
+// separators change nothing.
+func (p *PhoneFinder) idle() bool { return p.cur == 0 && len(p.groups) == 0 }
+
+// runeAt feeds the next rune, which comes from [start, end) of the text.
+func (p *PhoneFinder) runeAt(r rune, start, end int64) {
 	switch {
 	case '0' <= r && r <= '9':
 		if p.cur < 0 {
@@ -103,6 +131,10 @@ func (p *PhoneFinder) Rune(r rune) {
 			p.reset()
 		}
 		p.digits = append(p.digits, byte(r))
+		if p.cur == 0 {
+			p.curStart = start
+		}
+		p.curEnd = end
 		p.cur++
 		p.sepRun = 0
 		if p.cur > maxCandidateDigits {
@@ -142,16 +174,16 @@ func (p *PhoneFinder) endGroup() {
 	if p.cur == 0 {
 		return
 	}
-	p.groups = append(p.groups, p.cur)
+	p.groups = append(p.groups, group{p.cur, p.curStart, p.curEnd})
 	p.cur = 0
 	// Drop old groups that can no longer be part of a candidate.
 	total := 0
 	keep := 0
 	for i := len(p.groups) - 1; i >= 0; i-- {
-		if total+p.groups[i] > maxCandidateDigits {
+		if total+p.groups[i].n > maxCandidateDigits {
 			break
 		}
-		total += p.groups[i]
+		total += p.groups[i].n
 		keep++
 	}
 	if drop := len(p.groups) - keep; drop > 0 {
@@ -161,15 +193,16 @@ func (p *PhoneFinder) endGroup() {
 	}
 	// Report every run of groups ending with the newest one.
 	n := 0
+	last := p.groups[len(p.groups)-1]
 	for i := len(p.groups) - 1; i >= 0; i-- {
-		n += p.groups[i]
+		n += p.groups[i].n
 		if n < MinPhoneDigits {
 			continue
 		}
 		p.scratch = append(p.scratch[:0], p.digits[len(p.digits)-n:]...)
 		c := canonicalPhone(p.scratch)
-		if len(c) >= MinPhoneDigits && len(c) <= MaxPhoneDigits {
-			p.found(c)
+		if len(c) >= MinPhoneDigits && len(c) <= MaxPhoneDigits && p.found != nil {
+			p.found(c, p.groups[i].start, last.end)
 		}
 	}
 }
@@ -178,7 +211,7 @@ func (p *PhoneFinder) endGroup() {
 // in order, duplicates included. It is meant for tests and tools.
 func PhoneCandidates(s string) []string {
 	var out []string
-	pf := NewPhoneFinder(func(c []byte) { out = append(out, string(c)) })
+	pf := NewPhoneFinder(func(c []byte, _, _ int64) { out = append(out, string(c)) })
 	for _, r := range norm.NFKC.String(s) {
 		pf.Rune(r)
 	}

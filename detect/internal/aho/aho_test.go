@@ -21,7 +21,7 @@ func found(m *Matcher, text string, chunk int) []int {
 	}
 	for i := 0; i < len(text); i += chunk {
 		end := min(i+chunk, len(text))
-		st = m.Scan(st, []byte(text[i:end]), func(p int) { seen[p] = true })
+		st = m.Scan(st, []byte(text[i:end]), func(p, _ int) { seen[p] = true })
 	}
 	var out []int
 	for p := range seen {
@@ -109,11 +109,106 @@ func TestAgainstReferences(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("patterns %q text %q: got %v, want %v", patterns, text, got, want)
 		}
+		if got, want := occurrences(m, text, 1+rng.IntN(7)), naiveOccurrences(patterns, text); !slices.Equal(got, want) {
+			t.Fatalf("patterns %q text %q: occurrences %v, want %v", patterns, text, got, want)
+		}
 		cf := ahocorasick.NewStringMatcher(patterns).MatchThreadSafe([]byte(text))
 		slices.Sort(cf)
 		if !slices.Equal(cf, want) {
 			// Not a failure of ours, but worth knowing about.
 			t.Logf("cloudflare/ahocorasick differs: patterns %q text %q: got %v, want %v", patterns, text, cf, want)
+		}
+	}
+}
+
+// occurrences returns every (pattern, start, end) m reports in text, fed in
+// chunks of chunk bytes, as offsets in the whole text.
+func occurrences(m *Matcher, text string, chunk int) [][3]int {
+	var out [][3]int
+	var st State
+	if chunk <= 0 {
+		chunk = len(text) + 1
+	}
+	for i := 0; i < len(text); i += chunk {
+		end := min(i+chunk, len(text))
+		st = m.Scan(st, []byte(text[i:end]), func(p, e int) {
+			out = append(out, [3]int{p, i + e - m.PatternLen(p), i + e})
+		})
+	}
+	slices.SortFunc(out, func(a, b [3]int) int {
+		if a[2] != b[2] {
+			return a[2] - b[2]
+		}
+		return a[0] - b[0]
+	})
+	return out
+}
+
+// naiveOccurrences is the reference for occurrences.
+func naiveOccurrences(patterns []string, text string) [][3]int {
+	var out [][3]int
+	for end := 1; end <= len(text); end++ {
+		for i, p := range patterns {
+			if p != "" && len(p) <= end && text[end-len(p):end] == p {
+				out = append(out, [3]int{i, end - len(p), end})
+			}
+		}
+	}
+	return out
+}
+
+// TestOverlapping checks that every occurrence is reported with its
+// position, including a pattern inside a longer one and repeated ones.
+func TestOverlapping(t *testing.T) {
+	patterns := []string{"久保誠", "久保誠一", "保誠", "aa"}
+	text := "x久保誠一 久保誠 aaa"
+	m, err := Build(patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := naiveOccurrences(patterns, text)
+	for _, chunk := range []int{0, 1, 2, 5} {
+		if got := occurrences(m, text, chunk); !slices.Equal(got, want) {
+			t.Errorf("chunk %d: got %v, want %v", chunk, got, want)
+		}
+	}
+	// 久保誠 at 1..10 and 久保誠一 at 1..13 are both there.
+	got := occurrences(m, text, 0)
+	if !slices.Contains(got, [3]int{0, 1, 10}) || !slices.Contains(got, [3]int{1, 1, 13}) {
+		t.Errorf("overlapping names missing: %v", got)
+	}
+}
+
+// TestDenseCutoff uses more shallow states than get a dense row, so that
+// scans cross between dense rows and searched children.
+func TestDenseCutoff(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	seen := map[string]bool{}
+	var patterns []string
+	for len(patterns) < 8000 {
+		b := make([]byte, 2+rng.IntN(4))
+		for i := range b {
+			b[i] = byte(rng.IntN(96))
+		}
+		if !seen[string(b)] {
+			seen[string(b)] = true
+			patterns = append(patterns, string(b))
+		}
+	}
+	m, err := Build(patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.nDense != maxDense {
+		t.Fatalf("nDense = %d, want the cut-off %d", m.nDense, maxDense)
+	}
+	text := make([]byte, 20000)
+	for i := range text {
+		text[i] = byte(rng.IntN(96))
+	}
+	for _, chunk := range []int{0, 7} {
+		if got, want := occurrences(m, string(text), chunk), naiveOccurrences(patterns, string(text)); !slices.Equal(got, want) {
+			t.Fatalf("chunk %d: %d occurrences, want %d", chunk, len(got), len(want))
 		}
 	}
 }
@@ -165,6 +260,11 @@ func FuzzMatcher(f *testing.F) {
 		got := found(m, text, chunk%16)
 		if want := naive(uniq, text); !slices.Equal(got, want) {
 			t.Fatalf("patterns %q text %q: got %v, want %v", uniq, text, got, want)
+		}
+		if len(text) <= 4096 {
+			if got, want := occurrences(m, text, chunk%16), naiveOccurrences(uniq, text); !slices.Equal(got, want) {
+				t.Fatalf("patterns %q text %q: occurrences %v, want %v", uniq, text, got, want)
+			}
 		}
 	})
 }

@@ -75,7 +75,7 @@ func main() {
 		}
 		scan = func() int {
 			c := 0
-			a.Scan(0, text, func(int) { c++ })
+			a.Scan(0, text, func(int, int) { c++ })
 			return c
 		}
 	case "cloudflare":
