@@ -35,6 +35,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dlprelay/dlprelay/detect/archive"
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/charset"
 	"github.com/emersion/go-message/mail"
@@ -59,6 +60,19 @@ type Limits struct {
 	MaxTotalBytes int64
 	// Timeout bounds the walk; it stops when the time is up.
 	Timeout time.Duration
+	// MaxArchiveEntries is the most entries (directories included) an
+	// archive may list; an archive with more is not opened.
+	MaxArchiveEntries int
+	// MaxArchiveDepth is how deep archives may nest in archives: an
+	// attached zip is at depth 1, a zip in it at depth 2. Office documents
+	// do not count.
+	MaxArchiveDepth int
+	// MaxExpansionRatio is the most bytes an archive entry may decompress
+	// to per compressed byte, and the most the whole archive (nested
+	// archives included) may decompress to per byte of the archive. It is
+	// checked while decompressing; the first MiB of output is always
+	// allowed.
+	MaxExpansionRatio int64
 }
 
 // DefaultLimits returns the limits used for zero fields.
@@ -69,6 +83,10 @@ func DefaultLimits() Limits {
 		MaxPartBytes:  50 << 20,
 		MaxTotalBytes: 200 << 20,
 		Timeout:       60 * time.Second,
+
+		MaxArchiveEntries: 10000,
+		MaxArchiveDepth:   5,
+		MaxExpansionRatio: 100,
 	}
 }
 
@@ -89,6 +107,15 @@ func (l Limits) withDefaults() Limits {
 	if l.Timeout <= 0 {
 		l.Timeout = d.Timeout
 	}
+	if l.MaxArchiveEntries <= 0 {
+		l.MaxArchiveEntries = d.MaxArchiveEntries
+	}
+	if l.MaxArchiveDepth <= 0 {
+		l.MaxArchiveDepth = d.MaxArchiveDepth
+	}
+	if l.MaxExpansionRatio <= 0 {
+		l.MaxExpansionRatio = d.MaxExpansionRatio
+	}
 	return l
 }
 
@@ -105,9 +132,29 @@ const (
 	ReasonTimeout   Reason = "timeout"
 	// ReasonParse is for content that cannot be read at all. The walker
 	// does not produce it today: unparsable headers, boundaries and
-	// encodings are scanned as raw text and noted on the Part instead.
-	// Extractors for other formats (archives, documents) may use it.
+	// encodings are scanned as raw text and noted on the Part instead,
+	// and archives and documents that cannot be read are ReasonCorrupt.
 	ReasonParse Reason = "parse_error"
+
+	// ReasonArchiveEntries: an archive lists more than MaxArchiveEntries
+	// entries; none of it was read.
+	ReasonArchiveEntries Reason = "archive_entries_limit"
+	// ReasonArchiveDepth: an archive nested deeper than MaxArchiveDepth.
+	ReasonArchiveDepth Reason = "archive_depth_limit"
+	// ReasonExpansion: decompression passed MaxExpansionRatio (a zip
+	// bomb), for an entry or, on the archive's path, for the rest of the
+	// archive.
+	ReasonExpansion Reason = "expansion_limit"
+	// ReasonEncrypted: an encrypted zip entry or 7z archive, or a
+	// password-protected Office document.
+	ReasonEncrypted Reason = "encrypted"
+	// ReasonUnsupported: a format that holds text but cannot be read here
+	// (RAR, gzip and tar, legacy .doc/.xls/.ppt and other OLE files).
+	ReasonUnsupported Reason = "unsupported_format"
+	// ReasonCorrupt: an archive or document that cannot be opened or read
+	// to the end, or whose name says archive or document but whose content
+	// is neither.
+	ReasonCorrupt Reason = "corrupt"
 )
 
 // Notes on a Part. A Part can carry several, joined by ",".
@@ -139,6 +186,9 @@ const (
 	// NoteTruncated: input ended inside this multipart entity, before its
 	// close delimiter.
 	NoteTruncated = "truncated"
+	// NoteArchive: an archive whose entries were walked; they follow it as
+	// parts of their own.
+	NoteArchive = "archive"
 )
 
 // Part describes one entity of the MIME tree.
@@ -232,8 +282,9 @@ type walker struct {
 	rep         *Report
 
 	parts int
-	stop  bool  // a limit ended the walk
-	fatal error // an internal failure ended the walk
+	paths map[string]bool // part paths of archive members, kept unique
+	stop  bool            // a limit ended the walk
+	fatal error           // an internal failure ended the walk
 }
 
 // halted reports whether the walk must stop, recording why at path.
@@ -333,11 +384,8 @@ func (w *walker) entity(path string, depth int, raw io.Reader, defaultType strin
 		if d, ok := dec.(damager); ok && d.Damaged() {
 			w.note(idx, NoteDecodeError)
 		}
-	case isText(mediaType, name):
-		w.rep.Parts[idx].Charset = strings.ToLower(params["charset"])
-		w.textBody(idx, path, body, cte, params["charset"], isHTML(mediaType, name))
 	default:
-		w.note(idx, NoteNotExtracted)
+		w.leaf(idx, path, depth, body, cte, mediaType, name, params["charset"])
 	}
 }
 
@@ -540,6 +588,15 @@ func (w *walker) textBody(idx int, path string, body io.Reader, cte, cs string, 
 	if !known {
 		w.note(idx, NoteEncodingUnknown)
 	}
+	w.textDecoded(idx, path, dec, cs, html)
+	if d, ok := dec.(damager); ok && d.Damaged() {
+		w.note(idx, NoteDecodeError)
+	}
+}
+
+// textDecoded converts text from charset cs (guessed when empty) and hands
+// it out. It returns what segment returns.
+func (w *walker) textDecoded(idx int, path string, dec io.Reader, cs string, html bool) error {
 	text, name, note, release := charsetDecoder(cs, dec)
 	defer release()
 	if note != "" {
@@ -551,18 +608,17 @@ func (w *walker) textBody(idx int, path string, body io.Reader, cte, cs string, 
 	if html {
 		text = newHTMLText(text)
 	}
-	w.segment(idx, path, text)
-	if d, ok := dec.(damager); ok && d.Damaged() {
-		w.note(idx, NoteDecodeError)
-	}
+	return w.segment(idx, path, text)
 }
 
 // segment hands text to fn through the limits. idx is the Part the bytes
-// count for, or -1 for header text.
-func (w *walker) segment(idx int, path string, text io.Reader) {
+// count for, or -1 for header text. It returns the error text failed
+// with, if it is one of package archive's; other read errors are noted on
+// the Part as NoteDecodeError.
+func (w *walker) segment(idx int, path string, text io.Reader) error {
 	partPath := strings.TrimSuffix(path, ".header")
 	if w.halted(partPath) {
-		return
+		return nil
 	}
 	lt := &limitedText{w: w, r: text}
 	if idx < 0 {
@@ -576,7 +632,7 @@ func (w *walker) segment(idx int, path string, text io.Reader) {
 	}
 	if err != nil && w.fatal == nil {
 		w.fatal = err
-		return
+		return nil
 	}
 	switch lt.hit {
 	case ReasonPartSize:
@@ -585,10 +641,24 @@ func (w *walker) segment(idx int, path string, text io.Reader) {
 		w.unscannable(partPath, ReasonTotalSize)
 		w.stop = true
 	}
+	if isArchiveErr(lt.readErr) {
+		w.halted(partPath)
+		return lt.readErr
+	}
 	if lt.readErr != nil && !errors.Is(lt.readErr, errStopped) && w.src.err == nil && idx >= 0 {
 		w.note(idx, NoteDecodeError)
 	}
 	w.halted(partPath)
+	return nil
+}
+
+func isArchiveErr(err error) bool {
+	for _, e := range []error{archive.ErrExpansion, archive.ErrCorrupt, archive.ErrEncrypted, archive.ErrUnsupported, archive.ErrTooManyEntries} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // limitedText enforces the size limits and the timeout on a segment. At a

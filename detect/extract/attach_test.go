@@ -1,0 +1,322 @@
+package extract
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// attachment is one file for withAttachments.
+type attachment struct {
+	name, ctype string
+	data        []byte
+}
+
+// withAttachments returns a message with a short text body and the files
+// attached in base64, as parts 1.2, 1.3, ...
+func withAttachments(files ...attachment) string {
+	var b strings.Builder
+	b.WriteString("Subject: files\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"BB\"\r\n\r\n--BB\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n")
+	for _, f := range files {
+		ct := f.ctype
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		fmt.Fprintf(&b, "--BB\r\nContent-Type: %s\r\nContent-Disposition: attachment; filename=\"%s\"\r\nContent-Transfer-Encoding: base64\r\n\r\n", ct, f.name)
+		enc := base64.StdEncoding.EncodeToString(f.data)
+		for len(enc) > 76 {
+			b.WriteString(enc[:76] + "\r\n")
+			enc = enc[76:]
+		}
+		b.WriteString(enc + "\r\n")
+	}
+	b.WriteString("--BB--\r\n")
+	return b.String()
+}
+
+func fixture(t testing.TB, rel string) attachment {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "attachments", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return attachment{name: filepath.Base(rel), data: data}
+}
+
+// walkRaw walks msg as is (no line-ending conversion).
+func walkRaw(t testing.TB, msg string, lim Limits) ([]seg, *Report) {
+	t.Helper()
+	var segs []seg
+	rep, err := Walk(context.Background(), strings.NewReader(msg), lim, func(path string, r io.Reader) error {
+		b, err := io.ReadAll(r)
+		segs = append(segs, seg{path, string(b)})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Walk: %v", err)
+	}
+	return segs, rep
+}
+
+// makeZip builds a zip in memory from name/content pairs.
+func makeZip(t testing.TB, method uint16, files ...string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for i := 0; i+1 < len(files); i += 2 {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: files[i], Method: method})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(files[i+1]))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func partByPath(rep *Report, path string) *Part {
+	for i := range rep.Parts {
+		if rep.Parts[i].Path == path {
+			return &rep.Parts[i]
+		}
+	}
+	return nil
+}
+
+func TestDocuments(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string // substrings of the text of part 1.2
+	}{
+		{"office/letter.docx", []string{"木村 悠斗", "yuto.kimura@example.jp", "090-2020-3030"}},
+		{"office/sheet.xlsx", []string{"林 直樹", "naoki.hayashi@example.jp", "048-765-4321", "4876543210", "清水 美穂", "7080809090"}},
+		{"office/slides.pptx", []string{"Ann-Marie Dubois", "annmarie.dubois@example.com", "Anna Kowalski at +81 (0)6 7777 1212"}},
+		{"office/memo.odt", []string{"Li Na (li.na@example.com) and Sophie Martin"}},
+		{"office/ods.ods", []string{"Wang Wei\n", "wang.wei@example.com\n", "0120-000-111", "Oliver Brown"}},
+		{"office/slides.odp", []string{"Key account: Ann-Marie Dubois", "Anna Kowalski at +81 (0)6 7777 1212"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			segs, rep := walkRaw(t, withAttachments(fixture(t, tt.file)), Limits{})
+			text := textOf(segs, "1.2")
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("text lacks %q:\n%s", w, text)
+				}
+			}
+			if len(rep.Unscannable) != 0 {
+				t.Errorf("unscannable = %v", rep.Unscannable)
+			}
+			if p := partByPath(rep, "1.2"); p == nil || p.Note != "" || p.Bytes == 0 {
+				t.Errorf("part = %+v", p)
+			}
+		})
+	}
+}
+
+func TestUnreadable(t *testing.T) {
+	tests := []struct {
+		att  attachment
+		want []Unscannable
+	}{
+		{fixture(t, "office/encrypted-stub.docx"), []Unscannable{{"1.2", ReasonEncrypted}}},
+		{fixture(t, "office/ods.xls"), []Unscannable{{"1.2", ReasonUnsupported}}},
+		{fixture(t, "archive/encrypted.zip"), []Unscannable{{"1.2/locked.txt", ReasonEncrypted}}},
+		{fixture(t, "archive/locked.7z"), []Unscannable{{"1.2", ReasonEncrypted}}},
+		{fixture(t, "archive/locked-names.7z"), []Unscannable{{"1.2/locked.txt", ReasonEncrypted}}},
+		{attachment{name: "list.rar", data: []byte("Rar!\x1a\x07\x01\x00rest")}, []Unscannable{{"1.2", ReasonUnsupported}}},
+		{attachment{name: "list.zip", data: []byte("PK\x03\x04 truncated")}, []Unscannable{{"1.2", ReasonCorrupt}}},
+		{attachment{name: "list.xlsx", data: []byte("not a zip at all")}, []Unscannable{{"1.2", ReasonCorrupt}}},
+		{attachment{name: "photo.png", ctype: "image/png", data: []byte("\x89PNG\r\n\x1a\n")}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.att.name, func(t *testing.T) {
+			segs, rep := walkRaw(t, withAttachments(tt.att), Limits{})
+			if fmt.Sprint(rep.Unscannable) != fmt.Sprint(tt.want) {
+				t.Errorf("unscannable = %v, want %v", rep.Unscannable, tt.want)
+			}
+			if strings.Contains(fmt.Sprint(segs), "中村") {
+				t.Errorf("encrypted text was read: %q", segs)
+			}
+		})
+	}
+}
+
+func TestArchives(t *testing.T) {
+	segs, rep := walkRaw(t, withAttachments(fixture(t, "archive/nested.zip"), fixture(t, "archive/list.7z")), Limits{})
+	for path, want := range map[string]string{
+		"1.2/data/list.csv":         "C0013,松本 蓮,ren.matsumoto@example.jp",
+		"1.2/inner.zip/notes.txt":   "井上 彩 022-333-4444",
+		"1.3/memo7z.txt":            "山本 結衣",
+		"1.2/data/list.csv.header":  "data/list.csv",
+		"1.2/inner.zip/notes.txt.h": "",
+	} {
+		if want == "" {
+			continue
+		}
+		if got := textOf(segs, path); !strings.Contains(got, want) {
+			t.Errorf("%s = %q, want %q", path, got, want)
+		}
+	}
+	var paths []string
+	for _, p := range rep.Parts {
+		paths = append(paths, p.Path+" "+p.ContentType+" "+p.Note)
+	}
+	want := []string{
+		"1 multipart/mixed ", "1.1 text/plain ", "1.2 application/octet-stream archive",
+		"1.2/data/list.csv text/csv ", "1.2/inner.zip application/zip archive", "1.2/inner.zip/notes.txt text/plain ",
+		"1.3 application/octet-stream archive", "1.3/memo7z.txt text/plain ",
+	}
+	if fmt.Sprint(paths) != fmt.Sprint(want) {
+		t.Errorf("parts =\n%q\nwant\n%q", paths, want)
+	}
+	if len(rep.Unscannable) != 0 {
+		t.Errorf("unscannable = %v", rep.Unscannable)
+	}
+}
+
+// zipBomb returns a zip with one entry of n zero bytes.
+func zipBomb(t testing.TB, name string, n int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero := make([]byte, 1<<20)
+	for ; n > 0; n -= len(zero) {
+		w.Write(zero[:min(n, len(zero))])
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+func TestArchiveLimits(t *testing.T) {
+	bomb := zipBomb(t, "zeros.txt", 10<<20) // 10 MiB → about 10 KiB
+	// Nested: each level a zip of the previous, 16 copies wide at the
+	// bottom (a small 42.zip).
+	wide := []string{}
+	for i := 0; i < 16; i++ {
+		wide = append(wide, fmt.Sprintf("z%02d.zip", i), string(zipBomb(t, "zeros.txt", 2<<20)))
+	}
+	fortyTwo := makeZip(t, zip.Deflate, wide...)
+	deep := makeZip(t, zip.Deflate, "deep.txt", "ann.lee@example.com")
+	for i := 0; i < 6; i++ {
+		deep = makeZip(t, zip.Deflate, fmt.Sprintf("level%d.zip", i), string(deep))
+	}
+	many := []string{}
+	for i := 0; i < 30; i++ {
+		many = append(many, fmt.Sprintf("f%02d.txt", i), "x")
+	}
+	repetitive := strings.Repeat("山田 太郎 03-1234-5678\n", 20000) // 600 KB, compresses > 100×
+
+	tests := []struct {
+		name string
+		data []byte
+		lim  Limits
+		want []Unscannable
+	}{
+		{"zip bomb", bomb, Limits{}, []Unscannable{{"1.2/zeros.txt", ReasonExpansion}}},
+		{"42.zip style", fortyTwo, Limits{}, []Unscannable{{"1.2/z00.zip/zeros.txt", ReasonExpansion}, {"1.2", ReasonExpansion}}},
+		{"archive depth", deep, Limits{}, []Unscannable{{"1.2/level5.zip/level4.zip/level3.zip/level2.zip/level1.zip", ReasonArchiveDepth}}},
+		{"archive depth ok", deep, Limits{MaxArchiveDepth: 7}, nil},
+		{"entries", makeZip(t, zip.Deflate, many...), Limits{MaxArchiveEntries: 29}, []Unscannable{{"1.2", ReasonArchiveEntries}}},
+		{"entries ok", makeZip(t, zip.Deflate, many...), Limits{MaxArchiveEntries: 30}, nil},
+		{"repetitive but small", makeZip(t, zip.Deflate, "list.txt", repetitive), Limits{}, nil},
+		{"stored", makeZip(t, zip.Store, "list.txt", "ann.lee@example.com"), Limits{}, nil},
+		{"attachment too big to spool", bomb, Limits{MaxPartBytes: 1000}, []Unscannable{{"1.2", ReasonPartSize}}},
+		{"lower ratio", makeZip(t, zip.Deflate, "list.txt", strings.Repeat("abc", 1<<20)), Limits{MaxExpansionRatio: 10}, []Unscannable{{"1.2/list.txt", ReasonExpansion}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			segs, rep := walkRaw(t, withAttachments(attachment{name: "a.zip", data: tt.data}), tt.lim)
+			if fmt.Sprint(rep.Unscannable) != fmt.Sprint(tt.want) {
+				t.Errorf("unscannable = %v, want %v", rep.Unscannable, tt.want)
+			}
+			if rep.Bytes > 20<<20 {
+				t.Errorf("%d bytes of text handed out", rep.Bytes)
+			}
+			if tt.want == nil && !strings.Contains(fmt.Sprint(segs), "x") {
+				t.Errorf("nothing read: %q", segs)
+			}
+		})
+	}
+}
+
+func TestArchiveNames(t *testing.T) {
+	z := makeZip(t, zip.Deflate,
+		"a.csv", "first",
+		"a.csv", "second", // duplicate name
+		"/abs/x.header", "third",
+		"\x8eR\x93c.txt", "sjis name", // 山田.txt in Shift_JIS, no UTF-8 flag
+		"dir/", "",
+		"noext", "plain words without an extension",
+		"blob", "\x00\x01\x02binary",
+		"fwd.eml", "Subject: inner\r\n\r\nforwarded body\r\n",
+	)
+	segs, rep := walkRaw(t, withAttachments(attachment{name: "n.zip", data: z}), Limits{})
+	for path, want := range map[string]string{
+		"1.2/a.csv":          "first",
+		"1.2/a.csv~2":        "second",
+		"1.2/abs/x.header_":  "third",
+		"1.2/山田.txt":         "sjis name",
+		"1.2/山田.txt.header":  "山田.txt",
+		"1.2/noext":          "plain words",
+		"1.2/fwd.eml":        "forwarded body",
+		"1.2/fwd.eml.header": "inner",
+	} {
+		if got := textOf(segs, path); !strings.Contains(got, want) {
+			t.Errorf("%s = %q, want %q", path, got, want)
+		}
+	}
+	if p := partByPath(rep, "1.2/blob"); p == nil || p.Note != NoteNotExtracted {
+		t.Errorf("blob part = %+v", p)
+	}
+	seen := map[string]bool{}
+	for _, p := range rep.Parts {
+		if seen[p.Path] {
+			t.Errorf("path %q twice", p.Path)
+		}
+		seen[p.Path] = true
+	}
+	for _, s := range segs {
+		if !seen[strings.TrimSuffix(s.path, ".header")] {
+			t.Errorf("segment %q has no part", s.path)
+		}
+	}
+}
+
+// TestDeepMultipart: 60 levels of multipart must not crash and must
+// report the depth limit.
+func TestDeepMultipart(t *testing.T) {
+	segs, rep := walk(t, nest(60), Limits{})
+	if len(rep.Unscannable) != 1 || rep.Unscannable[0].Reason != ReasonDepth {
+		t.Errorf("unscannable = %v", rep.Unscannable)
+	}
+	if strings.Contains(fmt.Sprint(segs), "deep text") {
+		t.Error("text past the depth limit was scanned")
+	}
+}
+
+func TestZipDisguisedAsText(t *testing.T) {
+	z := makeZip(t, zip.Deflate, "list.csv", "C0001,山田 太郎")
+	segs, rep := walkRaw(t, withAttachments(attachment{name: "notes.txt", ctype: "text/plain", data: z}), Limits{})
+	if got := textOf(segs, "1.2/list.csv"); got != "C0001,山田 太郎" {
+		t.Errorf("zip named .txt: %q (parts %+v)", got, rep.Parts)
+	}
+	// "%PDF-" at the start of a text part does not stop it being text.
+	segs, _ = walkRaw(t, withAttachments(attachment{name: "a.txt", ctype: "text/plain", data: []byte("%PDF-1.4 山田 太郎")}), Limits{})
+	if got := textOf(segs, "1.2"); !strings.Contains(got, "山田 太郎") {
+		t.Errorf("text starting %%PDF-: %q", got)
+	}
+}
