@@ -34,8 +34,8 @@ var (
 	// is decrypted and read.
 	ErrEncrypted = errors.New("pdf: encrypted")
 	// ErrUnsupported: the file uses a feature the library cannot parse
-	// (a stream filter such as JBIG2 or an unknown one, a page tree deeper
-	// than MaxDepth, a file larger than MaxSize).
+	// (an encryption or stream filter it does not implement), or exceeds a
+	// limit of this package (MaxSize, MaxDepth, MaxObjects, MaxXrefEntries).
 	ErrUnsupported = errors.New("pdf: unsupported feature")
 	// ErrCorrupt: the file is not a PDF or is broken; also any panic of the
 	// library on bad input.
@@ -91,6 +91,9 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, w io.Writer, maxByt
 		}
 		err = classify(fmt.Errorf("%v", p))
 	}()
+	if err := preflight(r, size); err != nil {
+		return err
+	}
 	rd, err := lpdf.NewReader(r, size)
 	if err != nil {
 		return classify(err)
