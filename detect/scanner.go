@@ -349,6 +349,10 @@ func (s *Scanner) Scan(ctx context.Context, r io.Reader) (*Result, error) {
 }
 
 // scanState is the state of one Scan call.
+//
+// Occurrences are kept per pattern (a value shared by many records, such
+// as a common name, is recorded once) and handed out to the records of the
+// pattern when the Result is built.
 type scanState struct {
 	s *Scanner
 
@@ -357,58 +361,68 @@ type scanState struct {
 	spacedSt  aho.State
 	compactSt aho.State
 
-	// hits has one entry per record found, indexed through hitOf; segHits
-	// lists (hit, segment) pairs in walk order.
-	hits    []recHit
-	hitOf   map[uint32]int32
-	segHits []segHit
+	// hits has one entry per record found, indexed through hitOf.
+	hits  []recHit
+	hitOf map[uint32]int32
+	// pats has one entry per pattern found, indexed through patOf by
+	// table<<32 | pattern.
+	pats  []patHit
+	patOf map[uint64]int32
 
 	// The piece being matched and its positions, for the callbacks.
 	at                  *normalize.Positions
 	onSpaced, onCompact func(p, end int)
 }
 
-type recHit struct {
-	rec     uint32
-	fields  uint8 // bit i: fields[i]
-	lastSeq int   // seq of the last segment recorded in segHits
-	nsegs   int
+// Pattern tables, as in patOf keys.
+const (
+	tableSpaced = iota
+	tableCompact
+	tablePhone
+)
 
-	matches []match
-	more    int
-	// closest is the smallest gap between matches of two different
-	// fields in one segment (-1: none yet); last holds, per field, the
-	// latest match in segment lastSeq.
-	closest int64
-	last    [len(fields)]span
+type recHit struct {
+	rec    uint32
+	fields uint8 // bit i: fields[i]
+	pats   []patRef
 }
 
-type span struct{ start, end int64 }
+// patRef is one pattern found for a record, as one of its fields.
+type patRef struct {
+	pat   int32 // index in scanState.pats
+	field uint8
+}
 
-type match struct {
+// patHit is one pattern found: its first MaxMatchesPerRecord occurrences,
+// a count of the others, and the segments it was found in.
+type patHit struct {
+	occ  []occurrence
+	more int
+	segs []int32 // distinct, in walk order
+}
+
+type occurrence struct {
 	seg        int32
-	field      uint8
 	start, end int64
 }
-
-type segHit struct{ hit, seg int32 }
 
 func newScan(s *Scanner) *scanState {
 	st := &scanState{
 		s:     s,
 		hitOf: map[uint32]int32{},
+		patOf: map[uint64]int32{},
 	}
 	st.onSpaced = func(p, end int) {
 		// Spaced patterns are " value ": the padding spaces are not part
 		// of what the user wrote.
 		e := st.at.Base() + int64(end)
 		b := e - int64(s.spaced.PatternLen(p))
-		st.pattern(p, &s.spacedRefs, st.at.Start(b+1), st.at.End(e-1))
+		st.pattern(tableSpaced, p, &s.spacedRefs, st.at.Start(b+1), st.at.End(e-1))
 	}
 	st.onCompact = func(p, end int) {
 		e := st.at.Base() + int64(end)
 		b := e - int64(s.compact.PatternLen(p))
-		st.pattern(p, &s.compactRefs, st.at.Start(b), st.at.End(e))
+		st.pattern(tableCompact, p, &s.compactRefs, st.at.Start(b), st.at.End(e))
 	}
 	return st
 }
@@ -437,53 +451,75 @@ func (st *scanState) Compact(b []byte, at *normalize.Positions) {
 func (st *scanState) Phone(canonical []byte, start, end int64) {
 	g, ok := st.s.phones[phoneKey(canonical)]
 	if ok {
-		st.pattern(int(g), &st.s.phoneRefs, start, end)
+		st.pattern(tablePhone, int(g), &st.s.phoneRefs, start, end)
 	}
 }
 
-// pattern records an occurrence of pattern p at [start, end) of the
-// current segment's original text for every record it stands for.
-func (st *scanState) pattern(p int, refs *refTable, start, end int64) {
-	for _, r := range refs.of(p) {
-		i, ok := st.hitOf[r.rec]
-		if !ok {
-			i = int32(len(st.hits))
-			st.hits = append(st.hits, recHit{rec: r.rec, closest: -1})
-			st.hitOf[r.rec] = i
+// pattern records an occurrence of pattern p of a table at [start, end)
+// of the current segment's original text. The first time p is found, its
+// records are marked.
+func (st *scanState) pattern(table, p int, refs *refTable, start, end int64) {
+	key := uint64(table)<<32 | uint64(p)
+	pi, ok := st.patOf[key]
+	if !ok {
+		pi = int32(len(st.pats))
+		st.pats = append(st.pats, patHit{})
+		st.patOf[key] = pi
+		for _, r := range refs.of(p) {
+			i, ok := st.hitOf[r.rec]
+			if !ok {
+				i = int32(len(st.hits))
+				st.hits = append(st.hits, recHit{rec: r.rec})
+				st.hitOf[r.rec] = i
+			}
+			h := &st.hits[i]
+			h.fields |= 1 << r.field
+			h.pats = append(h.pats, patRef{pat: pi, field: r.field})
 		}
-		h := &st.hits[i]
-		h.fields |= 1 << r.field
-		if h.lastSeq != st.seq {
-			h.lastSeq = st.seq
-			h.nsegs++
-			st.segHits = append(st.segHits, segHit{hit: i, seg: int32(st.seq - 1)})
-			h.last = [len(fields)]span{}
+	}
+	ph := &st.pats[pi]
+	seg := int32(st.seq - 1)
+	if n := len(ph.segs); n == 0 || ph.segs[n-1] != seg {
+		ph.segs = append(ph.segs, seg)
+	}
+	if len(ph.occ) < MaxMatchesPerRecord {
+		ph.occ = append(ph.occ, occurrence{seg: seg, start: start, end: end})
+	} else {
+		ph.more++
+	}
+}
+
+// match is one occurrence as one field of a record.
+type match struct {
+	seg        int32
+	field      uint8
+	start, end int64
+}
+
+// closest returns the smallest gap between matches of two different
+// fields in one segment, or -1. ms is sorted by segment and start.
+func closest(ms []match) int64 {
+	best := int64(-1)
+	var last [len(fields)]match // latest-ending match per field in the segment
+	var have uint8
+	for k, m := range ms {
+		if k == 0 || m.seg != ms[k-1].seg {
+			have = 0
 		}
-		// Closeness to the latest match of each other field here.
-		for f := range h.last {
-			l := h.last[f]
-			if f == int(r.field) || l.end == 0 {
+		for f := range last {
+			if have&(1<<f) == 0 || f == int(m.field) {
 				continue
 			}
-			if g := gap(l, span{start, end}); h.closest < 0 || g < h.closest {
-				h.closest = g
+			if g := max(0, m.start-last[f].end, last[f].start-m.end); best < 0 || g < best {
+				best = g
 			}
 		}
-		if l := &h.last[r.field]; end > l.end {
-			*l = span{start, end}
-		}
-		if len(h.matches) < MaxMatchesPerRecord {
-			h.matches = append(h.matches, match{seg: int32(st.seq - 1), field: r.field, start: start, end: end})
-		} else {
-			h.more++
+		if have&(1<<m.field) == 0 || m.end > last[m.field].end {
+			last[m.field] = m
+			have |= 1 << m.field
 		}
 	}
-}
-
-// gap is the number of bytes between two ranges, 0 if they touch or
-// overlap.
-func gap(a, b span) int64 {
-	return max(0, b.start-a.end, a.start-b.end)
+	return best
 }
 
 func (st *scanState) result(rep *extract.Report) *Result {
@@ -504,18 +540,6 @@ func (st *scanState) result(rep *extract.Report) *Result {
 	}
 	ids := st.s.ids
 
-	// The segments of each hit, grouped (a counting sort keeps walk order).
-	start := make([]int, len(st.hits)+1)
-	for i, h := range st.hits {
-		start[i+1] = start[i] + h.nsegs
-	}
-	segs := make([]int32, len(st.segHits))
-	fill := slices.Clone(start[:len(st.hits)])
-	for _, sh := range st.segHits {
-		segs[fill[sh.hit]] = sh.seg
-		fill[sh.hit]++
-	}
-
 	// Records sharing an ID are one customer: sort by ID and merge runs.
 	order := make([]int32, len(st.hits))
 	for i := range order {
@@ -529,43 +553,37 @@ func (st *scanState) result(rep *extract.Report) *Result {
 		return cmp.Compare(ra, rb)
 	})
 	fieldBuf := make([]customers.Field, 0, len(st.hits)*len(fields))
-	partBuf := make([]string, 0, len(segs))
-	var merged []int32
+	partBuf := make([]string, 0, len(st.hits))
+	var segs []int32
 	var ms []match
 	for i := 0; i < len(order); {
 		id := ids[st.hits[order[i]].rec]
 		var mask uint8
-		merged = merged[:0]
+		segs = segs[:0]
 		ms = ms[:0]
 		more := 0
-		closest := int64(-1)
 		j := i
 		for ; j < len(order) && ids[st.hits[order[j]].rec] == id; j++ {
 			h := &st.hits[order[j]]
 			mask |= h.fields
-			merged = append(merged, segs[start[order[j]]:start[order[j]+1]]...)
-			ms = append(ms, h.matches...)
-			more += h.more
-			if h.closest >= 0 && (closest < 0 || h.closest < closest) {
-				closest = h.closest
+			for _, pr := range h.pats {
+				ph := &st.pats[pr.pat]
+				segs = append(segs, ph.segs...)
+				for _, o := range ph.occ {
+					ms = append(ms, match{seg: o.seg, field: pr.field, start: o.start, end: o.end})
+				}
+				more += ph.more
 			}
 		}
-		multi := j-i > 1
 		i = j
 		if mask == companyBit {
 			continue // a company alone is not a customer
 		}
-		if multi {
-			slices.Sort(merged)
-		}
+		slices.Sort(segs)
 		slices.SortFunc(ms, func(a, b match) int {
 			return cmp.Or(cmp.Compare(a.seg, b.seg), cmp.Compare(a.start, b.start), cmp.Compare(a.end, b.end), cmp.Compare(a.field, b.field))
 		})
 		ms = slices.Compact(ms)
-		if len(ms) > MaxMatchesPerRecord {
-			more += len(ms) - MaxMatchesPerRecord
-			ms = ms[:MaxMatchesPerRecord]
-		}
 
 		f0 := len(fieldBuf)
 		for k, f := range fields {
@@ -573,12 +591,12 @@ func (st *scanState) result(rep *extract.Report) *Result {
 				fieldBuf = append(fieldBuf, f)
 			}
 		}
-		hit := RecordHit{ID: id, Fields: fieldBuf[f0:len(fieldBuf):len(fieldBuf)], Closest: closest, MoreMatches: more}
+		hit := RecordHit{ID: id, Fields: fieldBuf[f0:len(fieldBuf):len(fieldBuf)], Closest: closest(ms)}
 		slices.Sort(hit.Fields)
 
 		p0 := len(partBuf)
-		for k, seg := range merged {
-			if k > 0 && seg == merged[k-1] {
+		for k, seg := range segs {
+			if k > 0 && seg == segs[k-1] {
 				continue
 			}
 			// The preamble and epilogue of a multipart entity share its
@@ -588,6 +606,11 @@ func (st *scanState) result(rep *extract.Report) *Result {
 			}
 		}
 		hit.Parts = partBuf[p0:len(partBuf):len(partBuf)]
+		if len(ms) > MaxMatchesPerRecord {
+			more += len(ms) - MaxMatchesPerRecord
+			ms = ms[:MaxMatchesPerRecord]
+		}
+		hit.MoreMatches = more
 		hit.Matches = make([]Match, len(ms))
 		for k, m := range ms {
 			hit.Matches[k] = Match{Field: fields[m.field], Part: st.segments[m.seg], Start: m.start, End: m.end}

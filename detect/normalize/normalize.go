@@ -119,9 +119,21 @@ var (
 const (
 	bmpWord = 1 << iota
 	bmpCase
+	// bmpStable: NFKC leaves the rune alone and a segment starts at it.
+	bmpStable
+	// bmpStarts: a segment starts at the rune (it does not combine with
+	// what comes before).
+	bmpStarts
 )
 
-func init() {
+var tablesOnce sync.Once
+
+// nfkcRune is the NFKC form of each BMP rune that starts a segment and is
+// not normal by itself (full-width Latin, half-width katakana, ㈱...).
+var nfkcRune = map[uint16][]byte{}
+
+// initTables fills the tables; every normalizer calls it first.
+func initTables() {
 	for c := 0; c < 128; c++ {
 		asciiWord[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 		asciiLower[c] = byte(c)
@@ -135,6 +147,19 @@ func init() {
 		}
 		if unicode.ToLower(r) != r {
 			bmp[r] |= bmpCase
+		}
+		if r >= 0xD800 && r < 0xE000 {
+			continue // surrogates are not runes
+		}
+		var b [utf8.UTFMax]byte
+		enc := utf8.AppendRune(b[:0], r)
+		if norm.NFKC.Properties(enc).BoundaryBefore() {
+			bmp[r] |= bmpStarts
+			if norm.NFKC.IsNormal(enc) {
+				bmp[r] |= bmpStable
+			} else {
+				nfkcRune[uint16(r)] = norm.NFKC.Bytes(enc)
+			}
 		}
 	}
 }
@@ -226,6 +251,7 @@ type form struct {
 	runs []run
 	base int64 // offset in the form of buf[0]
 	cur  int   // index in runs of the first run that may touch this piece
+	head int   // runs before head are no longer needed
 	pos  Positions
 }
 
@@ -256,18 +282,20 @@ func (f *form) flush(send func([]byte, *Positions)) {
 	if len(f.buf) == 0 {
 		return
 	}
-	f.pos = Positions{base: f.base, runs: f.runs}
+	f.pos = Positions{base: f.base, runs: f.runs[f.head:]}
 	send(f.buf, &f.pos)
 	f.base += int64(len(f.buf))
 	f.buf = f.buf[:0]
 	// Keep the runs of this piece and those within History bytes before
 	// the next one; the last run may continue into the next piece.
-	drop := f.cur
-	for drop > 0 && f.runs[drop-1].out+int64(f.runs[drop-1].n) > f.base-History {
-		drop--
+	for f.head < f.cur && f.runs[f.head].out+int64(f.runs[f.head].n) <= f.base-History {
+		f.head++
 	}
-	f.runs = f.runs[:copy(f.runs, f.runs[drop:])]
-	f.cur = max(len(f.runs)-1, 0)
+	if f.head > 256 && f.head > len(f.runs)/2 {
+		f.runs = f.runs[:copy(f.runs, f.runs[f.head:])]
+		f.head = 0
+	}
+	f.cur = max(len(f.runs)-1, f.head)
 }
 
 // History is how far back, in bytes of a form, Positions maps offsets
@@ -277,7 +305,7 @@ func (f *form) flush(send func([]byte, *Positions)) {
 const History = 4096
 
 func (f *form) reset() {
-	f.buf, f.runs, f.base, f.cur = f.buf[:0], f.runs[:0], 0, 0
+	f.buf, f.runs, f.base, f.cur, f.head = f.buf[:0], f.runs[:0], 0, 0, 0
 }
 
 // normalizer folds NFKC text into the two forms and finds phone numbers.
@@ -285,9 +313,12 @@ type normalizer struct {
 	sp, cp    form
 	lastSpace bool
 	phones    PhoneFinder
-	seg       []byte // NFKC output of one segment
-	buf       []byte // Stream's read buffer
+	segs      map[string][]byte // NFKC of multi-rune segments; nil: normal
+	buf       []byte            // Stream's read buffer
 }
+
+// maxSegCache bounds normalizer.segs.
+const maxSegCache = 1024
 
 // chunkSize is how much text Stream reads and folds at a time.
 const chunkSize = 16 << 10
@@ -300,10 +331,12 @@ var normalizers = sync.Pool{New: func() any {
 	n.cp.buf = make([]byte, 0, 2*chunkSize)
 	n.phones.digits = make([]byte, 0, 64)
 	n.phones.scratch = make([]byte, 0, 32)
+	n.segs = map[string][]byte{}
 	return n
 }}
 
 func getNormalizer(found func([]byte, int64, int64)) *normalizer {
+	tablesOnce.Do(initTables)
 	n := normalizers.Get().(*normalizer)
 	n.sp.reset()
 	n.cp.reset()
@@ -372,13 +405,14 @@ func (n *normalizer) text(p []byte, src int64) {
 			e++
 		}
 		for i < e {
-			if sp, _ := norm.NFKC.Span(p[i:e], true); sp > 0 {
-				n.runes(p[i:i+sp], src+int64(i), 0)
-				i += sp
-				continue
+			if n.phones.idle() {
+				if i = n.stable(p, i, e, src); i == e {
+					break
+				}
 			}
-			// One segment that NFKC rewrites: its output stands for its
-			// whole source.
+			// One segment, the slow way: checked, and rewritten by NFKC
+			// if it is not normal (its output then stands for its whole
+			// source).
 			_, used := utf8.DecodeRune(p[i:e])
 			for i+used < e {
 				pr := norm.NFKC.Properties(p[i+used : e])
@@ -387,12 +421,95 @@ func (n *normalizer) text(p []byte, src int64) {
 				}
 				used += pr.Size()
 			}
-			n.seg = norm.NFKC.Append(n.seg[:0], p[i:i+used]...)
-			seg := n.seg
-			n.runes(seg, src+int64(i), src+int64(i+used))
+			r, size := utf8.DecodeRune(p[i:e])
+			if used == size && r < 1<<16 {
+				// A rune alone: its NFKC form is in the table.
+				if bmp[r]&bmpStable != 0 {
+					n.runes(p[i:i+used], src+int64(i), 0)
+				} else if m, ok := nfkcRune[uint16(r)]; ok {
+					n.runes(m, src+int64(i), src+int64(i+used))
+				} else {
+					n.runes(p[i:i+used], src+int64(i), 0) // invalid UTF-8
+				}
+			} else if out, ok := n.segs[string(p[i:i+used])]; ok {
+				// A segment seen before (ﾍﾟ, ﾃﾞ...): norm allocates.
+				if out == nil {
+					n.runes(p[i:i+used], src+int64(i), 0)
+				} else {
+					n.runes(out, src+int64(i), src+int64(i+used))
+				}
+			} else {
+				seg := p[i : i+used]
+				var out []byte
+				if !norm.NFKC.IsNormal(seg) {
+					out = norm.NFKC.Bytes(seg)
+				}
+				if len(n.segs) >= maxSegCache {
+					clear(n.segs)
+				}
+				n.segs[string(seg)] = out
+				continue // now in the cache
+			}
 			i += used
 		}
 	}
+}
+
+// stable folds, from p[i:] up to e, the runes that NFKC leaves alone and
+// that form a segment by themselves (most Japanese text), without calling
+// norm. It returns where it stopped. The phone finder must be idle: these
+// runes never touch it (digits that NFKC leaves alone are ASCII, handled
+// elsewhere, and phone separators stop it).
+func (n *normalizer) stable(p []byte, i, e int, src int64) int {
+	// The current word run starts at p[word] (-1: none), at o1 and o2 in
+	// the forms; folding keeps these runes' lengths, so it is linear.
+	word, o1, o2 := -1, 0, 0
+	endWord := func(at int) {
+		if word >= 0 {
+			n.sp.mark(o1, src+int64(word), src+int64(at), true)
+			n.cp.mark(o2, src+int64(word), src+int64(at), true)
+			word = -1
+		}
+	}
+	r, size := utf8.DecodeRune(p[i:e])
+	for i < e {
+		j := i + size
+		var r2 rune
+		var size2 int
+		if j < e {
+			// The next rune must start a segment, or r's goes on.
+			if r2, size2 = utf8.DecodeRune(p[j:e]); r2 >= 1<<16 || bmp[r2]&bmpStarts == 0 {
+				break
+			}
+		}
+		if r >= 1<<16 {
+			break
+		}
+		t := bmp[r]
+		if t&(bmpStable|bmpCase) != bmpStable || r == cgj || r == utf8.RuneError || isPhoneSeparator(r) {
+			break
+		}
+		if t&bmpWord != 0 {
+			if word < 0 {
+				word, o1, o2 = i, len(n.sp.buf), len(n.cp.buf)
+			}
+			f := fold(r)
+			n.sp.buf = utf8.AppendRune(n.sp.buf, f)
+			n.cp.buf = utf8.AppendRune(n.cp.buf, f)
+			n.lastSpace = false
+		} else {
+			endWord(i)
+			if !n.lastSpace {
+				o := len(n.sp.buf)
+				n.sp.buf = append(n.sp.buf, ' ')
+				n.sp.mark(o, src+int64(i), src+int64(j), false)
+				n.lastSpace = true
+			}
+		}
+		i, r, size = j, r2, size2
+	}
+	endWord(i)
+	return i
 }
 
 // cgj is COMBINING GRAPHEME JOINER, which NFKC inserts into runs of more
@@ -502,7 +619,9 @@ func Stream(r io.Reader, sink Sink) error {
 		var m int
 		m, rerr = r.Read(buf[pending:])
 		data := buf[:pending+m]
-		if rerr == nil && m == 0 {
+		if rerr == nil && len(data) < len(buf)/2 {
+			// Small reads (a decoder's): gather a bigger piece first.
+			pending = len(data)
 			continue
 		}
 		cut := len(data)
