@@ -205,70 +205,66 @@ func (x *extractor) text(s string) {
 // content interprets one content stream (or array of streams) and writes
 // the text its text-showing operators draw. Form XObjects are followed.
 func (x *extractor) content(strm, res lpdf.Value, depth int) {
-	if strm.IsNull() {
+	rd := streamReader(strm)
+	if rd == nil {
 		return
 	}
 	fonts := map[string]lpdf.TextEncoding{}
-	enc := encoding(lpdf.Value{}) // until the first Tf (a broken stream)
+	enc := x.encoding(lpdf.Value{}) // until the first Tf (a broken stream)
 	show := func(raw string) {
 		x.text(strings.ToValidUTF8(strings.Map(dropControl, enc.Decode(raw)), ""))
 	}
-	lpdf.Interpret(strm, func(stk *lpdf.Stack, op string) {
+	lx := newLexer(rd, x.check)
+	lx.run(maxOperands, func(op string, args []operand) {
 		x.ops++
 		if x.ops%checkEvery == 0 {
 			x.check()
 		}
-		n := stk.Len()
-		args := make([]lpdf.Value, n)
-		for i := n - 1; i >= 0; i-- {
-			args[i] = stk.Pop()
-		}
+		n := len(args)
 		switch op {
 		case "BT", "ET", "Td", "TD", "T*", "Tm":
 			x.space()
 		case "Tf":
-			if n < 2 {
+			if n < 2 || args[n-2].kind != opName {
 				return
 			}
-			name := args[n-2].Name()
+			name := args[n-2].str
 			e, ok := fonts[name]
 			if !ok {
-				e = encoding(res.Key("Font").Key(name))
+				e = x.encoding(res.Key("Font").Key(name))
 				fonts[name] = e
 			}
 			enc = e
 		case "Tj":
-			if n >= 1 {
-				show(args[n-1].RawString())
+			if n >= 1 && args[n-1].kind == opString {
+				show(args[n-1].str)
 			}
 		case "'", "\"":
 			x.space()
-			if n >= 1 {
-				show(args[n-1].RawString())
+			if n >= 1 && args[n-1].kind == opString {
+				show(args[n-1].str)
 			}
 		case "TJ":
 			if n < 1 {
 				return
 			}
-			a := args[n-1]
-			for i := 0; i < a.Len(); i++ {
-				v := a.Index(i)
-				switch v.Kind() {
-				case lpdf.String:
-					show(v.RawString())
-				case lpdf.Integer, lpdf.Real:
+			for _, v := range args[n-1].arr {
+				switch v.kind {
+				case opString:
+					show(v.str)
+				case opNumber:
 					// A large negative displacement is how many
 					// producers (TeX, Word) draw a word space.
-					if v.Float64() < -250 {
+					if v.num < -250 {
 						x.space()
 					}
 				}
 			}
 		case "Do":
-			if n < 1 {
+			if n < 1 || args[n-1].kind != opName {
 				return
 			}
-			xo := res.Key("XObject").Key(args[n-1].Name())
+			xo := res.Key("XObject").Key(args[n-1].str)
 			if xo.Kind() != lpdf.Stream || xo.Key("Subtype").Name() != "Form" {
 				return // images have no text
 			}
@@ -282,14 +278,54 @@ func (x *extractor) content(strm, res lpdf.Value, depth int) {
 			x.space()
 		}
 	})
+	if lx.err != nil {
+		panic(stop{fmt.Errorf("%w: content stream: %v", ErrCorrupt, lx.err)})
+	}
 }
 
-// encoding returns the decoder of a font dictionary: the library's choice
-// (ToUnicode CMap for Identity-H and for fonts without /Encoding, WinAnsi,
-// MacRoman, Differences, else the PDFDocEncoding bytes). A missing font
-// gets the PDFDocEncoding bytes, so ASCII still comes through.
-func encoding(font lpdf.Value) lpdf.TextEncoding {
+// streamReader returns the decoded data of a stream, or of an array of
+// streams read one after the other (7.8.2), nil if there is none.
+func streamReader(v lpdf.Value) io.Reader {
+	switch v.Kind() {
+	case lpdf.Stream:
+		return v.Reader()
+	case lpdf.Array:
+		var rs []io.Reader
+		for i := 0; i < v.Len(); i++ {
+			if s := v.Index(i); s.Kind() == lpdf.Stream {
+				rs = append(rs, s.Reader(), strings.NewReader("\n"))
+			}
+		}
+		return io.MultiReader(rs...)
+	}
+	return nil
+}
+
+// encoding returns the decoder of a font dictionary. A ToUnicode CMap is
+// read by parseToUnicode; without one, the library's choice (WinAnsi,
+// MacRoman, Differences, else the PDFDocEncoding bytes), which reads no
+// stream. A missing font gets the PDFDocEncoding bytes, so ASCII still
+// comes through.
+func (x *extractor) encoding(font lpdf.Value) lpdf.TextEncoding {
+	if tu := font.Key("ToUnicode"); tu.Kind() == lpdf.Stream {
+		if m := parseToUnicode(tu.Reader(), x.check); m.n > 0 {
+			return m
+		}
+		return pdfDocEncoding() // an empty or broken CMap
+	}
+	if e := font.Key("Encoding"); e.Kind() != lpdf.Name && e.Kind() != lpdf.Dict || e.Name() == "Identity-H" {
+		// The library would look for a ToUnicode stream; there is
+		// none, so it would use the PDFDocEncoding bytes.
+		return pdfDocEncoding()
+	}
 	f := lpdf.Font{V: font}
+	return f.Encoder()
+}
+
+// pdfDocEncoding is the library's decoder for a font without encoding
+// information: bytes as PDFDocEncoding (ASCII survives).
+func pdfDocEncoding() lpdf.TextEncoding {
+	var f lpdf.Font
 	return f.Encoder()
 }
 
