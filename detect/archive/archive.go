@@ -22,6 +22,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -178,7 +179,10 @@ func openZip(r io.ReaderAt, size int64, maxEntries int, exp *Expansion) (*Reader
 	return a, nil
 }
 
-func open7z(r io.ReaderAt, size int64, maxEntries int, exp *Expansion) (*Reader, error) {
+func open7z(r io.ReaderAt, size int64, maxEntries int, exp *Expansion) (a *Reader, err error) {
+	// The 7z reader is a third-party parser of hostile input: a panic in
+	// it is a corrupt archive, not a crashed relay.
+	defer recoverCorrupt(&err)
 	zr, err := sevenzip.NewReader(r, size)
 	if err != nil {
 		var re *sevenzip.ReadError
@@ -193,7 +197,7 @@ func open7z(r io.ReaderAt, size int64, maxEntries int, exp *Expansion) (*Reader,
 	if len(zr.File) > maxEntries {
 		return nil, ErrTooManyEntries
 	}
-	a := &Reader{exp: exp, sz: zr.File}
+	a = &Reader{exp: exp, sz: zr.File}
 	for _, f := range zr.File {
 		a.entries = append(a.entries, Entry{
 			Name: entryName(f.Name),
@@ -202,6 +206,12 @@ func open7z(r io.ReaderAt, size int64, maxEntries int, exp *Expansion) (*Reader,
 		})
 	}
 	return a, nil
+}
+
+func recoverCorrupt(err *error) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("%w: panic: %v", ErrCorrupt, p)
+	}
 }
 
 func corrupt(err error) error {
@@ -232,7 +242,8 @@ func (a *Reader) Entries() []Entry { return a.entries }
 // ErrExpansion once the entry or the archive passes its ratio, with
 // ErrCorrupt (joined with the cause) on damaged data. Open itself fails
 // with ErrEncrypted or ErrUnsupported for entries that cannot be read.
-func (a *Reader) Open(i int) (io.ReadCloser, error) {
+func (a *Reader) Open(i int) (_ io.ReadCloser, err error) {
+	defer recoverCorrupt(&err)
 	if a.entries[i].Encrypted {
 		return nil, ErrEncrypted
 	}
@@ -271,11 +282,19 @@ type limited struct {
 	sevenZip bool
 }
 
-func (l *limited) Read(p []byte) (int, error) {
+func (l *limited) Read(p []byte) (n int, err error) {
 	if l.err != nil {
 		return 0, l.err
 	}
-	n, err := l.rc.Read(p)
+	if l.sevenZip {
+		defer func() {
+			if p := recover(); p != nil {
+				n, err = 0, fmt.Errorf("%w: panic: %v", ErrCorrupt, p)
+				l.err = err
+			}
+		}()
+	}
+	n, err = l.rc.Read(p)
 	l.n += int64(n)
 	l.exp.budget -= int64(n)
 	if l.n > l.entryMax || l.exp.budget < 0 {
@@ -294,4 +313,7 @@ func (l *limited) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (l *limited) Close() error { return l.rc.Close() }
+func (l *limited) Close() (err error) {
+	defer recoverCorrupt(&err)
+	return l.rc.Close()
+}

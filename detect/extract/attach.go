@@ -10,6 +10,7 @@ import (
 
 	"github.com/dlprelay/dlprelay/detect/archive"
 	"github.com/dlprelay/dlprelay/detect/office"
+	"github.com/dlprelay/dlprelay/detect/pdf"
 )
 
 // This file handles attachments that are not text: archives (zip, 7z),
@@ -78,13 +79,7 @@ func (w *walker) binary(idx int, path string, depth, adepth int, exp *archive.Ex
 	case f == archive.Rar || f == archive.Gzip:
 		w.unscannable(path, ReasonUnsupported)
 	case f == archive.PDF || mediaType == "application/pdf" || ext == ".pdf":
-		// TODO(lead): dispatch to package detect/pdf once it is in the
-		// tree: spool r (w.spool), then
-		//   pdf.Extract(ctx, file, size, textWriter, w.lim.MaxPartBytes)
-		// through an io.Pipe into w.segment(idx, path, pipeReader);
-		// pdf.ErrEncrypted → ReasonEncrypted, pdf.ErrUnsupported →
-		// ReasonUnsupported, other errors → ReasonCorrupt.
-		w.note(idx, NoteNotExtracted)
+		w.pdf(idx, path, r)
 	case archiveExts[ext] != 0 || office.KindOf(name) != office.None:
 		// The name says archive or document, the content does not.
 		w.unscannable(path, ReasonCorrupt)
@@ -105,13 +100,14 @@ func (w *walker) container(idx int, path string, depth, adepth int, exp *archive
 	}
 	defer file.Close()
 	if exp == nil {
-		exp = archive.NewExpansion(w.lim.MaxExpansionRatio)
+		exp = archive.NewExpansion(int64(w.lim.MaxExpansionRatio))
 	}
-	a, err := archive.Open(f, file, size, w.lim.MaxArchiveEntries, exp)
+	a, err := archive.Open(f, file, size, max(w.lim.MaxArchiveEntries-w.archiveEntries, 0), exp)
 	if err != nil {
 		w.readFailed(idx, path, err)
 		return
 	}
+	w.archiveEntries += len(a.Entries())
 	if f == archive.Zip {
 		pkg := zipPackage{a}
 		k := office.Detect(pkg)
@@ -126,6 +122,39 @@ func (w *walker) container(idx int, path string, depth, adepth int, exp *archive
 	}
 	w.note(idx, NoteArchive)
 	w.entries(path, depth, adepth+1, a, exp)
+}
+
+// pdf hands out the text layer of a PDF file (package pdf), through a
+// pipe: pdf.Extract writes, fn reads.
+func (w *walker) pdf(idx int, path string, r io.Reader) {
+	file, size, err := w.spool(r)
+	if err != nil {
+		w.readFailed(idx, path, err)
+		return
+	}
+	defer file.Close()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := pdf.Extract(w.ctx, file, size, pw, w.lim.MaxPartBytes-w.rep.Parts[idx].Bytes+1)
+		pw.Close() // the error goes through done, not to the reader
+		done <- err
+	}()
+	w.segment(idx, path, pr)
+	// segment may stop reading early (a limit); let Extract see it.
+	pr.CloseWithError(errStopped)
+	err = <-done
+	switch {
+	case err == nil || errors.Is(err, errStopped):
+	case errors.Is(err, pdf.ErrEncrypted):
+		w.unscannable(path, ReasonEncrypted)
+	case errors.Is(err, pdf.ErrUnsupported):
+		w.unscannable(path, ReasonUnsupported)
+	case errors.Is(err, pdf.ErrCorrupt):
+		w.unscannable(path, ReasonCorrupt)
+	default: // the walk's context
+		w.halted(path)
+	}
 }
 
 // document hands out the text of an Office or OpenDocument file.

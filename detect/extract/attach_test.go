@@ -103,6 +103,7 @@ func TestDocuments(t *testing.T) {
 		{"office/memo.odt", []string{"Li Na (li.na@example.com) and Sophie Martin"}},
 		{"office/ods.ods", []string{"Wang Wei\n", "wang.wei@example.com\n", "0120-000-111", "Oliver Brown"}},
 		{"office/slides.odp", []string{"Key account: Ann-Marie Dubois", "Anna Kowalski at +81 (0)6 7777 1212"}},
+		{"pdf/customers-en.pdf", []string{"john.smith@example.com"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -130,6 +131,7 @@ func TestUnreadable(t *testing.T) {
 	}{
 		{fixture(t, "office/encrypted-stub.docx"), []Unscannable{{"1.2", ReasonEncrypted}}},
 		{fixture(t, "office/ods.xls"), []Unscannable{{"1.2", ReasonUnsupported}}},
+		{fixture(t, "pdf/customers-ja-encrypted.pdf"), []Unscannable{{"1.2", ReasonEncrypted}}},
 		{fixture(t, "archive/encrypted.zip"), []Unscannable{{"1.2/locked.txt", ReasonEncrypted}}},
 		{fixture(t, "archive/locked.7z"), []Unscannable{{"1.2", ReasonEncrypted}}},
 		{fixture(t, "archive/locked-names.7z"), []Unscannable{{"1.2/locked.txt", ReasonEncrypted}}},

@@ -11,17 +11,40 @@
 // From, Sender, Reply-To, To, Cc and Bcc, Content-Description and the
 // filename, as a segment of their own.
 //
+// Other attachments are recognised by their first bytes, then their name
+// and media type:
+//   - zip and 7z archives (package archive) have their entries walked like
+//     parts: text by name or content, documents, PDFs, nested archives and
+//     .eml messages;
+//   - Office Open XML and OpenDocument files (package office) and PDF
+//     files (package pdf) have their text extracted;
+//   - encrypted archives and documents, RAR, gzip, legacy Office and other
+//     OLE files, and damaged archives are listed as Unscannable;
+//   - images, audio, video and other binaries are listed with
+//     NoteNotExtracted.
+//
+// An archive, document or PDF is spooled to an unlinked temporary file
+// (os.TempDir) for random access, so no attachment is held in memory.
+//
 // Nothing is skipped silently and bad content never makes Walk fail: an
 // unknown charset or transfer encoding, broken base64, a missing boundary or
 // an unparsable header are scanned as well as they can be and noted on the
-// Part. Attachments this package cannot read yet (PDF, Office, archives,
-// images) are listed with NoteNotExtracted. Limits (Limits) are enforced
-// while streaming; hitting one adds an Unscannable entry with its Reason.
+// Part. Limits (Limits) are enforced while streaming, decompression
+// included; hitting one adds an Unscannable entry with its Reason.
 //
 // Entities are numbered by path: the message itself is "1", the parts of a
 // multipart entity P are P.1, P.2, ..., and the message inside a
 // message/rfc822 entity P is P.1. The header text of entity P is handed out
-// as segment P.header.
+// as segment P.header. An archive member extends its archive's path with
+// "/" and its name: entry "data/list.csv" of the zip at part 1.2 is part
+// "1.2/data/list.csv", a member of a zip nested there is
+// "1.2/inner.zip/notes.txt", and the parts of a message archived as
+// "1.2/fwd.eml" are "1.2/fwd.eml.1", ... Directories are not parts. A
+// member's name is handed out as its header segment
+// ("1.2/data/list.csv.header"). Control characters in names become "_", a
+// name ending in ".header" gets a "_" appended, and a repeated name gets
+// "~2", "~3", ... so paths stay unique. An Office, OpenDocument or PDF
+// file's text is one segment under the file's own path.
 package extract
 
 import (
@@ -60,8 +83,10 @@ type Limits struct {
 	MaxTotalBytes int64
 	// Timeout bounds the walk; it stops when the time is up.
 	Timeout time.Duration
-	// MaxArchiveEntries is the most entries (directories included) an
-	// archive may list; an archive with more is not opened.
+	// MaxArchiveEntries is the most archive entries (directories
+	// included) read from one message, counted over all its archives and
+	// the zip packages of its Office and OpenDocument files. An archive
+	// whose entries would pass it is not opened.
 	MaxArchiveEntries int
 	// MaxArchiveDepth is how deep archives may nest in archives: an
 	// attached zip is at depth 1, a zip in it at depth 2. Office documents
@@ -72,7 +97,7 @@ type Limits struct {
 	// archives included) may decompress to per byte of the archive. It is
 	// checked while decompressing; the first MiB of output is always
 	// allowed.
-	MaxExpansionRatio int64
+	MaxExpansionRatio int
 }
 
 // DefaultLimits returns the limits used for zero fields.
@@ -159,8 +184,8 @@ const (
 
 // Notes on a Part. A Part can carry several, joined by ",".
 const (
-	// NoteNotExtracted: a kind of attachment whose text is not extracted
-	// (yet): PDF, Office documents, archives, images, other binaries.
+	// NoteNotExtracted: a kind of attachment whose text is not extracted:
+	// images, audio, video and other binaries.
 	NoteNotExtracted = "not-extracted"
 	// NoteCharsetUnknown: the declared charset is unknown; raw bytes were
 	// scanned.
@@ -281,10 +306,11 @@ type walker struct {
 	src         *source
 	rep         *Report
 
-	parts int
-	paths map[string]bool // part paths of archive members, kept unique
-	stop  bool            // a limit ended the walk
-	fatal error           // an internal failure ended the walk
+	parts          int
+	archiveEntries int             // archive entries listed so far
+	paths          map[string]bool // part paths of archive members, kept unique
+	stop           bool            // a limit ended the walk
+	fatal          error           // an internal failure ended the walk
 }
 
 // halted reports whether the walk must stop, recording why at path.

@@ -198,8 +198,12 @@ Content-Disposition: attachment; filename*=UTF-8''%E8%A6%8B%E7%A9%8D.pdf
 	if got := textOf(segs, "1.2.header"); got != "山田リスト.csv\n" {
 		t.Errorf("attachment name segment = %q", got)
 	}
-	if p := rep.Parts[4]; p.Filename != "見積.pdf" || p.Note != NoteNotExtracted {
+	// "%PDF" alone is not a PDF file: package pdf reports it corrupt.
+	if p := rep.Parts[4]; p.Filename != "見積.pdf" || p.Note != "" {
 		t.Errorf("pdf part = %+v", p)
+	}
+	if fmt.Sprint(rep.Unscannable) != fmt.Sprint([]Unscannable{{"1.3", ReasonCorrupt}}) {
+		t.Errorf("unscannable = %v", rep.Unscannable)
 	}
 }
 
