@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -49,5 +50,57 @@ func TestExtractHugeXref(t *testing.T) {
 	b = bytes.Replace(b, []byte("xref\n0 6\n"), []byte("xref\n1000000000 6\n"), 1)
 	if _, err := extract(t, b, 0); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("err = %v, want ErrUnsupported", err)
+	}
+}
+
+// xrefStreamPDF builds a file with a catalog (object 1), the given plain
+// objects (numbered from 2) and an xref stream whose entries for objects
+// 2, 3, ... are given as {type, field2}. The xref stream is the last object.
+func xrefStreamPDF(entries [][2]int, objs ...string) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.5\n")
+	offs := []int{b.Len()}
+	b.WriteString("1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n")
+	for i, o := range objs {
+		offs = append(offs, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+2, o)
+	}
+	var data []byte
+	row := func(t, f2, f3 int) {
+		data = append(data, byte(t), byte(f2>>24), byte(f2>>16), byte(f2>>8), byte(f2), byte(f3>>8), byte(f3))
+	}
+	row(0, 0, 65535)
+	row(1, offs[0], 0)
+	for i, e := range entries {
+		if e[0] == 1 {
+			row(1, offs[i+1], 0)
+		} else {
+			row(e[0], e[1], 0)
+		}
+	}
+	xref := b.Len()
+	n := len(entries) + 3
+	row(1, xref, 0)
+	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n%s\nendstream\nendobj\n", n-1, n, len(data), data)
+	fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", xref)
+	return b.Bytes()
+}
+
+// Both files made the library never return: the first overflowed the stack
+// (fatal, not a panic), the second looped forever.
+func TestExtractObjectStreamLoops(t *testing.T) {
+	t.Parallel()
+	tests := map[string][]byte{
+		// Object 2 is in object stream 3, which says it is in itself.
+		"stream in itself": xrefStreamPDF([][2]int{{2, 3}, {2, 3}}),
+		// Object 2 is in object stream 3, which does not hold it and
+		// extends itself.
+		"extends itself": xrefStreamPDF([][2]int{{2, 3}, {1, 0}}, "null",
+			"<< /Type /ObjStm /N 1 /First 4 /Extends 3 0 R /Length 8 >>\nstream\n9 0 null\nendstream"),
+	}
+	for name, b := range tests {
+		if _, err := extract(t, b, 0); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: err = %v, want ErrCorrupt", name, err)
+		}
 	}
 }
