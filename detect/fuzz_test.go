@@ -13,7 +13,8 @@ import (
 // FuzzScan feeds arbitrary bytes to Scan. Besides not crashing, a Result
 // must be well formed: no error for in-memory input, records sorted by ID
 // with sorted distinct fields, every part path unique, every matched
-// segment belonging to a visited part, and the byte count within limits.
+// segment belonging to a visited part, every match a non-empty range in a
+// listed part and field, and the byte count within limits.
 // Seeds: the sample messages plus testdata/fuzz/FuzzScan.
 func FuzzScan(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("..", "testdata", "mail", "*.eml"))
@@ -48,6 +49,14 @@ func FuzzScan(f *testing.F) {
 			for _, seg := range r.Parts {
 				if !paths[strings.TrimSuffix(seg, ".header")] {
 					t.Fatalf("record %s matched in %q, not a visited part", r.ID, seg)
+				}
+			}
+			if len(r.Matches) == 0 || len(r.Matches) > MaxMatchesPerRecord || r.MoreMatches < 0 || r.Closest < -1 {
+				t.Fatalf("record %s: %d matches, %d more, closest %d", r.ID, len(r.Matches), r.MoreMatches, r.Closest)
+			}
+			for _, m := range r.Matches {
+				if m.Start < 0 || m.End <= m.Start || m.End > res.BytesScanned || !slices.Contains(r.Parts, m.Part) || !slices.Contains(r.Fields, m.Field) {
+					t.Fatalf("record %s: bad match %+v", r.ID, m)
 				}
 			}
 		}

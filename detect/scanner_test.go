@@ -398,3 +398,16 @@ func TestDefaultLimits(t *testing.T) {
 		t.Errorf("DefaultLimits() = %+v", d)
 	}
 }
+
+func TestProgress(t *testing.T) {
+	l := genList(progressEvery + 10)
+	var calls [][2]int
+	s, err := NewScannerWithOptions(l, Limits{}, Options{Progress: func(done, total int) { calls = append(calls, [2]int{done, total}) }})
+	if err != nil || s == nil {
+		t.Fatal(err)
+	}
+	n := len(l.Records)
+	if want := [][2]int{{progressEvery, n}, {n, n}}; !reflect.DeepEqual(calls, want) {
+		t.Errorf("progress calls %v, want %v", calls, want)
+	}
+}

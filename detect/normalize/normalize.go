@@ -128,8 +128,9 @@ const (
 
 var tablesOnce sync.Once
 
-// nfkcRune is the NFKC form of each BMP rune that starts a segment and is
-// not normal by itself (full-width Latin, half-width katakana, ㈱...).
+// nfkcRune is the NFKC form of each BMP rune that is not normal by itself
+// (full-width Latin, half-width katakana, ㈱...), for a segment of one
+// rune.
 var nfkcRune = map[uint16][]byte{}
 
 // initTables fills the tables; every normalizer calls it first.
@@ -153,12 +154,14 @@ func initTables() {
 		}
 		var b [utf8.UTFMax]byte
 		enc := utf8.AppendRune(b[:0], r)
+		normal := norm.NFKC.IsNormal(enc)
+		if !normal {
+			nfkcRune[uint16(r)] = norm.NFKC.Bytes(enc)
+		}
 		if norm.NFKC.Properties(enc).BoundaryBefore() {
 			bmp[r] |= bmpStarts
-			if norm.NFKC.IsNormal(enc) {
+			if normal {
 				bmp[r] |= bmpStable
-			} else {
-				nfkcRune[uint16(r)] = norm.NFKC.Bytes(enc)
 			}
 		}
 	}
@@ -429,7 +432,7 @@ func (n *normalizer) text(p []byte, src int64) {
 				} else if m, ok := nfkcRune[uint16(r)]; ok {
 					n.runes(m, src+int64(i), src+int64(i+used))
 				} else {
-					n.runes(p[i:i+used], src+int64(i), 0) // invalid UTF-8
+					n.runes(p[i:i+used], src+int64(i), 0) // normal, or invalid UTF-8
 				}
 			} else if out, ok := n.segs[string(p[i:i+used])]; ok {
 				// A segment seen before (ﾍﾟ, ﾃﾞ...): norm allocates.

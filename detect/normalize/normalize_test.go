@@ -290,6 +290,7 @@ func FuzzNormalize(f *testing.F) {
 	f.Add("Ann Lee <ann.lee@example.com> 03-1234-5678")
 	f.Add("ﾔﾏﾀﾞ ﾀﾛｳ　山田・太郎 ０３（１２３４）５６７８ ＋８１")
 	f.Add("\xff\xfe\u0301\u3099")
+	f.Add("ﾞ")
 	f.Fuzz(func(t *testing.T, s string) {
 		sp := Spaced(s)
 		if !strings.HasPrefix(sp, " ") || !strings.HasSuffix(sp, " ") {

@@ -1,0 +1,46 @@
+#!/bin/sh
+# grep-rg.sh [ROWS...]: the same patterns and 4 MiB text as the Go
+# comparison (go run . LIB ROWS), matched by GNU grep -F -f and ripgrep
+# rg -F -f, against detect/internal/aho. grep and rg compile their pattern
+# set on every run, so each is also run on an empty file and that time is
+# taken off: MB/s is scanning only; "total" includes the compile. Times are
+# the median of 3 runs, wall clock (the machine may be shared).
+# Needs: go, grep, rg (Debian packages grep and ripgrep), awk.
+set -e
+cd "$(dirname "$0")"
+command -v rg >/dev/null || { echo "rg not found (apt-get install ripgrep)" >&2; exit 1; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+go build -o "$dir/compare" .
+: >"$dir/empty"
+
+# median3 CMD...: median wall seconds of 3 runs of CMD (output discarded).
+median3() {
+	for i in 1 2 3; do
+		s=$(date +%s.%N)
+		"$@" >/dev/null 2>&1 || true
+		e=$(date +%s.%N)
+		echo "$s $e" | awk '{printf "%.4f\n", $2-$1}'
+	done | sort -n | sed -n 2p
+}
+
+for rows in ${@:-10000 100000}; do
+	"$dir/compare" -patterns "$dir/p" -text "$dir/t" "$rows"
+	size=$(wc -c <"$dir/t")
+	ours=$("$dir/compare" dlprelay "$rows" | sed 's/.*scan= *\([0-9.]*\)MB.*/\1/')
+	echo "rows=$rows patterns=$(wc -l <"$dir/p") text=$size bytes; detect/internal/aho: $ours MB/s"
+	for tool in grep rg; do
+		if [ $tool = grep ]; then
+			set -- grep -F -c -f "$dir/p"
+		else
+			set -- rg -F -c --no-mmap -j1 -f "$dir/p"
+		fi
+		t0=$(median3 "$@" "$dir/empty")
+		t1=$(median3 "$@" "$dir/t")
+		echo "$tool $t0 $t1 $size $ours" | awk '{
+			scan = $3 - $2; if (scan <= 0) scan = 0.0001
+			mbs = $4 / scan / 1e6
+			printf "  %-4s compile %.2fs, total %.2fs, scan %.1f MB/s; ours/%s = %.2fx\n", $1, $2, $3, mbs, $1, $5 / mbs
+		}'
+	done
+done
