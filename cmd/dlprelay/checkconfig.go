@@ -26,7 +26,7 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
 		return 1
 	}
-	eng, err := inspect.Build(cfg)
+	eng, err := inspect.Build(cfg, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
 		return 1

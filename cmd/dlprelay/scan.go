@@ -33,7 +33,7 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
 		return 2
 	}
-	eng, err := inspect.Build(cfg)
+	eng, err := inspect.Build(cfg, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
 		return 2

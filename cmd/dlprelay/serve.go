@@ -249,7 +249,7 @@ func observeEngine(m *metrics.Metrics, eng *inspect.Engine) {
 // engine (customer list, scanner, policy), the upstream forwarder, the
 // quarantine and the access rules.
 func buildLive(cfg *config.Config, log *slog.Logger) (*smtpd.Live, *inspect.Engine, error) {
-	eng, err := inspect.Build(cfg)
+	eng, err := inspect.Build(cfg, log)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/dlprelay/dlprelay/detect"
@@ -27,9 +28,10 @@ type Engine struct {
 }
 
 // Build loads the customer list named in cfg and builds the scanner and the
-// policy. Any failure is returned; the caller keeps its previous Engine (or
-// refuses to start), never runs without one.
-func Build(cfg *config.Config) (*Engine, error) {
+// policy, logging progress to log (nil: silent) for large lists. Any failure
+// is returned; the caller keeps its previous Engine (or refuses to start),
+// never runs without one.
+func Build(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 	pol, err := policy.New(PolicyConfig(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
@@ -37,12 +39,21 @@ func Build(cfg *config.Config) (*Engine, error) {
 	cols := customers.Columns{
 		ID: cfg.Customers.Columns.ID, Name: cfg.Customers.Columns.Name, Kana: cfg.Customers.Columns.Kana,
 		Email: cfg.Customers.Columns.Email, Phone: cfg.Customers.Columns.Phone,
+		Address: cfg.Customers.Columns.Address, Company: cfg.Customers.Columns.Company,
 	}
+	start := time.Now()
 	list, err := customers.Load(cfg.Customers.File, cols)
 	if err != nil {
 		return nil, fmt.Errorf("customer list: %w", err)
 	}
-	sc, err := detect.NewScanner(list, Limits(cfg))
+	var opt detect.Options
+	if log != nil {
+		log.Info("customer list read", "file", cfg.Customers.File, "records", list.Len(), "elapsed", time.Since(start).Round(time.Millisecond).String())
+		opt.Progress = func(done, total int) {
+			log.Info("building matcher", "records_done", done, "records", total, "elapsed", time.Since(start).Round(time.Millisecond).String())
+		}
+	}
+	sc, err := detect.NewScannerWithOptions(list, Limits(cfg), opt)
 	if err != nil {
 		return nil, fmt.Errorf("scanner: %w", err)
 	}
@@ -69,7 +80,10 @@ func Limits(cfg *config.Config) detect.Limits {
 	return detect.Limits{
 		MaxDepth: cfg.Scan.MaxDepth, MaxParts: cfg.Scan.MaxParts,
 		MaxPartBytes: cfg.Scan.MaxPartBytes, MaxTotalBytes: cfg.Scan.MaxTotalBytes,
-		Timeout: cfg.Scan.Timeout,
+		Timeout:           cfg.Scan.Timeout,
+		MaxArchiveEntries: cfg.Scan.MaxArchiveEntries,
+		MaxArchiveDepth:   cfg.Scan.MaxArchiveDepth,
+		MaxExpansionRatio: cfg.Scan.MaxExpansionRatio,
 	}
 }
 
