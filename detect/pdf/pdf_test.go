@@ -350,6 +350,9 @@ func FuzzExtract(f *testing.F) {
 	for _, b := range craftedPDFs {
 		f.Add(b)
 	}
+	f.Add(xrefStreamPDF([][2]int{{2, 3}, {1, 0}}, "null",
+		"<< /Type /ObjStm /N 1 /First 4 /Length 8 >>\nstream\n2 0 null\nendstream"))
+	f.Add(flatePage([]byte("BT /F1 1 Tf (flate) Tj ET")))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		const max = 1 << 16
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
