@@ -258,7 +258,17 @@ func (a *Reader) Open(i int) (_ io.ReadCloser, err error) {
 		}
 		return &limited{rc: rc, exp: a.exp, entryMax: a.exp.allow(int64(min(f.CompressedSize64, 1<<62)))}, nil
 	}
-	rc, err := a.sz[i].Open()
+	// A 7z entry's compressed size is not known (solid blocks), and
+	// opening an entry decompresses the part of its block before it, out
+	// of sight of this package. The 7z reader never hands out more than
+	// the declared size, so the declared size is what is charged, before
+	// any work is done.
+	f := a.sz[i]
+	a.exp.budget -= int64(min(f.UncompressedSize, 1<<62))
+	if a.exp.budget < 0 {
+		return nil, ErrExpansion
+	}
+	rc, err := f.Open()
 	if err != nil {
 		var re *sevenzip.ReadError
 		if errors.As(err, &re) && re.Encrypted {
@@ -266,8 +276,6 @@ func (a *Reader) Open(i int) (_ io.ReadCloser, err error) {
 		}
 		return nil, corrupt(err)
 	}
-	// A 7z entry's compressed size is not known (solid blocks); only the
-	// archive's budget applies.
 	return &limited{rc: rc, exp: a.exp, entryMax: 1 << 62, sevenZip: true}, nil
 }
 
@@ -296,7 +304,9 @@ func (l *limited) Read(p []byte) (n int, err error) {
 	}
 	n, err = l.rc.Read(p)
 	l.n += int64(n)
-	l.exp.budget -= int64(n)
+	if !l.sevenZip { // charged at Open
+		l.exp.budget -= int64(n)
+	}
 	if l.n > l.entryMax || l.exp.budget < 0 {
 		l.err = ErrExpansion
 		return 0, l.err

@@ -97,7 +97,7 @@ func TestExpansion(t *testing.T) {
 // past the expansion allowance. Seeds: testdata/fuzz/FuzzArchive and the
 // archive fixtures.
 func FuzzArchive(f *testing.F) {
-	for _, name := range []string{"nested.zip", "encrypted.zip", "list.7z", "locked.7z", "locked-names.7z"} {
+	for _, name := range []string{"nested.zip", "encrypted.zip", "list.7z", "locked.7z", "locked-names.7z", "bomb.7z"} {
 		f.Add(fixture(f, name))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

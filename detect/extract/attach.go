@@ -34,7 +34,7 @@ func (w *walker) leaf(idx int, path string, depth int, body io.Reader, cte, medi
 		w.rep.Parts[idx].Charset = strings.ToLower(cs)
 		w.textDecoded(idx, path, br, cs, isHTML(mediaType, name))
 	default:
-		w.binary(idx, path, depth, 0, nil, br, f, mediaType, name)
+		w.binary(idx, path, depth, w.adepth, w.exp, br, f, mediaType, name)
 	}
 	if d, ok := dec.(damager); ok && d.Damaged() {
 		w.note(idx, NoteDecodeError)
@@ -121,7 +121,10 @@ func (w *walker) container(idx int, path string, depth, adepth int, exp *archive
 		return
 	}
 	w.note(idx, NoteArchive)
+	saveDepth, saveExp := w.adepth, w.exp
+	w.adepth, w.exp = adepth+1, exp
 	w.entries(path, depth, adepth+1, a, exp)
+	w.adepth, w.exp = saveDepth, saveExp
 }
 
 // pdf hands out the text layer of a PDF file (package pdf), through a

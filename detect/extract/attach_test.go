@@ -203,6 +203,16 @@ func zipBomb(t testing.TB, name string, n int) []byte {
 	return buf.Bytes()
 }
 
+// zipEmlChain returns a zip holding a message whose attachment is a zip
+// holding a message ..., n zips deep.
+func zipEmlChain(t testing.TB, n int) []byte {
+	z := makeZip(t, zip.Deflate, "deep.txt", "ann.lee@example.com")
+	for i := 1; i < n; i++ {
+		z = makeZip(t, zip.Deflate, "fwd.eml", withAttachments(attachment{name: "x.zip", data: z}))
+	}
+	return z
+}
+
 func TestArchiveLimits(t *testing.T) {
 	bomb := zipBomb(t, "zeros.txt", 10<<20) // 10 MiB → about 10 KiB
 	// Nested: each level a zip of the previous, 16 copies wide at the
@@ -237,6 +247,8 @@ func TestArchiveLimits(t *testing.T) {
 		{"repetitive but small", makeZip(t, zip.Deflate, "list.txt", repetitive), Limits{}, nil},
 		{"stored", makeZip(t, zip.Store, "list.txt", "ann.lee@example.com"), Limits{}, nil},
 		{"attachment too big to spool", bomb, Limits{MaxPartBytes: 1000}, []Unscannable{{"1.2", ReasonPartSize}}},
+		{"7z bomb", fixture(t, "archive/bomb.7z").data, Limits{}, []Unscannable{{"1.2/zeros.bin", ReasonExpansion}}}, // 7z puts small.txt first
+		{"archives through messages", zipEmlChain(t, 6), Limits{}, []Unscannable{{"1.2/fwd.eml.2/fwd.eml.2/fwd.eml.2/fwd.eml.2/fwd.eml.2", ReasonArchiveDepth}}},
 		{"lower ratio", makeZip(t, zip.Deflate, "list.txt", strings.Repeat("abc", 1<<20)), Limits{MaxExpansionRatio: 10}, []Unscannable{{"1.2/list.txt", ReasonExpansion}}},
 	}
 	for _, tt := range tests {

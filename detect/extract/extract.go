@@ -307,10 +307,15 @@ type walker struct {
 	rep         *Report
 
 	parts          int
-	archiveEntries int             // archive entries listed so far
-	paths          map[string]bool // part paths of archive members, kept unique
-	stop           bool            // a limit ended the walk
-	fatal          error           // an internal failure ended the walk
+	archiveEntries int // archive entries listed so far
+	// adepth and exp describe the archive being walked, if any: how many
+	// archives deep, and the outermost one's expansion allowance. A
+	// message inside an archive keeps them, so archives in it still count.
+	adepth int
+	exp    *archive.Expansion
+	paths  map[string]bool // part paths of archive members, kept unique
+	stop   bool            // a limit ended the walk
+	fatal  error           // an internal failure ended the walk
 }
 
 // halted reports whether the walk must stop, recording why at path.
