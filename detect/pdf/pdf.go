@@ -302,7 +302,8 @@ func streamReader(v lpdf.Value) io.Reader {
 }
 
 // encoding returns the decoder of a font dictionary. A ToUnicode CMap is
-// read by parseToUnicode; without one, the library's choice (WinAnsi,
+// read by parseToUnicode; without one, a predefined CJK CMap is decoded by
+// predefinedCMap, else the library's choice (WinAnsi,
 // MacRoman, Differences, else the PDFDocEncoding bytes), which reads no
 // stream. A missing font gets the PDFDocEncoding bytes, so ASCII still
 // comes through.
@@ -312,6 +313,11 @@ func (x *extractor) encoding(font lpdf.Value) lpdf.TextEncoding {
 			return m
 		}
 		return pdfDocEncoding() // an empty or broken CMap
+	}
+	if e := font.Key("Encoding"); e.Kind() == lpdf.Name && font.Key("Subtype").Name() == "Type0" {
+		if d := predefinedCMap(e.Name()); d != nil {
+			return d
+		}
 	}
 	if e := font.Key("Encoding"); e.Kind() != lpdf.Name && e.Kind() != lpdf.Dict || e.Name() == "Identity-H" {
 		// The library would look for a ToUnicode stream; there is
