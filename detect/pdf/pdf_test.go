@@ -449,3 +449,21 @@ func maxOf(a, b uint64) uint64 {
 	}
 	return b
 }
+
+// AES-256 (V 5, R 6) is not implemented by the library: such a file is
+// reported as encrypted even when its user password is empty.
+func TestExtractAES256(t *testing.T) {
+	t.Parallel()
+	b := buildPDF(
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>",
+		stream("BT (x) Tj ET"),
+		"<< /Filter /Standard /V 5 /R 6 /Length 256 /O <00> /U <00> /OE <00> /UE <00> /Perms <00> /P -4 /CF << /StdCF << /CFM /AESV3 /Length 32 >> >> /StmF /StdCF /StrF /StdCF >>",
+	)
+	b = bytes.Replace(b, []byte("/Root 1 0 R"), []byte("/Root 1 0 R /Encrypt 5 0 R /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>]"), 1)
+	_, err := extract(t, b, 0)
+	if !errors.Is(err, ErrEncrypted) {
+		t.Errorf("err = %v, want ErrEncrypted", err)
+	}
+}
