@@ -1,11 +1,14 @@
 // Package pdf extracts the text layer of PDF files for scanning.
 //
-// Parsing (cross-reference tables and streams, object streams, filters,
-// RC4/AES-128 decryption with the empty user password, fonts and their
-// ToUnicode CMaps) is done by github.com/ledongthuc/pdf, a maintained pure-Go
-// fork of rsc.io/pdf; README.md beside this file says why it was chosen and
-// what it cannot read. This package walks the page tree and the content
-// streams itself, so that output, time and recursion are bounded here: text
+// The object layer (cross-reference tables and streams, object streams,
+// stream filters, RC4/AES-128 decryption with the empty user password) is
+// github.com/ledongthuc/pdf, a maintained pure-Go fork of rsc.io/pdf;
+// README.md beside this file says why it was chosen and what it cannot read.
+// Everything that handles attacker-sized data is here, with limits: the
+// page-tree walk (walkPages), the content-stream lexer (lexer.go), the
+// ToUnicode CMap reader (cmap.go), the predefined CJK CMaps (cjk.go), and a
+// preflight pass over the raw file (guard.go) that refuses the inputs that
+// make the library exhaust memory, overflow its stack or loop forever. Text
 // goes to the writer as it is decoded, never as a whole page in memory.
 //
 // Output: the text of each page followed by a newline; text objects, lines
