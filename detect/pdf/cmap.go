@@ -6,9 +6,17 @@ import (
 	"unicode/utf16"
 )
 
-// maxMappings bounds the bfchar entries and bfranges kept from one
-// ToUnicode CMap (a CJK font maps at most 65536 codes).
-const maxMappings = 1 << 17
+const (
+	// maxMappings bounds the bfchar entries and bfranges kept from one
+	// ToUnicode CMap (a CJK font maps at most 65536 codes).
+	maxMappings = 1 << 17
+	// maxDst bounds the UTF-16 bytes one code maps to (512 in 9.10.3).
+	maxDst = 512
+	// maxDecoded bounds the text one string operand decodes to, so that
+	// a CMap mapping every code to 512 bytes cannot blow up a 64 KiB
+	// string.
+	maxDecoded = 4 * maxString
+)
 
 // toUnicode is a parsed ToUnicode CMap (PDF 32000-1 9.10.3): the codespace
 // ranges say how many bytes each character code takes, bfchar and bfrange
@@ -60,6 +68,9 @@ func parseToUnicode(r io.Reader, tick func()) *toUnicode {
 				switch dst.kind {
 				case opString:
 					br.dst = dst.str
+					if len(br.dst) > maxDst {
+						br.dst = br.dst[:maxDst]
+					}
 				case opArray:
 					for _, d := range dst.arr {
 						br.list = append(br.list, utf16BE(d.str))
@@ -79,7 +90,7 @@ func parseToUnicode(r io.Reader, tick func()) *toUnicode {
 // not map are dropped.
 func (m *toUnicode) Decode(raw string) string {
 	var b strings.Builder
-	for len(raw) > 0 {
+	for len(raw) > 0 && b.Len() < maxDecoded {
 		n := m.codeLen(raw)
 		code := raw[:n]
 		raw = raw[n:]
@@ -156,8 +167,12 @@ func addLast(dst string, off uint32) string {
 	return string(b)
 }
 
-// utf16BE decodes UTF-16BE (an odd last byte is dropped).
+// utf16BE decodes UTF-16BE (an odd last byte is dropped), at most maxDst
+// bytes of it.
 func utf16BE(s string) string {
+	if len(s) > maxDst {
+		s = s[:maxDst]
+	}
 	u := make([]uint16, 0, len(s)/2)
 	for i := 0; i+1 < len(s); i += 2 {
 		u = append(u, uint16(s[i])<<8|uint16(s[i+1]))

@@ -1,8 +1,10 @@
 package pdf
 
 import (
+	"bytes"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestToUnicode(t *testing.T) {
@@ -48,5 +50,27 @@ end`
 	m = parseToUnicode(strings.NewReader("1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfchar <01> <9867> endbfchar"), nil)
 	if got := m.Decode("\x01\x01"); got != "顧顧" {
 		t.Errorf("one-byte codes: got %q", got)
+	}
+}
+
+// FuzzToUnicode feeds arbitrary CMaps and codes to the CMap reader.
+func FuzzToUnicode(f *testing.F) {
+	f.Add([]byte("1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfrange <0010> <0012> <30A2> endbfrange"), []byte("\x00\x10\x00\x11"))
+	f.Add([]byte("1 beginbfchar <01> <9867> endbfchar 1 beginbfrange <20> <21> [<0041> <D83DDE00>] endbfrange"), []byte("\x01\x20\x21\x22"))
+	f.Fuzz(func(t *testing.T, cmap, raw []byte) {
+		m := parseToUnicode(bytes.NewReader(cmap), nil)
+		if s := m.Decode(string(raw)); !utf8.ValidString(s) {
+			t.Errorf("Decode gave invalid UTF-8 %q", s)
+		}
+	})
+}
+
+func TestToUnicodeBounded(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("30A2", 4096) // 16 KiB of UTF-16 for one code
+	m := parseToUnicode(strings.NewReader("1 beginbfrange <0000> <FFFF> <"+long+"> endbfrange"), nil)
+	got := m.Decode(strings.Repeat("\x00\x01", maxString/2))
+	if len(got) > maxDecoded+3*maxDst {
+		t.Errorf("one string decoded to %d bytes", len(got))
 	}
 }
