@@ -1,5 +1,7 @@
-// Package archive opens zip and 7z archives for the text extractor and
-// bounds what reading them may cost.
+// Package archive opens zip, 7z and gzip files for the text extractor and
+// bounds what reading them may cost. (Tar needs no help: archive/tar
+// streams it, and a tar in a gzip file is bounded by the gzip's
+// expansion.)
 //
 // Open reads an archive's directory from an io.ReaderAt (the caller spools
 // an attachment to a temporary file first) and lists its entries; Reader.Open
@@ -21,9 +23,11 @@ package archive
 import (
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 	"unicode/utf8"
 
@@ -55,8 +59,8 @@ const (
 	Zip
 	SevenZip
 	Rar
-	OLE // Microsoft compound file: legacy .doc/.xls/.ppt, .msg, encrypted OOXML
-	Gzip
+	OLE  // Microsoft compound file: legacy .doc/.xls/.ppt, .msg, encrypted OOXML
+	Gzip // a gzip stream, often of a tar archive
 	PDF
 )
 
@@ -326,4 +330,39 @@ func (l *limited) Read(p []byte) (n int, err error) {
 func (l *limited) Close() (err error) {
 	defer recoverCorrupt(&err)
 	return l.rc.Close()
+}
+
+// OpenGzip returns the decompressed content of the gzip file in r (size
+// bytes; concatenated members are read as one stream) and the original
+// file name its header records, if it is plain ASCII. The content counts against exp
+// like one entry of a size-byte archive: reads fail with ErrExpansion past
+// the ratio, with ErrCorrupt on damaged data.
+func OpenGzip(r io.ReaderAt, size int64, exp *Expansion) (io.ReadCloser, string, error) {
+	if !exp.started {
+		exp.started = true
+		exp.budget = exp.allow(size)
+	}
+	zr, err := gzip.NewReader(io.NewSectionReader(r, 0, size))
+	if err != nil {
+		return nil, "", corrupt(err)
+	}
+	// The header's name is Latin-1 by the format, but gzip(1) stores the
+	// bytes it was given; only an ASCII name is taken as such.
+	name := path.Base(zr.Name)
+	for i := 0; i < len(name); i++ {
+		if name[i] >= 0x80 || name[i] < 0x20 {
+			name = ""
+			break
+		}
+	}
+	if name == "." || name == "/" {
+		name = ""
+	}
+	return &limited{rc: zr, exp: exp, entryMax: exp.allow(size)}, name, nil
+}
+
+// IsTar reports whether head (at least 262 bytes of a file) is the start
+// of a POSIX or GNU tar archive.
+func IsTar(head []byte) bool {
+	return len(head) >= 262 && string(head[257:262]) == "ustar"
 }

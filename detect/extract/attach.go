@@ -1,12 +1,16 @@
 package extract
 
 import (
+	"archive/tar"
 	"errors"
 	"io"
 	"os"
 	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/japanese"
 
 	"github.com/dlprelay/dlprelay/detect/archive"
 	"github.com/dlprelay/dlprelay/detect/office"
@@ -25,10 +29,10 @@ func (w *walker) leaf(idx int, path string, depth int, body io.Reader, cte, medi
 	}
 	br := getReader(dec, headerBuffer)
 	defer putReader(br)
-	head, _ := br.Peek(archive.SniffLen)
+	head, _ := br.Peek(512)
 	f := archive.Sniff(head)
 	switch {
-	case isText(mediaType, name) && (f == archive.Unknown || f == archive.PDF || f == archive.Gzip):
+	case isText(mediaType, name) && (f == archive.Unknown || f == archive.PDF || f == archive.Gzip) && !archive.IsTar(head):
 		// Text: a PDF or gzip signature at the start of a text part is
 		// not trusted, or "%PDF-" would hide a message body.
 		w.rep.Parts[idx].Charset = strings.ToLower(cs)
@@ -43,12 +47,12 @@ func (w *walker) leaf(idx int, path string, depth int, body io.Reader, cte, medi
 
 // Names that say what a file is, for content that does not.
 var (
-	archiveExts = map[string]archive.Format{".zip": archive.Zip, ".7z": archive.SevenZip}
+	archiveExts = map[string]archive.Format{".zip": archive.Zip, ".7z": archive.SevenZip, ".gz": archive.Gzip, ".tgz": archive.Gzip, ".tar": archive.Unknown}
 	// unsupportedExts are formats known to hold text that this package
 	// cannot read; they are reported, not passed over.
 	unsupportedExts = map[string]bool{
 		".rar": true, ".doc": true, ".xls": true, ".ppt": true, ".msg": true, ".dot": true,
-		".xlt": true, ".pps": true, ".gz": true, ".tgz": true, ".tar": true, ".bz2": true,
+		".xlt": true, ".pps": true, ".bz2": true,
 		".xz": true, ".lzh": true, ".lha": true, ".cab": true, ".xlsb": true,
 	}
 	ooxmlTypes = map[string]bool{
@@ -76,11 +80,19 @@ func (w *walker) binary(idx int, path string, depth, adepth int, exp *archive.Ex
 		}
 	case f == archive.Zip || f == archive.SevenZip:
 		w.container(idx, path, depth, adepth, exp, r, f, name)
-	case f == archive.Rar || f == archive.Gzip:
+	case f == archive.Gzip:
+		w.gzip(idx, path, depth, adepth, exp, r, name)
+	case f == archive.Unknown && isTarStart(r):
+		if adepth+1 > w.lim.MaxArchiveDepth {
+			w.unscannable(path, ReasonArchiveDepth)
+			return
+		}
+		w.tar(idx, path, depth, adepth+1, exp, r)
+	case f == archive.Rar:
 		w.unscannable(path, ReasonUnsupported)
 	case f == archive.PDF || mediaType == "application/pdf" || ext == ".pdf":
 		w.pdf(idx, path, r)
-	case archiveExts[ext] != 0 || office.KindOf(name) != office.None:
+	case hasKey(archiveExts, ext) || office.KindOf(name) != office.None:
 		// The name says archive or document, the content does not.
 		w.unscannable(path, ReasonCorrupt)
 	case unsupportedExts[ext]:
@@ -200,15 +212,10 @@ func (w *walker) entries(apath string, depth, adepth int, a *archive.Reader, exp
 			rc.Close()
 			continue
 		}
-		w.parts++
-		if w.parts > w.lim.MaxParts {
-			w.unscannable(p, ReasonParts)
-			w.stop = true
+		idx, ok := w.newEntry(p, e.Name)
+		if !ok {
 			return
 		}
-		idx := len(w.rep.Parts)
-		w.rep.Parts = append(w.rep.Parts, Part{Path: p, ContentType: typeByName(e.Name), Filename: e.Name})
-		w.segment(-1, p+".header", strings.NewReader(e.Name+"\n"))
 		if e.Encrypted {
 			w.unscannable(p, ReasonEncrypted)
 			continue
@@ -220,6 +227,126 @@ func (w *walker) entries(apath string, depth, adepth int, a *archive.Reader, exp
 		}
 		w.entry(idx, p, depth, adepth, exp, rc, e.Name)
 		rc.Close()
+	}
+}
+
+// newEntry adds the Part of an archive member at path p and hands out its
+// name. ok is false when the parts limit ended the walk.
+func (w *walker) newEntry(p, name string) (idx int, ok bool) {
+	w.parts++
+	if w.parts > w.lim.MaxParts {
+		w.unscannable(p, ReasonParts)
+		w.stop = true
+		return 0, false
+	}
+	idx = len(w.rep.Parts)
+	w.rep.Parts = append(w.rep.Parts, Part{Path: p, ContentType: typeByName(name), Filename: name})
+	w.segment(-1, p+".header", strings.NewReader(name+"\n"))
+	return idx, true
+}
+
+// gzip reads a gzip file: a tar archive in it has its members walked,
+// anything else is one member named as the gzip header (or the file name
+// without ".gz") says.
+func (w *walker) gzip(idx int, path string, depth, adepth int, exp *archive.Expansion, r io.Reader, name string) {
+	if adepth+1 > w.lim.MaxArchiveDepth {
+		w.unscannable(path, ReasonArchiveDepth)
+		return
+	}
+	file, size, err := w.spool(r)
+	if err != nil {
+		w.readFailed(idx, path, err)
+		return
+	}
+	defer file.Close()
+	if exp == nil {
+		exp = archive.NewExpansion(int64(w.lim.MaxExpansionRatio))
+	}
+	rc, inner, err := archive.OpenGzip(file, size, exp)
+	if err != nil {
+		w.readFailed(idx, path, err)
+		return
+	}
+	defer rc.Close()
+	w.note(idx, NoteArchive)
+	saveDepth, saveExp := w.adepth, w.exp
+	w.adepth, w.exp = adepth+1, exp
+	defer func() { w.adepth, w.exp = saveDepth, saveExp }()
+	br := getReader(rc, sniffBytes)
+	defer putReader(br)
+	if isTarStart(br) {
+		w.tar(idx, path, depth, adepth+1, exp, br)
+		return
+	}
+	if inner == "" {
+		inner = strings.TrimSuffix(pathBase(name), pathExt(name))
+		if strings.EqualFold(pathExt(name), ".tgz") {
+			inner += ".tar"
+		}
+	}
+	if w.entryLimit(path, 1) {
+		return
+	}
+	p := w.entryPath(path, inner)
+	eidx, ok := w.newEntry(p, inner)
+	if !ok {
+		return
+	}
+	w.entry(eidx, p, depth, adepth+1, exp, br, inner)
+}
+
+// entryLimit counts n more archive entries and reports (and records at
+// path) whether that passes MaxArchiveEntries.
+func (w *walker) entryLimit(path string, n int) bool {
+	w.archiveEntries += n
+	if w.archiveEntries > w.lim.MaxArchiveEntries {
+		w.unscannable(path, ReasonArchiveEntries)
+		return true
+	}
+	return false
+}
+
+// isTarStart reports whether r, a *bufio.Reader, starts with a tar header.
+func isTarStart(r io.Reader) bool {
+	br, ok := r.(interface{ Peek(int) ([]byte, error) })
+	if !ok {
+		return false
+	}
+	head, _ := br.Peek(512)
+	return archive.IsTar(head)
+}
+
+// tar walks the members of a tar stream, reading it once, in order.
+func (w *walker) tar(idx int, path string, depth, adepth int, exp *archive.Expansion, r io.Reader) {
+	w.note(idx, NoteArchive)
+	tr := tar.NewReader(r)
+	for !w.halted(path) {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			w.readFailed(idx, path, err)
+			return
+		}
+		if w.entryLimit(path, 1) {
+			return
+		}
+		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+			continue
+		}
+		name := h.Name
+		if !utf8.ValidString(name) {
+			if d, err := japanese.ShiftJIS.NewDecoder().String(name); err == nil {
+				name = d
+			}
+		}
+		p := w.entryPath(path, name)
+		eidx, ok := w.newEntry(p, name)
+		if !ok {
+			return
+		}
+		w.entry(eidx, p, depth, adepth, exp, tr, name)
 	}
 }
 
@@ -407,3 +534,10 @@ func typeByName(name string) string {
 }
 
 func pathExt(name string) string { return path.Ext(name) }
+
+func pathBase(name string) string { return path.Base(name) }
+
+func hasKey[K comparable, V any](m map[K]V, k K) bool {
+	_, ok := m[k]
+	return ok
+}

@@ -1,8 +1,10 @@
 package extract
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -332,5 +334,56 @@ func TestZipDisguisedAsText(t *testing.T) {
 	segs, _ = walkRaw(t, withAttachments(attachment{name: "a.txt", ctype: "text/plain", data: []byte("%PDF-1.4 山田 太郎")}), Limits{})
 	if got := textOf(segs, "1.2"); !strings.Contains(got, "山田 太郎") {
 		t.Errorf("text starting %%PDF-: %q", got)
+	}
+}
+
+func makeTar(t testing.TB, files ...string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for i := 0; i+1 < len(files); i += 2 {
+		tw.WriteHeader(&tar.Header{Name: files[i], Mode: 0o644, Size: int64(len(files[i+1])), Typeflag: tar.TypeReg})
+		tw.Write([]byte(files[i+1]))
+	}
+	tw.Close()
+	return buf.Bytes()
+}
+
+func gz(t testing.TB, name string, data []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Name = name
+	zw.Write(data)
+	zw.Close()
+	return buf.Bytes()
+}
+
+func TestGzipTar(t *testing.T) {
+	tarball := makeTar(t, "export/list.csv", "C0001,山田 太郎", "export/inner.zip", string(makeZip(t, zip.Deflate, "a.txt", "ann.lee@example.com")))
+	tests := []struct {
+		att  attachment
+		want map[string]string
+		un   []Unscannable
+	}{
+		{attachment{name: "export.tar.gz", data: gz(t, "", tarball)}, map[string]string{"1.2/export/list.csv": "山田 太郎", "1.2/export/inner.zip/a.txt": "ann.lee"}, nil},
+		{attachment{name: "export.tar", data: tarball}, map[string]string{"1.2/export/list.csv": "山田 太郎"}, nil},
+		{attachment{name: "list.csv.gz", data: gz(t, "", []byte("C0002,佐藤 花子"))}, map[string]string{"1.2/list.csv": "佐藤 花子"}, nil},
+		{attachment{name: "x.gz", data: gz(t, "dir/meibo.csv", []byte("C0002,佐藤 花子"))}, map[string]string{"1.2/meibo.csv": "佐藤 花子"}, nil},
+		{attachment{name: "zeros.txt.gz", data: gz(t, "", make([]byte, 8<<20))}, nil, []Unscannable{{"1.2/zeros.txt", ReasonExpansion}}},
+		{attachment{name: "bad.gz", data: []byte("\x1f\x8bnot gzip")}, nil, []Unscannable{{"1.2", ReasonCorrupt}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.att.name, func(t *testing.T) {
+			segs, rep := walkRaw(t, withAttachments(tt.att), Limits{})
+			for p, w := range tt.want {
+				if got := textOf(segs, p); !strings.Contains(got, w) {
+					t.Errorf("%s = %q, want %q (parts %+v)", p, got, w, rep.Parts)
+				}
+			}
+			if fmt.Sprint(rep.Unscannable) != fmt.Sprint(tt.un) {
+				t.Errorf("unscannable = %v, want %v", rep.Unscannable, tt.un)
+			}
+		})
 	}
 }

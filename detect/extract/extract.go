@@ -13,13 +13,13 @@
 //
 // Other attachments are recognised by their first bytes, then their name
 // and media type:
-//   - zip and 7z archives (package archive) have their entries walked like
-//     parts: text by name or content, documents, PDFs, nested archives and
-//     .eml messages;
+//   - zip, 7z, tar and gzip (tar.gz or a single file) archives (package
+//     archive) have their entries walked like parts: text by name or
+//     content, documents, PDFs, nested archives and .eml messages;
 //   - Office Open XML and OpenDocument files (package office) and PDF
 //     files (package pdf) have their text extracted;
-//   - encrypted archives and documents, RAR, gzip, legacy Office and other
-//     OLE files, and damaged archives are listed as Unscannable;
+//   - encrypted archives and documents, RAR, bzip2, legacy Office and
+//     other OLE files, and damaged archives are listed as Unscannable;
 //   - images, audio, video and other binaries are listed with
 //     NoteNotExtracted.
 //
@@ -38,7 +38,8 @@
 // as segment P.header. An archive member extends its archive's path with
 // "/" and its name: entry "data/list.csv" of the zip at part 1.2 is part
 // "1.2/data/list.csv", a member of a zip nested there is
-// "1.2/inner.zip/notes.txt", and the parts of a message archived as
+// "1.2/inner.zip/notes.txt", the file in a gzip file is named as the gzip
+// header says or as the gzip file without ".gz", and the parts of a message archived as
 // "1.2/fwd.eml" are "1.2/fwd.eml.1", ... Directories are not parts. A
 // member's name is handed out as its header segment
 // ("1.2/data/list.csv.header"). Control characters in names become "_", a
@@ -174,7 +175,8 @@ const (
 	// password-protected Office document.
 	ReasonEncrypted Reason = "encrypted"
 	// ReasonUnsupported: a format that holds text but cannot be read here
-	// (RAR, gzip and tar, legacy .doc/.xls/.ppt and other OLE files).
+	// (RAR, bzip2, legacy .doc/.xls/.ppt and other OLE files, zip entries
+	// compressed with methods other than store and deflate).
 	ReasonUnsupported Reason = "unsupported_format"
 	// ReasonCorrupt: an archive or document that cannot be opened or read
 	// to the end, or whose name says archive or document but whose content

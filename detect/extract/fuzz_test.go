@@ -34,6 +34,7 @@ func FuzzArchiveWalk(f *testing.F) {
 			attachment{name: "a.zip", data: data},
 			attachment{name: "b.docx", data: data},
 			attachment{name: "c.7z", data: data},
+			attachment{name: "d.tar.gz", data: data},
 		)
 		var segs []string
 		rep, err := Walk(context.Background(), strings.NewReader(msg), lim, func(path string, r io.Reader) error {
