@@ -24,8 +24,9 @@
 // Values too short to mean anything are left out, and counted by Skipped:
 // CJK names under MinNameRunesCJK runes, CJK kana under MinKanaRunesCJK,
 // Latin names and kana under MinNameRunesLatin letters and digits, IDs
-// under MinIDRunes, emails without "@", phone numbers with fewer than 10
-// or more than 15 digits.
+// under MinIDRunes, addresses under MinAddressRunesCJK or
+// MinAddressRunesLatin, company names under MinCompanyRunes, emails
+// without "@", phone numbers with fewer than 10 or more than 15 digits.
 //
 // Each match is reported with its field, its segment and its byte range in
 // the segment's original text (the decoded UTF-8 text as extracted, before

@@ -114,6 +114,9 @@ func TestHeaderRecognition(t *testing.T) {
 		{"備考,顧客ID,氏名,カナ", map[Field]int{FieldID: 1, FieldName: 2, FieldKana: 3}},
 		// The first recognised header wins.
 		{"id,email,mail", map[Field]int{FieldID: 0, FieldEmail: 1}},
+		{"顧客番号,氏名,住所,会社名", map[Field]int{FieldID: 0, FieldName: 1, FieldAddress: 2, FieldCompany: 3}},
+		{"id,Address,勤務先", map[Field]int{FieldID: 0, FieldAddress: 1, FieldCompany: 2}},
+		{"id,name,Company", map[Field]int{FieldID: 0, FieldName: 1, FieldCompany: 2}},
 	}
 	for _, tt := range tests {
 		row := make([]string, strings.Count(tt.header, ",")+1)
@@ -172,6 +175,7 @@ func TestErrors(t *testing.T) {
 		{"no header row", "C0001,山田 太郎,taro@example.jp,03-1234-5678\n", []string{"data.csv:1", "header row", "no ID column"}},
 		{"no ID column", "name,email\n山田,taro@example.jp\n", []string{"data.csv:1", "no ID column"}},
 		{"nothing to match", "id,notes\nC0001,Yamada\n", []string{"data.csv:1", "no name, kana, email, phone or address"}},
+		{"company alone", "id,company\nC0001,Yamada\n", []string{"data.csv:1", "no name, kana, email, phone or address"}},
 		{"empty ID", "id,name\nC0002,Ann Lee\n,Yamada\n", []string{"data.csv:3", "empty ID"}},
 		{"unbalanced quote", "id,name\nC0001,\"Yamada\n", []string{"data.csv:2", "quote"}},
 		{"bare quote", "id,name\nC0001,Ya\"mada\n", []string{"data.csv:2", "quote"}},
