@@ -23,5 +23,5 @@ $lo --infilter="$ja" --convert-to pdf --outdir . "$tmp"/customers-ja.txt "$tmp"/
 $lo --infilter="$en" --convert-to pdf --outdir . "$tmp"/customers-en.txt
 $lo --infilter='CSV:44,34,76,1' --convert-to pdf --outdir . "$tmp"/customers-sheet.csv
 $lo --convert-to pdf --outdir . "$tmp"/customers-table-ja.fodt "$tmp"/customers-scanned-ja.png
-$lo --infilter="$ja" --outdir . --convert-to 'pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},"DocumentOpenPassword":{"type":"string","value":"secret"}}' "$tmp"/customers-ja-encrypted.txt
-$lo --infilter="$en" --outdir . --convert-to 'pdf:writer_pdf_Export:{"RestrictPermissions":{"type":"boolean","value":"true"},"PermissionPassword":{"type":"string","value":"owner"},"Printing":{"type":"long","value":"0"},"EnableCopyingOfContent":{"type":"boolean","value":"false"}}' "$tmp"/customers-en-permissions.txt
+$lo --infilter="$ja" --convert-to 'pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},"DocumentOpenPassword":{"type":"string","value":"secret"}}' --outdir . "$tmp"/customers-ja-encrypted.txt
+$lo --infilter="$en" --convert-to 'pdf:writer_pdf_Export:{"RestrictPermissions":{"type":"boolean","value":"true"},"PermissionPassword":{"type":"string","value":"owner"},"Printing":{"type":"long","value":"0"},"EnableCopyingOfContent":{"type":"boolean","value":"false"}}' --outdir . "$tmp"/customers-en-permissions.txt
