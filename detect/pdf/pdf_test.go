@@ -298,6 +298,25 @@ var craftedPDFs = map[string][]byte{
 		"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /XObject << /X1 4 0 R >> >> >>",
 		"<< /Type /XObject /Subtype /Form /Length 15 >>\nstream\n/X1 Do /X1 Do \nendstream",
 	),
+	// Objects that are references to themselves or to each other.
+	"contents self": buildPDF(
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>",
+		"4 0 R",
+	),
+	"pages loop": buildPDF(
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"3 0 R",
+		"2 0 R",
+	),
+	"font self": buildPDF(
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /Contents 5 0 R /Resources << /Font << /F1 4 0 R >> >> >>",
+		"<< /Type /Font /Subtype /Type1 /Encoding << /Differences 4 0 R >> /ToUnicode 4 0 R >>",
+		stream("BT /F1 1 Tf (x) Tj ET"),
+	),
 	"bad operands": buildPDF(
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -318,6 +337,9 @@ func TestExtractCrafted(t *testing.T) {
 		{"page cycle", "", ErrUnsupported},
 		{"form cycle", "", ErrUnsupported},
 		{"bad operands", "no font xy\n", nil},
+		{"contents self", "", ErrCorrupt},
+		{"pages loop", "", ErrCorrupt},
+		{"font self", "x\n", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
