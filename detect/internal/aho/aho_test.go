@@ -144,15 +144,27 @@ func occurrences(m *Matcher, text string, chunk int) [][3]int {
 	return out
 }
 
-// naiveOccurrences is the reference for occurrences.
+// naiveOccurrences is the reference for occurrences: every substring of
+// text looked up among the patterns.
 func naiveOccurrences(patterns []string, text string) [][3]int {
+	index := map[string][]int{}
+	longest := 0
+	for i, p := range patterns {
+		if p != "" {
+			index[p] = append(index[p], i)
+			longest = max(longest, len(p))
+		}
+	}
 	var out [][3]int
 	for end := 1; end <= len(text); end++ {
-		for i, p := range patterns {
-			if p != "" && len(p) <= end && text[end-len(p):end] == p {
-				out = append(out, [3]int{i, end - len(p), end})
+		var at [][3]int
+		for n := 1; n <= min(longest, end); n++ {
+			for _, i := range index[text[end-n:end]] {
+				at = append(at, [3]int{i, end - n, end})
 			}
 		}
+		slices.SortFunc(at, func(a, b [3]int) int { return a[0] - b[0] })
+		out = append(out, at...)
 	}
 	return out
 }
