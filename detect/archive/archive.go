@@ -1,4 +1,4 @@
-// Package archive opens zip, 7z and gzip files for the text extractor and
+// Package archive opens zip and gzip files for the text extractor and
 // bounds what reading them may cost. (Tar needs no help: archive/tar
 // streams it, and a tar in a gzip file is bounded by the gzip's
 // expansion.)
@@ -16,6 +16,14 @@
 // Sniff tells archives, OLE compound files (legacy Office, encrypted
 // OOXML) and other formats apart by their first bytes.
 //
+// 7z is recognised but not read (ErrUnsupported): the one maintained
+// pure-Go reader, github.com/bodgit/sevenzip (v1.6.5), allocates slices
+// sized by counts in the archive header before reading them, so a 200-byte
+// file made it allocate 3 GB (found by FuzzArchiveWalk, kept as a seed),
+// and larger counts would end the process with an out-of-memory error that
+// cannot be recovered. Reading 7z needs a header parser that bounds counts
+// by the header's size first.
+//
 // Errors are the sentinel values below; other errors from Open or a
 // reader mean the archive is damaged.
 package archive
@@ -25,13 +33,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
-	"fmt"
 	"io"
 	"path"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/bodgit/sevenzip"
 	"golang.org/x/text/encoding/japanese"
 )
 
@@ -139,10 +146,9 @@ type Reader struct {
 	entries []Entry
 	exp     *Expansion
 	zip     []*zip.File
-	sz      []*sevenzip.File
 }
 
-// Open opens the archive of format f (Zip or SevenZip) in r. maxEntries
+// Open opens the archive of format f (only Zip is read) in r. maxEntries
 // bounds the entries listed (ErrTooManyEntries past it). exp bounds
 // decompression; it must not be nil.
 func Open(f Format, r io.ReaderAt, size int64, maxEntries int, exp *Expansion) (*Reader, error) {
@@ -153,10 +159,8 @@ func Open(f Format, r io.ReaderAt, size int64, maxEntries int, exp *Expansion) (
 	switch f {
 	case Zip:
 		return openZip(r, size, maxEntries, exp)
-	case SevenZip:
-		return open7z(r, size, maxEntries, exp)
 	}
-	return nil, ErrUnsupported
+	return nil, ErrUnsupported // SevenZip included: see the package comment
 }
 
 func openZip(r io.ReaderAt, size int64, maxEntries int, exp *Expansion) (*Reader, error) {
@@ -181,41 +185,6 @@ func openZip(r io.ReaderAt, size int64, maxEntries int, exp *Expansion) (*Reader
 		})
 	}
 	return a, nil
-}
-
-func open7z(r io.ReaderAt, size int64, maxEntries int, exp *Expansion) (a *Reader, err error) {
-	// The 7z reader is a third-party parser of hostile input: a panic in
-	// it is a corrupt archive, not a crashed relay.
-	defer recoverCorrupt(&err)
-	zr, err := sevenzip.NewReader(r, size)
-	if err != nil {
-		var re *sevenzip.ReadError
-		if errors.As(err, &re) && re.Encrypted {
-			return nil, ErrEncrypted
-		}
-		if strings.Contains(err.Error(), "password") || strings.Contains(err.Error(), "aes7z") {
-			return nil, ErrEncrypted
-		}
-		return nil, corrupt(err)
-	}
-	if len(zr.File) > maxEntries {
-		return nil, ErrTooManyEntries
-	}
-	a = &Reader{exp: exp, sz: zr.File}
-	for _, f := range zr.File {
-		a.entries = append(a.entries, Entry{
-			Name: entryName(f.Name),
-			Size: int64(min(f.UncompressedSize, 1<<62)),
-			Dir:  f.FileInfo().IsDir(),
-		})
-	}
-	return a, nil
-}
-
-func recoverCorrupt(err *error) {
-	if p := recover(); p != nil {
-		*err = fmt.Errorf("%w: panic: %v", ErrCorrupt, p)
-	}
 }
 
 func corrupt(err error) error {
@@ -246,41 +215,19 @@ func (a *Reader) Entries() []Entry { return a.entries }
 // ErrExpansion once the entry or the archive passes its ratio, with
 // ErrCorrupt (joined with the cause) on damaged data. Open itself fails
 // with ErrEncrypted or ErrUnsupported for entries that cannot be read.
-func (a *Reader) Open(i int) (_ io.ReadCloser, err error) {
-	defer recoverCorrupt(&err)
+func (a *Reader) Open(i int) (io.ReadCloser, error) {
 	if a.entries[i].Encrypted {
 		return nil, ErrEncrypted
 	}
-	if a.zip != nil {
-		f := a.zip[i]
-		if f.Method != zip.Store && f.Method != zip.Deflate {
-			return nil, ErrUnsupported
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return nil, corrupt(err)
-		}
-		return &limited{rc: rc, exp: a.exp, entryMax: a.exp.allow(int64(min(f.CompressedSize64, 1<<62)))}, nil
-	}
-	// A 7z entry's compressed size is not known (solid blocks), and
-	// opening an entry decompresses the part of its block before it, out
-	// of sight of this package. The 7z reader never hands out more than
-	// the declared size, so the declared size is what is charged, before
-	// any work is done.
-	f := a.sz[i]
-	a.exp.budget -= int64(min(f.UncompressedSize, 1<<62))
-	if a.exp.budget < 0 {
-		return nil, ErrExpansion
+	f := a.zip[i]
+	if f.Method != zip.Store && f.Method != zip.Deflate {
+		return nil, ErrUnsupported
 	}
 	rc, err := f.Open()
 	if err != nil {
-		var re *sevenzip.ReadError
-		if errors.As(err, &re) && re.Encrypted {
-			return nil, ErrEncrypted
-		}
 		return nil, corrupt(err)
 	}
-	return &limited{rc: rc, exp: a.exp, entryMax: 1 << 62, sevenZip: true}, nil
+	return &limited{rc: rc, exp: a.exp, entryMax: a.exp.allow(int64(min(f.CompressedSize64, 1<<62)))}, nil
 }
 
 // limited counts what an entry produces against its own and its
@@ -291,46 +238,27 @@ type limited struct {
 	entryMax int64
 	n        int64
 	err      error
-	sevenZip bool
 }
 
-func (l *limited) Read(p []byte) (n int, err error) {
+func (l *limited) Read(p []byte) (int, error) {
 	if l.err != nil {
 		return 0, l.err
 	}
-	if l.sevenZip {
-		defer func() {
-			if p := recover(); p != nil {
-				n, err = 0, fmt.Errorf("%w: panic: %v", ErrCorrupt, p)
-				l.err = err
-			}
-		}()
-	}
-	n, err = l.rc.Read(p)
+	n, err := l.rc.Read(p)
 	l.n += int64(n)
-	if !l.sevenZip { // charged at Open
-		l.exp.budget -= int64(n)
-	}
+	l.exp.budget -= int64(n)
 	if l.n > l.entryMax || l.exp.budget < 0 {
 		l.err = ErrExpansion
 		return 0, l.err
 	}
 	if err != nil && err != io.EOF {
-		var re *sevenzip.ReadError
-		if l.sevenZip && errors.As(err, &re) && re.Encrypted {
-			err = ErrEncrypted
-		} else {
-			err = corrupt(err)
-		}
+		err = corrupt(err)
 		l.err = err
 	}
 	return n, err
 }
 
-func (l *limited) Close() (err error) {
-	defer recoverCorrupt(&err)
-	return l.rc.Close()
-}
+func (l *limited) Close() error { return l.rc.Close() }
 
 // OpenGzip returns the decompressed content of the gzip file in r (size
 // bytes; concatenated members are read as one stream) and the original
@@ -361,8 +289,21 @@ func OpenGzip(r io.ReaderAt, size int64, exp *Expansion) (io.ReadCloser, string,
 	return &limited{rc: zr, exp: exp, entryMax: exp.allow(size)}, name, nil
 }
 
-// IsTar reports whether head (at least 262 bytes of a file) is the start
-// of a POSIX or GNU tar archive.
+// IsTar reports whether head (at least the first 512 bytes of a file) is
+// a POSIX or GNU tar header: the "ustar" magic and a valid checksum, so
+// that text which happens to hold "ustar" is not taken for a tar.
 func IsTar(head []byte) bool {
-	return len(head) >= 262 && string(head[257:262]) == "ustar"
+	if len(head) < 512 || string(head[257:262]) != "ustar" {
+		return false
+	}
+	var sum int64
+	for i, c := range head[:512] {
+		if i >= 148 && i < 156 {
+			c = ' ' // the checksum field counts as spaces
+		}
+		sum += int64(c)
+	}
+	field := strings.Trim(string(head[148:156]), " \x00")
+	want, err := strconv.ParseInt(field, 8, 64)
+	return err == nil && want == sum
 }

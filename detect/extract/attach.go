@@ -17,7 +17,7 @@ import (
 	"github.com/dlprelay/dlprelay/detect/pdf"
 )
 
-// This file handles attachments that are not text: archives (zip, 7z),
+// This file handles attachments that are not text: archives (zip, tar, gzip),
 // Office and OpenDocument files, and the formats reported as unreadable.
 
 // leaf visits an entity that is neither multipart nor a message: text, or
@@ -78,8 +78,10 @@ func (w *walker) binary(idx int, path string, depth, adepth int, exp *archive.Ex
 		} else {
 			w.unscannable(path, ReasonUnsupported)
 		}
-	case f == archive.Zip || f == archive.SevenZip:
+	case f == archive.Zip:
 		w.container(idx, path, depth, adepth, exp, r, f, name)
+	case f == archive.SevenZip:
+		w.unscannable(path, ReasonUnsupported) // see package archive
 	case f == archive.Gzip:
 		w.gzip(idx, path, depth, adepth, exp, r, name)
 	case f == archive.Unknown && isTarStart(r):
@@ -102,7 +104,7 @@ func (w *walker) binary(idx int, path string, depth, adepth int, exp *archive.Ex
 	}
 }
 
-// container opens a zip or 7z file: an Office or OpenDocument document
+// container opens a zip file: an Office or OpenDocument document
 // has its text extracted, any other archive has its entries walked.
 func (w *walker) container(idx int, path string, depth, adepth int, exp *archive.Expansion, r io.Reader, f archive.Format, name string) {
 	file, size, err := w.spool(r)

@@ -13,13 +13,14 @@
 //
 // Other attachments are recognised by their first bytes, then their name
 // and media type:
-//   - zip, 7z, tar and gzip (tar.gz or a single file) archives (package
+//   - zip, tar and gzip (tar.gz or a single file) archives (package
 //     archive) have their entries walked like parts: text by name or
 //     content, documents, PDFs, nested archives and .eml messages;
 //   - Office Open XML and OpenDocument files (package office) and PDF
 //     files (package pdf) have their text extracted;
-//   - encrypted archives and documents, RAR, bzip2, legacy Office and
-//     other OLE files, and damaged archives are listed as Unscannable;
+//   - encrypted archives and documents, 7z (see package archive), RAR,
+//     bzip2, legacy Office and other OLE files, and damaged archives are
+//     listed as Unscannable;
 //   - images, audio, video and other binaries are listed with
 //     NoteNotExtracted.
 //
@@ -171,12 +172,13 @@ const (
 	// bomb), for an entry or, on the archive's path, for the rest of the
 	// archive.
 	ReasonExpansion Reason = "expansion_limit"
-	// ReasonEncrypted: an encrypted zip entry or 7z archive, or a
-	// password-protected Office document.
+	// ReasonEncrypted: an encrypted zip entry, a password-protected
+	// Office document or an encrypted PDF.
 	ReasonEncrypted Reason = "encrypted"
 	// ReasonUnsupported: a format that holds text but cannot be read here
-	// (RAR, bzip2, legacy .doc/.xls/.ppt and other OLE files, zip entries
-	// compressed with methods other than store and deflate).
+	// (7z, RAR, bzip2, legacy .doc/.xls/.ppt and other OLE files, zip
+	// entries compressed with methods other than store and deflate, PDF
+	// features package pdf does not read).
 	ReasonUnsupported Reason = "unsupported_format"
 	// ReasonCorrupt: an archive or document that cannot be opened or read
 	// to the end, or whose name says archive or document but whose content
