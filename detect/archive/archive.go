@@ -51,7 +51,8 @@ var (
 	ErrUnsupported = errors.New("archive: unsupported format")
 	// ErrCorrupt: the archive or entry cannot be read.
 	ErrCorrupt = errors.New("archive: corrupt")
-	// ErrTooManyEntries: the archive has more entries than allowed.
+	// ErrTooManyEntries: the archive has more entries than allowed, or a
+	// central directory larger than 16 MiB.
 	ErrTooManyEntries = errors.New("archive: too many entries")
 	// ErrExpansion: decompression passed the expansion ratio.
 	ErrExpansion = errors.New("archive: expansion ratio exceeded")

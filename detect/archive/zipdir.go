@@ -16,6 +16,8 @@ const (
 	dirEndLen       = 22
 	dir64LocatorLen = 20
 	dir64EndLen     = 56
+	// maxDirBytes bounds the central directory archive/zip may load.
+	maxDirBytes = 16 << 20
 )
 
 // zipDirEntries counts the central directory headers of the zip in r the
@@ -23,7 +25,8 @@ const (
 // directory until a bad signature), stopping once the count passes max.
 // archive/zip holds every header in memory, and the count in the end
 // record may be off by multiples of 65536, so the count is taken from the
-// headers themselves before archive/zip is let near them.
+// headers themselves before archive/zip is let near them. A directory of
+// more than maxDirBytes counts as max+1 entries.
 func zipDirEntries(r io.ReaderAt, size int64, max int) (int, error) {
 	dirStart, err := zipDirStart(r, size)
 	if err != nil {
@@ -32,6 +35,7 @@ func zipDirEntries(r io.ReaderAt, size int64, max int) (int, error) {
 	br := bufio.NewReaderSize(io.NewSectionReader(r, dirStart, size-dirStart), 32<<10)
 	var h [dirHeaderLen]byte
 	n := 0
+	var dirBytes int64
 	for n <= max {
 		if _, err := io.ReadFull(br, h[:]); err != nil {
 			break
@@ -41,6 +45,11 @@ func zipDirEntries(r io.ReaderAt, size int64, max int) (int, error) {
 		}
 		n++
 		skip := int64(binary.LittleEndian.Uint16(h[28:])) + int64(binary.LittleEndian.Uint16(h[30:])) + int64(binary.LittleEndian.Uint16(h[32:]))
+		if dirBytes += dirHeaderLen + skip; dirBytes > maxDirBytes {
+			// Names, extra fields and comments of up to 64 KiB each
+			// are all held by archive/zip.
+			return max + 1, nil
+		}
 		if _, err := br.Discard(int(skip)); err != nil {
 			break
 		}

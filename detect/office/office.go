@@ -27,6 +27,7 @@ package office
 
 import (
 	"encoding/xml"
+	"errors"
 	"io"
 	"path"
 	"slices"
@@ -164,6 +165,13 @@ func members(k Kind, names []string) []string {
 	return out
 }
 
+// MaxTokenBytes bounds one XML token (a run of text, a tag with its
+// attributes): encoding/xml holds a token in memory whole, so a longer one
+// ends its member, which is then Damaged.
+const MaxTokenBytes = 8 << 20
+
+var errTokenTooBig = errors.New("office: XML token too large")
+
 // Reader hands out the text of a document.
 type Reader struct {
 	kind    Kind
@@ -177,6 +185,9 @@ type Reader struct {
 	err     error // returned once buf is read
 	pkgErr  error // the package's read error inside the current member
 	damaged bool
+	// sinceToken is the input read since the last token: encoding/xml
+	// holds a whole token in memory.
+	sinceToken int64
 }
 
 // NewReader returns a reader of the text of the kind k document in pkg.
@@ -223,6 +234,7 @@ func (r *Reader) step() {
 		r.st = state{}
 		return
 	}
+	r.sinceToken = 0
 	tok, err := r.dec.RawToken()
 	if err != nil {
 		r.cur.Close()
@@ -248,7 +260,11 @@ type errKeeper struct {
 }
 
 func (e *errKeeper) Read(p []byte) (int, error) {
+	if e.owner.sinceToken > MaxTokenBytes {
+		return 0, errTokenTooBig
+	}
 	n, err := e.r.Read(p)
+	e.owner.sinceToken += int64(n)
 	if err != nil && err != io.EOF && e.owner.pkgErr == nil {
 		e.owner.pkgErr = err
 	}

@@ -113,6 +113,15 @@ func TestSeparatorsAndSkips(t *testing.T) {
 	}
 }
 
+func TestTokenTooBig(t *testing.T) {
+	big := "<w:t>" + strings.Repeat("a", MaxTokenBytes+1<<20) + "</w:t>"
+	r := NewReader(DOCX, mapPackage{"word/document.xml": "<w:p><w:t>first</w:t></w:p>" + big, "word/footer1.xml": "<w:t>footer</w:t>"})
+	b, err := io.ReadAll(r)
+	if err != nil || !r.Damaged() || !strings.Contains(string(b), "first") || !strings.Contains(string(b), "footer") || len(b) > MaxTokenBytes+1<<20 {
+		t.Errorf("%d bytes, damaged=%v, err=%v", len(b), r.Damaged(), err)
+	}
+}
+
 func TestMemberOrder(t *testing.T) {
 	names := []string{"ppt/slides/slide10.xml", "ppt/slides/slide2.xml", "ppt/slides/_rels/slide2.xml.rels", "ppt/notesSlides/notesSlide1.xml", "ppt/slides/slide1.xml"}
 	got := strings.Join(members(PPTX, names), " ")
