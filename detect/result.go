@@ -25,6 +25,13 @@ const (
 	ReasonTotalSize = extract.ReasonTotalSize // "total_size_limit"
 	ReasonTimeout   = extract.ReasonTimeout   // "timeout"
 	ReasonParse     = extract.ReasonParse     // "parse_error"
+	// Archives and documents.
+	ReasonArchiveEntries = extract.ReasonArchiveEntries // "archive_entries_limit"
+	ReasonArchiveDepth   = extract.ReasonArchiveDepth   // "archive_depth_limit"
+	ReasonExpansion      = extract.ReasonExpansion      // "expansion_limit" (zip bomb)
+	ReasonEncrypted      = extract.ReasonEncrypted      // "encrypted"
+	ReasonUnsupported    = extract.ReasonUnsupported    // "unsupported_format"
+	ReasonCorrupt        = extract.ReasonCorrupt        // "corrupt"
 )
 
 // Part describes one MIME entity visited; see extract.Part for paths and

@@ -239,22 +239,101 @@ const sniffBytes = 16 << 10
 // called once r is no longer read.
 func charsetDecoder(cs string, body io.Reader) (r io.Reader, name, note string, release func()) {
 	cs = strings.ToLower(strings.Trim(strings.TrimSpace(cs), `"`))
+	br := getReader(body, sniffBytes)
+	release = func() { putReader(br) }
+	switch cs {
+	case "", "us-ascii", "ascii":
+		r, name, note := sniffCharset(cs, br)
+		return r, name, note, release
+	}
+	decl, known := declaredDecoder(cs)
+	if !known {
+		// An unknown label (x-sjis, x-euc, ...): guess, and say so.
+		r, name, _ := sniffCharset(cs, br)
+		if name == cs {
+			name = "utf-8" // the guess kept the bytes: they are UTF-8
+		}
+		return r, name, NoteCharsetUnknown, release
+	}
+	// Check the label against the first bytes: mailers mislabel Japanese
+	// text (Shift_JIS sent as ISO-2022-JP, Shift_JIS as UTF-8). When the
+	// declared charset fails and a guess decodes with fewer errors, the
+	// guess is used and the part is noted.
+	head, err := br.Peek(sniffBytes)
+	whole := err != nil
+	if bad := decodeErrors(cs, decl, head, whole); bad > 0 {
+		gr, gname, _ := sniffCharset(cs, br)
+		if gname != cs && decodeErrors(gname, nil, head, whole) < bad {
+			return gr, gname, NoteCharsetMislabelled, release
+		}
+	}
+	if decl == nil {
+		return br, cs, "", release
+	}
+	return decl(br), cs, "", release
+}
+
+// declaredDecoder returns how to decode the label cs (nil: the bytes are
+// UTF-8 already) and whether the label is known at all.
+func declaredDecoder(cs string) (func(io.Reader) io.Reader, bool) {
 	switch cs {
 	case "utf-8", "utf8":
-		return body, cs, "", func() {}
-	case "", "us-ascii", "ascii":
-		br := getReader(body, sniffBytes)
-		r, name, note := sniffCharset(cs, br)
-		return r, name, note, func() { putReader(br) }
+		return nil, true
 	}
 	if enc, ok := japaneseAliases[cs]; ok {
-		return enc.NewDecoder().Reader(body), cs, "", func() {}
+		return func(r io.Reader) io.Reader { return enc.NewDecoder().Reader(r) }, true
 	}
-	cr, err := charset.Reader(cs, body)
-	if err != nil || cr == nil {
-		return body, cs, NoteCharsetUnknown, func() {}
+	if _, err := charset.Reader(cs, bytes.NewReader(nil)); err != nil {
+		return nil, false
 	}
-	return cr, cs, "", func() {}
+	return func(r io.Reader) io.Reader {
+		cr, err := charset.Reader(cs, r)
+		if err != nil || cr == nil {
+			return r
+		}
+		return cr
+	}, true
+}
+
+// decodeErrors counts what decoding head as cs gets wrong: replacement
+// characters, or the whole head when the decoder fails. A 7-bit charset
+// (ISO-2022-JP) with 8-bit bytes in it is wrong by definition.
+func decodeErrors(cs string, decl func(io.Reader) io.Reader, head []byte, whole bool) int {
+	switch cs {
+	case "utf-8", "utf8", "":
+		if normalize.ValidUTF8Prefix(head, whole) {
+			return 0
+		}
+		return len(head)
+	case "iso-2022-jp", "csiso2022jp", "iso-2022-jp-1", "iso-2022-jp-2", "iso-2022-jp-3", "iso-2022-jp-ext":
+		n := 0
+		for _, c := range head {
+			if c >= 0x80 {
+				n++
+			}
+		}
+		if n > 0 {
+			return n
+		}
+	}
+	if decl == nil {
+		d, ok := declaredDecoder(cs)
+		if !ok {
+			return len(head)
+		}
+		decl = d
+		if decl == nil {
+			return 0
+		}
+	}
+	if !whole && len(head) > 4 {
+		head = head[:len(head)-4] // do not count a character cut at the end
+	}
+	out, err := io.ReadAll(decl(bytes.NewReader(head)))
+	if err != nil {
+		return len(head)
+	}
+	return bytes.Count(out, []byte("\uFFFD"))
 }
 
 // japaneseAliases are labels seen in Japanese mail that the IANA and WHATWG

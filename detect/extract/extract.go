@@ -191,9 +191,14 @@ const (
 	// NoteNotExtracted: a kind of attachment whose text is not extracted:
 	// images, audio, video and other binaries.
 	NoteNotExtracted = "not-extracted"
-	// NoteCharsetUnknown: the declared charset is unknown; raw bytes were
-	// scanned.
+	// NoteCharsetUnknown: the declared charset label is unknown (x-sjis,
+	// ...); the charset was guessed as for undeclared text and Part.Charset
+	// is the guess.
 	NoteCharsetUnknown = "charset-unknown"
+	// NoteCharsetMislabelled: the declared charset did not decode the text
+	// (Shift_JIS labelled ISO-2022-JP, ...) and a guess decoded it better;
+	// Part.Charset is the guess.
+	NoteCharsetMislabelled = "charset-mislabelled"
 	// NoteCharsetGuessed: no usable charset was declared and the text was
 	// not UTF-8; Part.Charset is the guess.
 	NoteCharsetGuessed = "charset-guessed"
@@ -637,7 +642,8 @@ func (w *walker) textDecoded(idx int, path string, dec io.Reader, cs string, htm
 	if note != "" {
 		w.note(idx, note)
 	}
-	if note == NoteCharsetGuessed {
+	switch note {
+	case NoteCharsetGuessed, NoteCharsetMislabelled, NoteCharsetUnknown:
 		w.rep.Parts[idx].Charset = name
 	}
 	if html {
