@@ -107,15 +107,12 @@ func (w *walker) binary(idx int, path string, depth, adepth int, exp *archive.Ex
 // container opens a zip file: an Office or OpenDocument document
 // has its text extracted, any other archive has its entries walked.
 func (w *walker) container(idx int, path string, depth, adepth int, exp *archive.Expansion, r io.Reader, f archive.Format, name string) {
-	file, size, err := w.spool(r)
-	if err != nil {
-		w.readFailed(idx, path, err)
+	file, size, ok := w.spoolPart(idx, path, r)
+	if !ok {
 		return
 	}
 	defer file.Close()
-	if exp == nil {
-		exp = archive.NewExpansion(int64(w.lim.MaxExpansionRatio))
-	}
+	exp = w.budget(exp)
 	a, err := archive.Open(f, file, size, max(w.lim.MaxArchiveEntries-w.archiveEntries, 0), exp)
 	if err != nil {
 		w.readFailed(idx, path, err)
@@ -144,9 +141,8 @@ func (w *walker) container(idx int, path string, depth, adepth int, exp *archive
 // pdf hands out the text layer of a PDF file (package pdf), through a
 // pipe: pdf.Extract writes, fn reads.
 func (w *walker) pdf(idx int, path string, r io.Reader) {
-	file, size, err := w.spool(r)
-	if err != nil {
-		w.readFailed(idx, path, err)
+	file, size, ok := w.spoolPart(idx, path, r)
+	if !ok {
 		return
 	}
 	defer file.Close()
@@ -160,7 +156,7 @@ func (w *walker) pdf(idx int, path string, r io.Reader) {
 	w.segment(idx, path, pr)
 	// segment may stop reading early (a limit); let Extract see it.
 	pr.CloseWithError(errStopped)
-	err = <-done
+	err := <-done
 	switch {
 	case err == nil || errors.Is(err, errStopped):
 	case errors.Is(err, pdf.ErrEncrypted):
@@ -255,15 +251,12 @@ func (w *walker) gzip(idx int, path string, depth, adepth int, exp *archive.Expa
 		w.unscannable(path, ReasonArchiveDepth)
 		return
 	}
-	file, size, err := w.spool(r)
-	if err != nil {
-		w.readFailed(idx, path, err)
+	file, size, ok := w.spoolPart(idx, path, r)
+	if !ok {
 		return
 	}
 	defer file.Close()
-	if exp == nil {
-		exp = archive.NewExpansion(int64(w.lim.MaxExpansionRatio))
-	}
+	exp = w.budget(exp)
 	rc, inner, err := archive.OpenGzip(file, size, exp)
 	if err != nil {
 		w.readFailed(idx, path, err)
@@ -445,6 +438,26 @@ var (
 // spool copies r to an unlinked temporary file, so an archive can be read
 // at random without being held in memory. It reads at most MaxPartBytes.
 // The caller closes the file.
+// spoolPart spools r for entity idx at path; a failure is recorded on the
+// part and ok is false.
+func (w *walker) spoolPart(idx int, path string, r io.Reader) (f *os.File, size int64, ok bool) {
+	f, size, err := w.spool(r)
+	if err != nil {
+		w.readFailed(idx, path, err)
+		return nil, 0, false
+	}
+	return f, size, true
+}
+
+// budget returns the expansion budget of the outermost archive: exp when
+// this archive is nested in one, a new budget otherwise.
+func (w *walker) budget(exp *archive.Expansion) *archive.Expansion {
+	if exp == nil {
+		return archive.NewExpansion(int64(w.lim.MaxExpansionRatio))
+	}
+	return exp
+}
+
 func (w *walker) spool(r io.Reader) (*os.File, int64, error) {
 	f, err := os.CreateTemp("", "dlprelay-extract-*")
 	if err != nil {
