@@ -58,7 +58,6 @@ type wire struct {
 	tlsActive    bool
 	heloAfterTLS bool // EHLO/HELO seen since TLS started
 	ehlo         bool // the last greeting was EHLO
-	droppedAfter int  // bytes dropped that were pipelined behind STARTTLS
 	inTx         func() bool
 
 	wbuf []byte
@@ -294,10 +293,7 @@ func (w *wire) startTLS(arg []byte) error {
 	if err := w.writeDirect(220, "2.0.0", "Ready to start TLS"); err != nil {
 		return err
 	}
-	if n := w.br.Buffered(); n > 0 {
-		w.droppedAfter += n
-		w.br.Discard(n)
-	}
+	w.br.Discard(w.br.Buffered()) // commands pipelined behind STARTTLS
 	tc := tls.Server(w.raw, w.tlsConf)
 	if w.timeout > 0 {
 		tc.SetDeadline(time.Now().Add(w.timeout))

@@ -85,10 +85,9 @@ type Forwarder struct {
 }
 
 type conn struct {
-	c       *smtp.Client
-	tls     bool
-	idleAt  time.Time
-	started time.Time
+	c      *smtp.Client
+	tls    bool
+	idleAt time.Time
 }
 
 // New returns a Forwarder; it connects lazily.
@@ -323,7 +322,7 @@ func (f *Forwarder) dialOnce(ctx context.Context, tryTLS bool) (*conn, error) {
 		return nil, fmt.Errorf("%w: %v", unavailableOrTimeout(err), err)
 	}
 	nc.SetDeadline(time.Now().Add(f.cfg.CommandTimeout))
-	c := &conn{started: time.Now()}
+	c := &conn{}
 	if tryTLS {
 		tc, err := f.startTLS(nc)
 		if err != nil {
