@@ -141,6 +141,14 @@ func initTables() {
 			asciiLower[c] = byte(c + 'a' - 'A')
 		}
 	}
+	for k := rune(0x30A1); k <= 0x30FA; k++ {
+		for _, mark := range []rune{0x3099, 0x309A} {
+			c := []rune(norm.NFC.String(string([]rune{k, mark})))
+			if len(c) == 1 {
+				voiced[[2]rune{k, mark}] = c[0]
+			}
+		}
+	}
 	for r := rune(128); r < 1<<16; r++ {
 		if r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)) {
 			bmp[r] |= bmpWord
@@ -286,8 +294,10 @@ func (n *normalizer) text(p []byte, src int64) {
 			// One segment, the slow way: checked, and rewritten by NFKC
 			// if it is not normal (its output then stands for its whole
 			// source).
-			_, used := utf8.DecodeRune(p[i:e])
-			for i+used < e {
+			r0, used := utf8.DecodeRune(p[i:e])
+			// An invalid byte is a segment of its own: norm passes it
+			// through and would leave a following mark unnormalized.
+			for i+used < e && !(r0 == utf8.RuneError && used == 1) {
 				pr := norm.NFKC.Properties(p[i+used : e])
 				if pr.BoundaryBefore() || pr.Size() == 0 {
 					break
@@ -385,6 +395,22 @@ func (n *normalizer) stable(p []byte, i, e int, src int64) int {
 	return i
 }
 
+// voiced maps a katakana and a combining (semi-)voiced sound mark to the
+// precomposed katakana, for the pairs NFKC composes.
+var voiced = map[[2]rune]rune{}
+
+// composeKana replaces the katakana at the end of buf with its composition
+// with mark, if there is one, and reports whether it did.
+func composeKana(buf []byte, mark rune) bool {
+	last, size := utf8.DecodeLastRune(buf)
+	c, ok := voiced[[2]rune{last, mark}]
+	if !ok || utf8.RuneLen(c) != size {
+		return false
+	}
+	utf8.EncodeRune(buf[len(buf)-size:], c)
+	return true
+}
+
 // cgj is COMBINING GRAPHEME JOINER, which NFKC inserts into runs of more
 // than 30 combining marks, at places that depend on where a stream is cut.
 // It is dropped from both forms.
@@ -464,6 +490,14 @@ func (n *normalizer) runes(p []byte, src, srcEnd int64) {
 			continue
 		}
 		r = fold(r)
+		if (r == 0x3099 || r == 0x309A) && !n.lastSpace && composeKana(n.sp.buf, r) {
+			// Folding hiragana to katakana can make a voiced pair
+			// composable (ゑ゙ → ヹ) that NFKC left apart; compose it, so
+			// the forms are the same as for the katakana text. The
+			// mark's bytes are not added to the rune's source range.
+			composeKana(n.cp.buf, r)
+			continue
+		}
 		o1, o2 := len(n.sp.buf), len(n.cp.buf)
 		n.sp.buf = utf8.AppendRune(n.sp.buf, r)
 		n.cp.buf = utf8.AppendRune(n.cp.buf, r)

@@ -31,6 +31,7 @@ func TestSpacedCompact(t *testing.T) {
 		{"山田・太郎", " 山田 太郎 ", "山田太郎"},
 		// Half-width katakana with voiced marks → full-width, composed.
 		{"ﾔﾏﾀﾞ ﾀﾛｳ", " ヤマダ タロウ ", "ヤマダタロウ"},
+		{"ゑ゙ ヹ ヹ", " ヹ ヹ ヹ ", "ヹヹヹ"}, // hiragana folded to katakana composes like katakana
 		// Hiragana folds to katakana; the prolonged sound mark is a letter.
 		{"やまだ たろう", " ヤマダ タロウ ", "ヤマダタロウ"},
 		{"スーパー", " スーパー ", "スーパー"},
@@ -144,7 +145,26 @@ func reference(s string) (spaced, compact string) {
 	var sp, cp []byte
 	sp = append(sp, ' ')
 	last := true
-	for _, r := range norm.NFKC.String(s) {
+	// NFKC of each run of valid UTF-8: an invalid byte separates, and
+	// norm would otherwise leave a mark after it unnormalized.
+	var nfkc strings.Builder
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			i += size
+		}
+		nfkc.WriteString(norm.NFKC.String(s[:i]))
+		if i < len(s) {
+			nfkc.WriteRune(utf8.RuneError)
+			i++
+		}
+		s = s[i:]
+	}
+	for _, r := range nfkc.String() {
 		if r == cgj {
 			continue
 		}
@@ -160,6 +180,15 @@ func reference(s string) (spaced, compact string) {
 			r += 0x60
 		default:
 			r = unicode.ToLower(r)
+		}
+		if (r == 0x3099 || r == 0x309A) && !last {
+			// Folding may have made a voiced pair composable (ゑ゙ → ヹ).
+			prev, n := utf8.DecodeLastRune(sp)
+			if c := []rune(norm.NFC.String(string([]rune{prev, r}))); len(c) == 1 && 0x30A0 <= prev && prev <= 0x30FF {
+				sp = utf8.AppendRune(sp[:len(sp)-n], c[0])
+				cp = utf8.AppendRune(cp[:len(cp)-n], c[0])
+				continue
+			}
 		}
 		sp = utf8.AppendRune(sp, r)
 		cp = utf8.AppendRune(cp, r)
