@@ -1,30 +1,60 @@
-// Package policy turns what the detectors found in a message into a verdict:
-// pass, flag, quarantine or reject. It only decides; it never scans, never
-// talks SMTP and never sees customer values, only counts and reason strings.
+// Package policy owns a company's DLP rules: findings from detection, the
+// envelope, the watchlist status of the sender and the sender's history go
+// in, one explained verdict comes out. It only decides; it never scans,
+// never talks SMTP and never sees customer values, only record keys, counts
+// and reason strings.
 //
-// # Evaluation
+// # Recipient classes
 //
-// Evaluate is a pure function of its Input and the Policy's Config. It looks
-// at each rule in a fixed order and collects a reason for every rule that
-// applies:
+// Every recipient is in one class, by domain (a domain matches itself and
+// its subdomains): internal (Config.InternalDomains), else partner
+// (Config.PartnerDomains), else freemail (Config.FreeMailDomains, usually
+// the built-in list of package freemail plus the company's additions), else
+// external. "outside" means partner, freemail and external. With
+// Config.SkipInternal, a message whose recipients are all internal is not
+// scanned at all (SkipScan, InternalVerdict).
 //
-//  1. Records: the number of distinct customer records found is compared with
-//     the thresholds. The highest enabled threshold it reaches gives one
-//     reason (ReasonRecordsReject, ReasonRecordsQuarantine or
-//     ReasonRecordsFlag) and that threshold's action. The lower tiers are
-//     implied and not listed again, so a message has at most one records
-//     reason. A threshold of 0 is off.
-//  2. Unscannable: if any part could not be scanned, ReasonUnscannable applies
-//     with the configured Unscannable action, even when that action is Pass
-//     (the reason is still worth a header and a metric).
+// # Records and confidence
 //
-// The most severe action among the applicable reasons wins (Pass < Flag <
-// Quarantine < Reject). Verdict.Reasons lists every applicable reason, most
-// severe action first, so Reasons[0] is the reason that decided the action;
-// reasons with equally severe actions keep the order above. A message for which
-// no rule applies gets Pass with the single reason ReasonNone.
+// A record found in the message counts unless it is an addressee (its
+// e-mail address is a recipient). At high confidence only corroborated
+// records count (two different fields close together, such as name and
+// phone); at low confidence every record counts, except that records found
+// only through the same text (a name three customers share) count once
+// together.
+//
+// # Rules
+//
+// Config.Rules are evaluated in order. A rule fires when all its conditions
+// hold: sender scope (any, watchlist, others), at least one recipient in
+// its classes (default outside), and each content condition it sets —
+// min_records (in this message, or over a rolling window of the sender's
+// history), attachments, unscannable reasons, private_address (a free-mail
+// recipient looks like the sender's own account), private_contact (the
+// text gives a free-mail address or a personal mobile number to someone
+// outside). Every rule is checked, so the trace lists every rule that
+// fired and why.
+//
+// The action is decided by walking the fired rules in order: flag rules
+// accumulate; the first rule with any other action (pass, quarantine,
+// reject) decides and ends the walk — the first decisive rule wins. A pass
+// rule is an exception placed before the rules it exempts from; it does
+// not remove a flag raised by an earlier rule. If only flag rules fired the
+// message is flagged; if none fired it passes.
+//
+// Monitor rules (and every rule when Config.Monitor is set) fire and are
+// reported but are skipped by the walk; Verdict.Would is the action the
+// walk gives when they are enforced, so "would have" verdicts can be
+// logged, counted and headered while mail passes.
+//
+// # Sender history
+//
+// Windowed rules count the distinct records the sender sent outside within
+// the window, this message's included (Input.Past holds the earlier ones).
+// Verdict.Remember lists the records the caller adds to the history: those
+// of a message that goes outside and is let through (pass or flag),
+// ambiguous ones left out.
 //
 // Reasons are constants because they are reused verbatim as metric label
-// values and in the X-DLP-Reason header; Reasons returns all of them so
-// metrics can pre-register every label value.
+// values and in the X-DLP-Reasons header; Reasons returns all of them.
 package policy

@@ -3,6 +3,11 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dlprelay/dlprelay/policy/freemail"
 )
 
 // DefaultRejectMessage is the reply text used when Config.RejectMessage is
@@ -13,45 +18,26 @@ const DefaultRejectMessage = "Message rejected by data loss prevention policy; c
 // and CRLF stay within the 512-octet reply line of RFC 5321 §4.5.3.1.5.
 const maxRejectMessage = 400
 
-// Thresholds are the numbers of distinct customer records at which each action
-// starts. 0 turns that action off. The enabled (non-zero) thresholds must be
-// ordered FlagAt ≤ QuarantineAt ≤ RejectAt.
-type Thresholds struct {
-	FlagAt       int
-	QuarantineAt int
-	RejectAt     int
-}
-
-// Validate reports negative thresholds and enabled thresholds out of order.
-func (t Thresholds) Validate() error {
-	var errs []error
-	tiers := []struct {
-		name string
-		v    int
-	}{{"FlagAt", t.FlagAt}, {"QuarantineAt", t.QuarantineAt}, {"RejectAt", t.RejectAt}}
-	prev := -1 // the enabled tier with the largest value so far
-	for i, tier := range tiers {
-		switch {
-		case tier.v < 0:
-			errs = append(errs, fmt.Errorf("%s is %d; want 0 (off) or more", tier.name, tier.v))
-		case tier.v == 0:
-			// off
-		case prev >= 0 && tiers[prev].v > tier.v:
-			errs = append(errs, fmt.Errorf("%s (%d) is below %s (%d); enabled thresholds must be ordered FlagAt ≤ QuarantineAt ≤ RejectAt",
-				tier.name, tier.v, tiers[prev].name, tiers[prev].v))
-		default:
-			prev = i
-		}
-	}
-	return errors.Join(errs...)
-}
-
 // Config is what a Policy decides with.
 type Config struct {
-	Thresholds Thresholds
-	// Unscannable is the action for a message with content that could not be
-	// scanned. The zero value is Pass.
-	Unscannable Action
+	// Rules are evaluated in order; see the package documentation. Empty
+	// is an error: use DefaultRules.
+	Rules []Rule
+	// Monitor turns every rule into a monitor rule: verdicts are computed,
+	// reported and headered, and every message passes.
+	Monitor bool
+	// InternalDomains, PartnerDomains and FreeMailDomains class recipients
+	// (a domain matches itself and its subdomains). FreeMailDomains is the
+	// whole list used; callers usually start from freemail.Domains().
+	InternalDomains []string
+	PartnerDomains  []string
+	FreeMailDomains []string
+	// SkipInternal lets mail whose recipients are all internal pass
+	// unscanned (see SkipScan).
+	SkipInternal bool
+	// CompanyNumbers are mobile numbers (canonical digits, e.g.
+	// 09012345678) the company issues; giving one is not a private contact.
+	CompanyNumbers []string
 	// RejectMessage is the human text of the reject reply. Empty means
 	// DefaultRejectMessage. It must be printable US-ASCII (it goes into an
 	// SMTP reply line) and at most 400 bytes.
@@ -61,17 +47,19 @@ type Config struct {
 // Policy turns findings into verdicts. It is immutable and safe for
 // concurrent use.
 type Policy struct {
-	cfg Config
+	cfg     Config
+	windows []time.Duration
 }
 
-// New checks cfg and returns a Policy for it.
+// New checks cfg and returns a Policy for it. Rule problems are returned as
+// *RuleError values joined together.
 func New(cfg Config) (*Policy, error) {
 	var errs []error
-	if err := cfg.Thresholds.Validate(); err != nil {
-		errs = append(errs, err)
+	if len(cfg.Rules) == 0 {
+		errs = append(errs, errNoRules)
 	}
-	if !cfg.Unscannable.valid() {
-		errs = append(errs, fmt.Errorf("Unscannable is %v; want pass, flag, quarantine or reject", cfg.Unscannable))
+	for _, e := range ValidateRules(cfg.Rules) {
+		errs = append(errs, e)
 	}
 	if cfg.RejectMessage == "" {
 		cfg.RejectMessage = DefaultRejectMessage
@@ -82,7 +70,14 @@ func New(cfg Config) (*Policy, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
-	return &Policy{cfg: cfg}, nil
+	p := &Policy{cfg: cfg}
+	for _, r := range cfg.Rules {
+		if r.Window > 0 && !slices.Contains(p.windows, r.Window) {
+			p.windows = append(p.windows, r.Window)
+		}
+	}
+	slices.Sort(p.windows)
+	return p, nil
 }
 
 // CheckReplyText reports whether s can be used as the text of an SMTP reply:
@@ -107,78 +102,78 @@ func CheckReplyText(s string) error {
 // defaulted.
 func (p *Policy) Config() Config { return p.cfg }
 
-// Input is what the policy needs to know about one message. It holds counts
-// and reason strings, never customer values.
-type Input struct {
-	// Records is the number of distinct customer records found.
-	Records int
-	// Unscannable holds one reason string from the detector for each piece of
-	// content that could not be scanned; empty means everything was scanned.
-	Unscannable []string
-	// Sender and Recipients are the envelope. No rule uses them yet; they are
-	// here so per-sender and per-domain rules need no API change.
-	Sender     string
-	Recipients []string
-}
-
-// Verdict is the outcome of Evaluate: a plain value, safe to log and to turn
-// into headers and metric labels.
-type Verdict struct {
-	// Action is the most severe action among the reasons.
-	Action Action
-	// Reasons lists every reason that applied, the one that decided Action
-	// first. It is never empty: ReasonNone when nothing applied.
-	Reasons []Reason
-	// Records is Input.Records (negative input counts as 0).
-	Records int
-	// Message is the human text for the reject reply; empty unless Action is
-	// Reject. It never contains customer data.
-	Message string
-}
-
-// Evaluate decides what to do with one message. It is pure: the same Input
-// always gives the same Verdict. See the package documentation for the order
-// of evaluation.
-func (p *Policy) Evaluate(in Input) Verdict {
-	type hit struct {
-		reason Reason
-		action Action
+// Rules returns the names of the rules, in evaluation order.
+func (p *Policy) Rules() []string {
+	out := make([]string, len(p.cfg.Rules))
+	for i, r := range p.cfg.Rules {
+		out[i] = r.Name
 	}
-	var hits []hit
+	return out
+}
 
-	records := max(in.Records, 0)
-	t := p.cfg.Thresholds
+// LongestWindow is the longest rolling window of any rule, 0 if none: the
+// sender history older than that is never looked at and can be pruned.
+func (p *Policy) LongestWindow() time.Duration {
+	if len(p.windows) == 0 {
+		return 0
+	}
+	return p.windows[len(p.windows)-1]
+}
+
+// Class returns the class of a recipient address.
+func (p *Policy) Class(addr string) Class {
+	d := domainOf(addr)
 	switch {
-	case t.RejectAt > 0 && records >= t.RejectAt:
-		hits = append(hits, hit{ReasonRecordsReject, Reject})
-	case t.QuarantineAt > 0 && records >= t.QuarantineAt:
-		hits = append(hits, hit{ReasonRecordsQuarantine, Quarantine})
-	case t.FlagAt > 0 && records >= t.FlagAt:
-		hits = append(hits, hit{ReasonRecordsFlag, Flag})
+	case d == "":
+		return ClassExternal
+	case freemail.Match(d, p.cfg.InternalDomains):
+		return ClassInternal
+	case freemail.Match(d, p.cfg.PartnerDomains):
+		return ClassPartner
+	case freemail.Match(d, p.cfg.FreeMailDomains):
+		return ClassFreeMail
 	}
-	if len(in.Unscannable) > 0 {
-		hits = append(hits, hit{ReasonUnscannable, p.cfg.Unscannable})
-	}
+	return ClassExternal
+}
 
-	v := Verdict{Action: Pass, Records: records}
-	if len(hits) == 0 {
-		v.Reasons = []Reason{ReasonNone}
-		return v
+// SkipScan reports whether a message to these recipients passes unscanned:
+// Config.SkipInternal is on and every recipient is internal. The caller then
+// uses InternalVerdict instead of scanning.
+func (p *Policy) SkipScan(recipients []string) bool {
+	if !p.cfg.SkipInternal || len(recipients) == 0 {
+		return false
 	}
-	// Most severe first; a stable insertion sort keeps evaluation order
-	// between equal actions (there are at most two hits).
-	for i := 1; i < len(hits); i++ {
-		for j := i; j > 0 && hits[j].action > hits[j-1].action; j-- {
-			hits[j], hits[j-1] = hits[j-1], hits[j]
+	for _, r := range recipients {
+		if p.Class(r) != ClassInternal {
+			return false
 		}
 	}
-	v.Action = hits[0].action
-	v.Reasons = make([]Reason, len(hits))
-	for i, h := range hits {
-		v.Reasons[i] = h.reason
+	return true
+}
+
+// InternalVerdict is the verdict for a message SkipScan let through.
+func (p *Policy) InternalVerdict() Verdict {
+	return Verdict{Action: Pass, Would: Pass, Reasons: []Reason{ReasonInternal}, Classes: []Class{ClassInternal}}
+}
+
+func domainOf(addr string) string {
+	addr = strings.Trim(strings.TrimSpace(addr), "<>")
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return ""
 	}
-	if v.Action == Reject {
-		v.Message = p.cfg.RejectMessage
+	return strings.TrimSuffix(strings.ToLower(addr[at+1:]), ".")
+}
+
+func localOf(addr string) string {
+	addr = strings.Trim(strings.TrimSpace(addr), "<>")
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return strings.ToLower(addr)
 	}
-	return v
+	return strings.ToLower(addr[:at])
+}
+
+func sameAddr(a, b string) bool {
+	return strings.EqualFold(strings.Trim(strings.TrimSpace(a), "<>"), strings.Trim(strings.TrimSpace(b), "<>"))
 }

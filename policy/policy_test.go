@@ -2,10 +2,12 @@ package policy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestActionNames(t *testing.T) {
@@ -13,12 +15,7 @@ func TestActionNames(t *testing.T) {
 	tests := []struct {
 		a    Action
 		name string
-	}{
-		{Pass, "pass"},
-		{Flag, "flag"},
-		{Quarantine, "quarantine"},
-		{Reject, "reject"},
-	}
+	}{{Pass, "pass"}, {Flag, "flag"}, {Quarantine, "quarantine"}, {Reject, "reject"}}
 	for _, tt := range tests {
 		if got := tt.a.String(); got != tt.name {
 			t.Errorf("Action(%d).String() = %q, want %q", int(tt.a), got, tt.name)
@@ -39,317 +36,187 @@ func TestActionNames(t *testing.T) {
 	if got := Actions(); !slices.Equal(got, []Action{Pass, Flag, Quarantine, Reject}) {
 		t.Errorf("Actions() = %v", got)
 	}
-	if !(Pass < Flag && Flag < Quarantine && Quarantine < Reject) {
-		t.Error("actions are not ordered by severity")
-	}
-}
-
-func TestParseActionRejects(t *testing.T) {
-	t.Parallel()
-	for _, s := range []string{"", "Pass", "REJECT", " flag", "quarantine ", "drop", "action(1)"} {
+	for _, s := range []string{"", "Pass", "REJECT", " flag", "drop"} {
 		if a, err := ParseAction(s); err == nil {
 			t.Errorf("ParseAction(%q) = %v, nil; want an error", s, a)
 		}
 	}
-	if got := Action(7).String(); got != "action(7)" {
-		t.Errorf("Action(7).String() = %q", got)
-	}
-	if _, err := Action(-1).MarshalText(); err == nil {
-		t.Error("MarshalText of an invalid action succeeded")
-	}
 }
 
-func TestReasons(t *testing.T) {
+func TestReasonsAreLabels(t *testing.T) {
 	t.Parallel()
-	want := []Reason{ReasonNone, ReasonRecordsFlag, ReasonRecordsQuarantine, ReasonRecordsReject, ReasonUnscannable}
-	got := Reasons()
-	if !slices.Equal(got, want) {
-		t.Fatalf("Reasons() = %v, want %v", got, want)
-	}
 	seen := map[Reason]bool{}
-	for _, r := range got {
+	for _, r := range Reasons() {
 		if seen[r] {
 			t.Errorf("duplicate reason %q", r)
 		}
 		seen[r] = true
-		// Reasons are metric label values and header tokens.
 		for _, c := range string(r) {
 			if !(c >= 'a' && c <= 'z' || c == '_') {
 				t.Errorf("reason %q has %q; want only [a-z_]", r, c)
 			}
 		}
 	}
-	got[0] = "mutated"
-	if Reasons()[0] != ReasonNone {
-		t.Error("Reasons returns shared storage")
+}
+
+func TestValidateRules(t *testing.T) {
+	t.Parallel()
+	ok := Rule{Name: "r1", MinRecords: 1, Action: Flag}
+	tests := []struct {
+		name  string
+		rules []Rule
+		want  []string // substrings, one per error, in order
+	}{
+		{"valid", []Rule{ok, {Name: "w-2", Sender: SenderWatchlist, Recipients: []string{"freemail", "partner"}, MinRecords: 20, Window: 24 * time.Hour, Confidence: "high", Action: Quarantine, Notify: []string{"officers", "sender"}}}, nil},
+		{"bad name", []Rule{{Name: "Big Rule", Action: Flag}}, []string{`rules[0] "Big Rule" name: is "Big Rule"`}},
+		{"empty name", []Rule{{Action: Flag}}, []string{"rules[0] name"}},
+		{"leading dash", []Rule{{Name: "-x", Action: Flag}}, []string{"name"}},
+		{"duplicate", []Rule{ok, ok}, []string{`rules[1] "r1" name: is also the name of rules[0]`}},
+		{"sender", []Rule{{Name: "a", Sender: "hr", Action: Flag}}, []string{"sender: is \"hr\""}},
+		{"recipients", []Rule{{Name: "a", Recipients: []string{"gmail"}, Action: Flag}}, []string{"recipients: has \"gmail\""}},
+		{"negative", []Rule{{Name: "a", MinRecords: -1, Action: Flag}}, []string{"min_records: is -1"}},
+		{"confidence", []Rule{{Name: "a", MinRecords: 1, Confidence: "medium", Action: Flag}}, []string{"confidence"}},
+		{"window without records", []Rule{{Name: "a", Window: time.Hour, Action: Flag}}, []string{"window: is set but min_records is 0"}},
+		{"short window", []Rule{{Name: "a", MinRecords: 1, Window: time.Second, Action: Flag}}, []string{"want at least 1m"}},
+		{"unscannable", []Rule{{Name: "a", Unscannable: []string{"rar"}, Action: Flag}}, []string{"unscannable: has \"rar\""}},
+		{"private address to partner", []Rule{{Name: "a", Recipients: []string{"partner"}, PrivateAddress: true, Action: Flag}}, []string{"private_address"}},
+		{"action", []Rule{{Name: "a", Action: Action(9)}}, []string{"action"}},
+		{"notify", []Rule{{Name: "a", Action: Flag, Notify: []string{"hr"}}}, []string{"notify: has \"hr\""}},
+		{"notify on pass", []Rule{{Name: "a", Action: Pass, Notify: []string{"officers"}}}, []string{"notify: is set on a pass rule"}},
+		{"several", []Rule{{Name: "a", MinRecords: -2, Action: Action(-1)}}, []string{"min_records", "action"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			errs := ValidateRules(tt.rules)
+			if len(errs) != len(tt.want) {
+				t.Fatalf("got %d errors %v, want %d", len(errs), errs, len(tt.want))
+			}
+			for i, e := range errs {
+				if !strings.Contains(e.Error(), tt.want[i]) {
+					t.Errorf("error %d = %q, want it to contain %q", i, e, tt.want[i])
+				}
+			}
+		})
 	}
 }
 
 func TestNewValidates(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name    string
-		cfg     Config
-		wantErr string // "" means valid
-	}{
-		{"zero value", Config{}, ""},
-		{"defaults", Config{Thresholds{1, 3, 0}, Quarantine, ""}, ""},
-		{"all equal", Config{Thresholds{2, 2, 2}, Reject, "no"}, ""},
-		{"ordered", Config{Thresholds{1, 2, 3}, Pass, ""}, ""},
-		{"flag off", Config{Thresholds{0, 5, 1 << 30}, Flag, ""}, ""},
-		{"quarantine off", Config{Thresholds{4, 0, 4}, Flag, ""}, ""},
-		{"only reject", Config{Thresholds{0, 0, 1}, Flag, ""}, ""},
-		{"tab allowed", Config{RejectMessage: "a\tb"}, ""},
-		{"negative flag", Config{Thresholds: Thresholds{FlagAt: -1}}, "FlagAt is -1"},
-		{"negative quarantine", Config{Thresholds: Thresholds{QuarantineAt: -2}}, "QuarantineAt is -2"},
-		{"negative reject", Config{Thresholds: Thresholds{RejectAt: -3}}, "RejectAt is -3"},
-		{"flag above quarantine", Config{Thresholds: Thresholds{3, 2, 0}}, "QuarantineAt (2) is below FlagAt (3)"},
-		{"quarantine above reject", Config{Thresholds: Thresholds{1, 5, 4}}, "RejectAt (4) is below QuarantineAt (5)"},
-		{"flag above reject, quarantine off", Config{Thresholds: Thresholds{5, 0, 4}}, "RejectAt (4) is below FlagAt (5)"},
-		{"reject below both", Config{Thresholds: Thresholds{5, 3, 4}}, "RejectAt (4) is below FlagAt (5)"},
-		{"unscannable out of range", Config{Unscannable: Reject + 1}, "Unscannable is action(4)"},
-		{"unscannable negative", Config{Unscannable: -1}, "Unscannable is action(-1)"},
-		{"reject message CRLF", Config{RejectMessage: "a\r\n550 b"}, "RejectMessage: byte 1"},
-		{"reject message non-ASCII", Config{RejectMessage: "送信できません"}, "RejectMessage: byte 0"},
-		{"reject message too long", Config{RejectMessage: strings.Repeat("x", 401)}, "401 bytes long"},
+	if _, err := New(Config{}); err == nil || !strings.Contains(err.Error(), "no rules") {
+		t.Errorf("New with no rules: %v", err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			p, err := New(tt.cfg)
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("New: %v", err)
-				}
-				if p.Config().RejectMessage == "" {
-					t.Error("RejectMessage not defaulted")
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("New succeeded; want error containing %q", tt.wantErr)
-			}
-			if !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("New error %q does not contain %q", err, tt.wantErr)
-			}
-		})
+	_, err := New(Config{Rules: []Rule{{Name: "x", Action: Flag, MinRecords: -1}}, RejectMessage: "caf\u00e9"})
+	var re *RuleError
+	if !errors.As(err, &re) || re.Field != "min_records" {
+		t.Errorf("New: %v; want a *RuleError for min_records", err)
 	}
-}
-
-func TestNewCollectsAllErrors(t *testing.T) {
-	t.Parallel()
-	_, err := New(Config{Thresholds: Thresholds{-1, 0, -1}, Unscannable: 9, RejectMessage: "\x00"})
-	if err == nil {
-		t.Fatal("New succeeded")
+	if err == nil || !strings.Contains(err.Error(), "RejectMessage") {
+		t.Errorf("New: %v; want the reject message reported too", err)
 	}
-	for _, want := range []string{"FlagAt is -1", "RejectAt is -1", "Unscannable is action(9)", "RejectMessage"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
-		}
-	}
-}
-
-func TestEvaluate(t *testing.T) {
-	t.Parallel()
-	const msg = "go away"
-	unscannable := []string{"encrypted_archive"}
-	two := []string{"encrypted_archive", "bad_charset"}
-
-	tests := []struct {
-		name        string
-		th          Thresholds
-		unscannable Action
-		in          Input
-		want        Verdict
-	}{
-		// All thresholds off.
-		{"off, nothing", Thresholds{}, Pass, Input{}, Verdict{Pass, []Reason{ReasonNone}, 0, ""}},
-		{"off, many records", Thresholds{}, Pass, Input{Records: 1000}, Verdict{Pass, []Reason{ReasonNone}, 1000, ""}},
-
-		// Defaults: flag at 1, quarantine at 3, reject off.
-		{"defaults 0", Thresholds{1, 3, 0}, Quarantine, Input{Records: 0}, Verdict{Pass, []Reason{ReasonNone}, 0, ""}},
-		{"defaults 1 (flag boundary)", Thresholds{1, 3, 0}, Quarantine, Input{Records: 1}, Verdict{Flag, []Reason{ReasonRecordsFlag}, 1, ""}},
-		{"defaults 2", Thresholds{1, 3, 0}, Quarantine, Input{Records: 2}, Verdict{Flag, []Reason{ReasonRecordsFlag}, 2, ""}},
-		{"defaults 3 (quarantine boundary)", Thresholds{1, 3, 0}, Quarantine, Input{Records: 3}, Verdict{Quarantine, []Reason{ReasonRecordsQuarantine}, 3, ""}},
-		{"defaults huge", Thresholds{1, 3, 0}, Quarantine, Input{Records: 1 << 40}, Verdict{Quarantine, []Reason{ReasonRecordsQuarantine}, 1 << 40, ""}},
-
-		// All three on: boundaries on each side.
-		{"all on, below flag", Thresholds{2, 5, 10}, Pass, Input{Records: 1}, Verdict{Pass, []Reason{ReasonNone}, 1, ""}},
-		{"all on, at flag", Thresholds{2, 5, 10}, Pass, Input{Records: 2}, Verdict{Flag, []Reason{ReasonRecordsFlag}, 2, ""}},
-		{"all on, below quarantine", Thresholds{2, 5, 10}, Pass, Input{Records: 4}, Verdict{Flag, []Reason{ReasonRecordsFlag}, 4, ""}},
-		{"all on, at quarantine", Thresholds{2, 5, 10}, Pass, Input{Records: 5}, Verdict{Quarantine, []Reason{ReasonRecordsQuarantine}, 5, ""}},
-		{"all on, below reject", Thresholds{2, 5, 10}, Pass, Input{Records: 9}, Verdict{Quarantine, []Reason{ReasonRecordsQuarantine}, 9, ""}},
-		{"all on, at reject", Thresholds{2, 5, 10}, Pass, Input{Records: 10}, Verdict{Reject, []Reason{ReasonRecordsReject}, 10, msg}},
-		{"all on, above reject", Thresholds{2, 5, 10}, Pass, Input{Records: 11}, Verdict{Reject, []Reason{ReasonRecordsReject}, 11, msg}},
-
-		// Equal thresholds: the most severe wins.
-		{"equal, below", Thresholds{3, 3, 3}, Pass, Input{Records: 2}, Verdict{Pass, []Reason{ReasonNone}, 2, ""}},
-		{"equal, at", Thresholds{3, 3, 3}, Pass, Input{Records: 3}, Verdict{Reject, []Reason{ReasonRecordsReject}, 3, msg}},
-		{"flag=quarantine", Thresholds{2, 2, 0}, Pass, Input{Records: 2}, Verdict{Quarantine, []Reason{ReasonRecordsQuarantine}, 2, ""}},
-
-		// Tiers switched off one at a time.
-		{"flag off, below quarantine", Thresholds{0, 3, 6}, Pass, Input{Records: 2}, Verdict{Pass, []Reason{ReasonNone}, 2, ""}},
-		{"flag off, at quarantine", Thresholds{0, 3, 6}, Pass, Input{Records: 3}, Verdict{Quarantine, []Reason{ReasonRecordsQuarantine}, 3, ""}},
-		{"quarantine off, between", Thresholds{1, 0, 6}, Pass, Input{Records: 5}, Verdict{Flag, []Reason{ReasonRecordsFlag}, 5, ""}},
-		{"quarantine off, at reject", Thresholds{1, 0, 6}, Pass, Input{Records: 6}, Verdict{Reject, []Reason{ReasonRecordsReject}, 6, msg}},
-		{"only reject, below", Thresholds{0, 0, 2}, Pass, Input{Records: 1}, Verdict{Pass, []Reason{ReasonNone}, 1, ""}},
-		{"only reject, at", Thresholds{0, 0, 2}, Pass, Input{Records: 2}, Verdict{Reject, []Reason{ReasonRecordsReject}, 2, msg}},
-		{"only flag, many", Thresholds{1, 0, 0}, Pass, Input{Records: 99}, Verdict{Flag, []Reason{ReasonRecordsFlag}, 99, ""}},
-
-		// Negative counts are treated as zero.
-		{"negative records", Thresholds{1, 3, 0}, Pass, Input{Records: -5}, Verdict{Pass, []Reason{ReasonNone}, 0, ""}},
-
-		// Unscannable with each action and no records.
-		{"unscannable pass", Thresholds{1, 3, 0}, Pass, Input{Unscannable: unscannable}, Verdict{Pass, []Reason{ReasonUnscannable}, 0, ""}},
-		{"unscannable flag", Thresholds{1, 3, 0}, Flag, Input{Unscannable: unscannable}, Verdict{Flag, []Reason{ReasonUnscannable}, 0, ""}},
-		{"unscannable quarantine", Thresholds{1, 3, 0}, Quarantine, Input{Unscannable: unscannable}, Verdict{Quarantine, []Reason{ReasonUnscannable}, 0, ""}},
-		{"unscannable reject", Thresholds{1, 3, 0}, Reject, Input{Unscannable: unscannable}, Verdict{Reject, []Reason{ReasonUnscannable}, 0, msg}},
-		{"two unscannable parts, one reason", Thresholds{}, Quarantine, Input{Unscannable: two}, Verdict{Quarantine, []Reason{ReasonUnscannable}, 0, ""}},
-		{"empty unscannable slice", Thresholds{}, Reject, Input{Unscannable: []string{}}, Verdict{Pass, []Reason{ReasonNone}, 0, ""}},
-
-		// Several reasons at once: the most severe action first.
-		{"flag + unscannable quarantine", Thresholds{1, 3, 0}, Quarantine, Input{Records: 1, Unscannable: unscannable},
-			Verdict{Quarantine, []Reason{ReasonUnscannable, ReasonRecordsFlag}, 1, ""}},
-		{"flag + unscannable pass", Thresholds{1, 3, 0}, Pass, Input{Records: 1, Unscannable: unscannable},
-			Verdict{Flag, []Reason{ReasonRecordsFlag, ReasonUnscannable}, 1, ""}},
-		{"flag + unscannable flag (tie keeps order)", Thresholds{1, 3, 0}, Flag, Input{Records: 2, Unscannable: unscannable},
-			Verdict{Flag, []Reason{ReasonRecordsFlag, ReasonUnscannable}, 2, ""}},
-		{"quarantine + unscannable quarantine (tie)", Thresholds{1, 3, 0}, Quarantine, Input{Records: 3, Unscannable: two},
-			Verdict{Quarantine, []Reason{ReasonRecordsQuarantine, ReasonUnscannable}, 3, ""}},
-		{"quarantine + unscannable reject", Thresholds{1, 3, 0}, Reject, Input{Records: 4, Unscannable: unscannable},
-			Verdict{Reject, []Reason{ReasonUnscannable, ReasonRecordsQuarantine}, 4, msg}},
-		{"reject + unscannable flag", Thresholds{1, 3, 5}, Flag, Input{Records: 5, Unscannable: unscannable},
-			Verdict{Reject, []Reason{ReasonRecordsReject, ReasonUnscannable}, 5, msg}},
-		{"reject + unscannable reject", Thresholds{1, 3, 5}, Reject, Input{Records: 7, Unscannable: unscannable},
-			Verdict{Reject, []Reason{ReasonRecordsReject, ReasonUnscannable}, 7, msg}},
-		{"below flag + unscannable flag", Thresholds{2, 3, 5}, Flag, Input{Records: 1, Unscannable: unscannable},
-			Verdict{Flag, []Reason{ReasonUnscannable}, 1, ""}},
-
-		// The envelope does not change the verdict.
-		{"envelope ignored", Thresholds{1, 3, 0}, Pass, Input{Records: 1, Sender: "a@example.com", Recipients: []string{"b@example.net"}},
-			Verdict{Flag, []Reason{ReasonRecordsFlag}, 1, ""}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			p, err := New(Config{Thresholds: tt.th, Unscannable: tt.unscannable, RejectMessage: msg})
-			if err != nil {
-				t.Fatalf("New: %v", err)
-			}
-			got := p.Evaluate(tt.in)
-			if got.Action != tt.want.Action || !slices.Equal(got.Reasons, tt.want.Reasons) ||
-				got.Records != tt.want.Records || got.Message != tt.want.Message {
-				t.Errorf("Evaluate(%+v)\n got %+v\nwant %+v", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestEvaluateDefaultRejectMessage(t *testing.T) {
-	t.Parallel()
-	p, err := New(Config{Thresholds: Thresholds{RejectAt: 1}})
+	p, err := New(Config{Rules: DefaultRules()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := p.Evaluate(Input{Records: 1}).Message; got != DefaultRejectMessage {
-		t.Errorf("Message = %q, want DefaultRejectMessage", got)
+	if p.Config().RejectMessage != DefaultRejectMessage {
+		t.Errorf("RejectMessage not defaulted")
+	}
+	if !slices.Equal(p.Rules(), []string{"unscannable-outside", "records-quarantine", "records-flag"}) {
+		t.Errorf("Rules() = %v", p.Rules())
 	}
 }
 
-// TestEvaluateInvariants checks every combination of small thresholds,
-// record counts and unscannable actions against the rules in the package
-// documentation, computed independently.
-func TestEvaluateInvariants(t *testing.T) {
+func TestCheckReplyText(t *testing.T) {
 	t.Parallel()
-	const limit = 5
-	reasonAction := map[Reason]Action{
-		ReasonNone: Pass, ReasonRecordsFlag: Flag, ReasonRecordsQuarantine: Quarantine, ReasonRecordsReject: Reject,
+	for _, s := range []string{"", strings.Repeat("a", 401), "a\r\nb", "\u00e9"} {
+		if CheckReplyText(s) == nil {
+			t.Errorf("CheckReplyText(%q) = nil", s)
+		}
 	}
-	for f := 0; f <= limit; f++ {
-		for q := 0; q <= limit; q++ {
-			for r := 0; r <= limit; r++ {
-				th := Thresholds{f, q, r}
-				if th.Validate() != nil {
-					continue
-				}
-				for _, ua := range Actions() {
-					p, err := New(Config{Thresholds: th, Unscannable: ua})
-					if err != nil {
-						t.Fatalf("New(%+v): %v", th, err)
-					}
-					for n := 0; n <= limit+1; n++ {
-						for _, unsc := range [][]string{nil, {"x"}} {
-							v := p.Evaluate(Input{Records: n, Unscannable: unsc})
-							check(t, th, ua, n, unsc != nil, v, reasonAction)
-						}
-					}
-				}
-			}
+	for _, s := range []string{"a", "a\tb", strings.Repeat("a", 400)} {
+		if err := CheckReplyText(s); err != nil {
+			t.Errorf("CheckReplyText(%q) = %v", s, err)
 		}
 	}
 }
 
-func check(t *testing.T, th Thresholds, ua Action, n int, unsc bool, v Verdict, reasonAction map[Reason]Action) {
+var testNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+func newTestPolicy(t *testing.T, mod func(*Config)) *Policy {
 	t.Helper()
-	ctx := func() string {
-		return fmt.Sprintf("thresholds %+v, unscannable action %v, records %d, unscannable content %v", th, ua, n, unsc)
+	cfg := Config{
+		Rules:           DefaultRules(),
+		InternalDomains: []string{"example.co.jp"},
+		PartnerDomains:  []string{"partner.co.jp"},
+		FreeMailDomains: []string{"gmail.com", "yahoo.co.jp", "docomo.ne.jp"},
 	}
-	// Expected action: max over the enabled thresholds reached and, if
-	// something was unscannable, the unscannable action.
-	want := Pass
-	if th.FlagAt > 0 && n >= th.FlagAt {
-		want = max(want, Flag)
+	if mod != nil {
+		mod(&cfg)
 	}
-	if th.QuarantineAt > 0 && n >= th.QuarantineAt {
-		want = max(want, Quarantine)
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if th.RejectAt > 0 && n >= th.RejectAt {
-		want = max(want, Reject)
+	return p
+}
+
+// recs makes n distinct low-confidence records k1..kn (prefix p).
+func recs(p string, n int, high bool) []Record {
+	out := make([]Record, n)
+	for i := range out {
+		out[i] = Record{Key: fmt.Sprintf("%s%d", p, i+1), High: high}
 	}
-	if unsc {
-		want = max(want, ua)
+	return out
+}
+
+func rcpts(addrs ...string) []Recipient {
+	out := make([]Recipient, len(addrs))
+	for i, a := range addrs {
+		out[i] = Recipient{Addr: a}
 	}
-	if v.Action != want {
-		t.Fatalf("%s: action %v, want %v", ctx(), v.Action, want)
+	return out
+}
+
+func TestClass(t *testing.T) {
+	t.Parallel()
+	p := newTestPolicy(t, nil)
+	tests := map[string]Class{
+		"a@example.co.jp":        ClassInternal,
+		"a@tokyo.example.co.jp":  ClassInternal,
+		"A@EXAMPLE.CO.JP":        ClassInternal,
+		"<a@example.co.jp>":      ClassInternal,
+		"a@notexample.co.jp":     ClassExternal,
+		"b@partner.co.jp":        ClassPartner,
+		"c@gmail.com":            ClassFreeMail,
+		"c@gmail.com.":           ClassFreeMail,
+		"x@docomo.ne.jp":         ClassFreeMail,
+		"d@customer.example.com": ClassExternal,
+		"postmaster":             ClassExternal,
+		"":                       ClassExternal,
 	}
-	if len(v.Reasons) == 0 {
-		t.Fatalf("%s: no reasons", ctx())
-	}
-	if (v.Message != "") != (v.Action == Reject) {
-		t.Fatalf("%s: message %q with action %v", ctx(), v.Message, v.Action)
-	}
-	if slices.Contains(v.Reasons, ReasonUnscannable) != unsc {
-		t.Fatalf("%s: reasons %v, unscannable %v", ctx(), v.Reasons, unsc)
-	}
-	records := 0
-	first := Action(-1)
-	prev := Reject + 1
-	for _, r := range v.Reasons {
-		a, ok := reasonAction[r]
-		if r == ReasonUnscannable {
-			a, ok = ua, true
+	for addr, want := range tests {
+		if got := p.Class(addr); got != want {
+			t.Errorf("Class(%q) = %s, want %s", addr, got, want)
 		}
-		if !ok {
-			t.Fatalf("%s: unknown reason %q", ctx(), r)
-		}
-		if a > prev {
-			t.Fatalf("%s: reasons %v not most severe first", ctx(), v.Reasons)
-		}
-		prev = a
-		if first < 0 {
-			first = a
-		}
-		if r != ReasonNone && r != ReasonUnscannable {
-			records++
-		}
 	}
-	if first != v.Action {
-		t.Fatalf("%s: Reasons[0] %q does not decide action %v", ctx(), v.Reasons[0], v.Action)
+}
+
+func TestSkipScan(t *testing.T) {
+	t.Parallel()
+	off := newTestPolicy(t, nil)
+	on := newTestPolicy(t, func(c *Config) { c.SkipInternal = true })
+	internal := []string{"a@example.co.jp", "b@sub.example.co.jp"}
+	mixed := []string{"a@example.co.jp", "c@gmail.com"}
+	if off.SkipScan(internal) {
+		t.Error("SkipScan with SkipInternal off")
 	}
-	if records > 1 {
-		t.Fatalf("%s: more than one records reason: %v", ctx(), v.Reasons)
+	if !on.SkipScan(internal) {
+		t.Error("SkipScan(all internal) = false")
 	}
-	if slices.Contains(v.Reasons, ReasonNone) && len(v.Reasons) != 1 {
-		t.Fatalf("%s: none with other reasons: %v", ctx(), v.Reasons)
+	if on.SkipScan(mixed) || on.SkipScan(nil) {
+		t.Error("SkipScan(mixed or none) = true")
+	}
+	v := on.InternalVerdict()
+	if v.Action != Pass || !slices.Equal(v.Reasons, []Reason{ReasonInternal}) {
+		t.Errorf("InternalVerdict = %+v", v)
 	}
 }
