@@ -133,15 +133,15 @@ type Fired struct {
 
 // facts are what Evaluate works out once per message.
 type facts struct {
-	classes  []Class   // per recipient, parallel to Input.Recipients
-	present  []Class   // distinct, in Classes order
-	low      int       // distinct records, ambiguous groups once
-	high     int       // corroborated records
-	counted  []Record  // records that count (not addressees)
-	unambig  []Record  // counted records that identify one customer
-	private  []bool    // per recipient: looks like the sender's own account
-	contacts int       // private contacts given
-	unscan   []string  // distinct unscannable reasons
+	classes  []Class  // per recipient, parallel to Input.Recipients
+	present  []Class  // distinct, in Classes order
+	low      int      // distinct records, ambiguous groups once
+	high     int      // corroborated records
+	counted  []Record // records that count (not addressees)
+	unambig  []Record // counted records that identify one customer
+	private  []bool   // per recipient: looks like the sender's own account
+	contacts int      // private contacts given
+	unscan   []string // distinct unscannable reasons
 	past     []Past
 	now      time.Time
 }
