@@ -26,7 +26,7 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
 		return 1
 	}
-	eng, err := inspect.Build(cfg, nil)
+	eng, err := inspect.Build(cfg, inspect.Options{})
 	if err != nil {
 		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
 		return 1
@@ -52,6 +52,22 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 		src = "(embedded default)"
 	}
 	fmt.Fprintf(stdout, "config %s: ok\ncustomer list %s: %d records, %d patterns\n", src, cfg.Customers.File, eng.Records(), eng.Patterns())
+	if cfg.Policy.Watchlist.File != "" {
+		n, active := eng.Watchlist()
+		fmt.Fprintf(stdout, "watchlist %s: %d entries, %d active now\n", cfg.Policy.Watchlist.File, n, active)
+	}
+	mode := "enforcing"
+	if cfg.Policy.Monitor {
+		mode = "monitor mode: every verdict is reported, all mail passes"
+	}
+	fmt.Fprintf(stdout, "policy: %d rules (%s), evaluated in this order:\n", len(cfg.Policy.Rules), mode)
+	for _, r := range cfg.Policy.Rules {
+		mon := ""
+		if r.Monitor {
+			mon = " (monitor)"
+		}
+		fmt.Fprintf(stdout, "  %s → %s%s\n", r.Name, r.Action, mon)
+	}
 	skipped := eng.Skipped()
 	keys := make([]string, 0, len(skipped))
 	for k := range skipped {

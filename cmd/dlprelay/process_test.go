@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -69,6 +70,9 @@ type dlprelayProcess struct {
 	log           string // stdout and stderr
 	cmd           *exec.Cmd
 	exited        chan error
+	// stop ends the process with SIGTERM (SIGKILL after 15s); calling it
+	// again does nothing.
+	stop func()
 }
 
 func (p *dlprelayProcess) output() string {
@@ -80,22 +84,42 @@ func (p *dlprelayProcess) output() string {
 // for /readyz. It stops the process (SIGTERM, then SIGKILL) when the test ends.
 func startDlprelayProcess(t *testing.T, bin, upstream, customers string) *dlprelayProcess {
 	t.Helper()
+	return startDlprelayWith(t, bin, procOptions{upstream: upstream, customers: customers})
+}
+
+// procOptions choose how startDlprelayWith runs the binary.
+type procOptions struct {
+	upstream, customers string
+	config              string // -config file; "" for the embedded default
+	data                string // -data directory; "" for a fresh one
+}
+
+// startDlprelayWith is startDlprelayProcess with a configuration file and a
+// data directory that may outlive the process (for restart tests).
+func startDlprelayWith(t *testing.T, bin string, o procOptions) *dlprelayProcess {
+	t.Helper()
 	dir := t.TempDir()
 	var lastErr error
 	for attempt := 1; attempt <= 3; attempt++ {
 		p := &dlprelayProcess{
 			listen: net.JoinHostPort("127.0.0.1", strconv.Itoa(loopbackPort(t))),
 			admin:  net.JoinHostPort("127.0.0.1", strconv.Itoa(loopbackPort(t))),
-			data:   filepath.Join(dir, fmt.Sprintf("data%d", attempt)),
+			data:   o.data,
 			log:    filepath.Join(dir, fmt.Sprintf("dlprelay%d.log", attempt)),
+		}
+		if p.data == "" {
+			p.data = filepath.Join(dir, fmt.Sprintf("data%d", attempt))
 		}
 		logf, err := os.Create(p.log)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command(bin, "serve",
-			"-listen", p.listen, "-upstream", upstream, "-customers", customers,
-			"-admin", p.admin, "-data", p.data)
+		args := []string{"serve", "-listen", p.listen, "-upstream", o.upstream, "-customers", o.customers,
+			"-admin", p.admin, "-data", p.data}
+		if o.config != "" {
+			args = append(args, "-config", o.config)
+		}
+		cmd := exec.Command(bin, args...)
 		cmd.Stdout, cmd.Stderr = logf, logf
 		if err := cmd.Start(); err != nil {
 			logf.Close()
@@ -104,26 +128,14 @@ func startDlprelayProcess(t *testing.T, bin, upstream, customers string) *dlprel
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait(); logf.Close() }()
 		p.cmd, p.exited = cmd, exited
-		stop := func() {
-			select {
-			case <-exited:
-				return
-			default:
-			}
-			cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(15 * time.Second):
-				t.Errorf("dlprelay did not exit within 15s of SIGTERM; killed")
-				cmd.Process.Kill()
-				<-exited
-			}
-		}
+		var once sync.Once
+		stop := func() { once.Do(func() { stopProcess(t, cmd, exited) }) }
+		p.stop = stop
 
 		err = waitReady(p.admin, exited, 30*time.Second)
 		if err == nil {
 			t.Cleanup(stop)
-			t.Logf("dlprelay listening on %s, admin %s, upstream %s", p.listen, p.admin, upstream)
+			t.Logf("dlprelay listening on %s, admin %s, upstream %s", p.listen, p.admin, o.upstream)
 			return p
 		}
 		stop()
@@ -135,6 +147,22 @@ func startDlprelayProcess(t *testing.T, bin, upstream, customers string) *dlprel
 	}
 	t.Fatalf("dlprelay did not become ready: %v", lastErr)
 	return nil
+}
+
+func stopProcess(t *testing.T, cmd *exec.Cmd, exited chan error) {
+	select {
+	case <-exited:
+		return
+	default:
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(15 * time.Second):
+		t.Errorf("dlprelay did not exit within 15s of SIGTERM; killed")
+		cmd.Process.Kill()
+		<-exited
+	}
 }
 
 // waitReady polls GET /readyz until it answers 200, the process exits or the

@@ -14,14 +14,17 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/dlprelay/dlprelay/policy"
+	"github.com/dlprelay/dlprelay/policy/history"
 	"github.com/dlprelay/dlprelay/relay/admin"
 	"github.com/dlprelay/dlprelay/relay/config"
 	"github.com/dlprelay/dlprelay/relay/inspect"
 	"github.com/dlprelay/dlprelay/relay/metrics"
+	"github.com/dlprelay/dlprelay/relay/notify"
 	"github.com/dlprelay/dlprelay/relay/quarantine"
 	"github.com/dlprelay/dlprelay/relay/smtpd"
 	"github.com/dlprelay/dlprelay/relay/upstream"
@@ -101,15 +104,35 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(cfg.Log, stderr)
-	m := metrics.New(version, policyReasons())
-
-	live, eng, err := buildLive(cfg, log)
+	m := metrics.New(version, policyReasons(), policy.UnscannableReasons)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		log.Error("refusing to start", "err", err)
+		return 1
+	}
+	hist, err := history.Open(inspect.HistoryPath(cfg))
+	if err != nil {
+		log.Error("refusing to start", "err", fmt.Errorf("sender history: %w", err))
+		return 1
+	}
+	defer hist.Close()
+	live, eng, err := buildLive(cfg, log, hist)
 	if err != nil {
 		m.Reloads.WithLabelValues("failure").Inc()
 		log.Error("refusing to start", "err", err)
 		return 1
 	}
-	observeEngine(m, eng)
+	observeEngine(m, eng, cfg)
+	var srv *smtpd.Server
+	var notifier *notify.Notifier
+	if cfg.Policy.Notify.From != "" {
+		notifier, err = notify.New(notify.Config{From: cfg.Policy.Notify.From, Hostname: cfg.Hostname},
+			func() notify.Transport { return srv.Live().Upstream }, log,
+			func(result string) { m.Notifications.WithLabelValues(result).Inc() })
+		if err != nil {
+			log.Error("refusing to start", "err", err)
+			return 1
+		}
+	}
 
 	tlsConf, err := serverTLS(cfg.SMTP.TLS)
 	if err != nil {
@@ -121,7 +144,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		log.Error("refusing to start", "err", err)
 		return 1
 	}
-	srv := smtpd.New(smtpd.Options{
+	opts := smtpd.Options{
 		Hostname:          cfg.Hostname,
 		MaxMessageBytes:   cfg.SMTP.MaxMessageBytes,
 		MaxRecipients:     cfg.SMTP.MaxRecipients,
@@ -135,7 +158,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		SpoolDir:          spool,
 		Logger:            log,
 		Metrics:           m,
-	}, live)
+	}
+	if notifier != nil {
+		opts.Notifier = notifier
+	}
+	srv = smtpd.New(opts, live)
 
 	ln, err := net.Listen("tcp", cfg.SMTP.Listen)
 	if err != nil {
@@ -166,6 +193,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		probeEvery = 30 * time.Second
 	}
 	go srv.ProbeUpstream(ctx, probeEvery)
+	var longest atomic.Int64 // the longest rule window in force, for pruning
+	longest.Store(int64(eng.Policy().LongestWindow()))
+	go pruneHistory(ctx, hist, &longest, log)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -185,7 +215,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			return 0
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
-				cfg = reload(&cf, cfg, srv, m, log)
+				var eng *inspect.Engine
+				cfg, eng = reload(&cf, cfg, srv, m, log, hist)
+				if eng != nil {
+					longest.Store(int64(eng.Policy().LongestWindow()))
+				}
 				continue
 			}
 			log.Info("draining", "signal", sig.String(), "timeout", cfg.SMTP.DrainTimeout.String())
@@ -197,6 +231,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 				log.Warn("drain timed out; remaining connections closed", "transactions", txs, "connections", conns)
 			}
 			cancel()
+			if notifier != nil {
+				nctx, ncancel := context.WithTimeout(context.Background(), 5*time.Second)
+				notifier.Close(nctx)
+				ncancel()
+			}
 			srv.Live().Upstream.Close()
 			if adminSrv != nil {
 				sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -211,45 +250,87 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 
 // reload rebuilds everything a SIGHUP may change. On any error the running
 // configuration and customer list stay in force.
-func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.Metrics, log *slog.Logger) *config.Config {
+func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.Metrics, log *slog.Logger, hist history.Store) (*config.Config, *inspect.Engine) {
 	cfg, err := cf.load()
 	if err == nil {
 		var live *smtpd.Live
 		var eng *inspect.Engine
-		live, eng, err = buildLive(cfg, log)
+		live, eng, err = buildLive(cfg, log, hist)
 		if err == nil {
 			prev := srv.SetLive(live)
 			prev.Upstream.Close()
-			observeEngine(m, eng)
+			observeEngine(m, eng, cfg)
 			if restartNeeded(old, cfg) {
-				log.Warn("reloaded; changes to smtp.*, hostname or admin.listen take effect only after a restart")
+				log.Warn("reloaded; changes to smtp.*, hostname, data_dir, admin.listen or policy.notify.from take effect only after a restart")
 			}
-			log.Info("reloaded", "customers", eng.Records(), "patterns", eng.Patterns())
-			return cfg
+			n, active := eng.Watchlist()
+			log.Info("reloaded", "customers", eng.Records(), "patterns", eng.Patterns(), "rules", len(cfg.Policy.Rules),
+				"watchlist", n, "watchlist_active", active)
+			return cfg, eng
 		}
 	}
 	m.Reloads.WithLabelValues("failure").Inc()
 	m.ReloadSuccess.Set(0)
-	log.Error("reload failed; keeping the running configuration and customer list", "err", err)
-	return old
+	log.Error("reload failed; keeping the running configuration, customer list, watchlist and rules", "err", err)
+	return old, nil
 }
 
 func restartNeeded(a, b *config.Config) bool {
-	return fmt.Sprint(a.SMTP) != fmt.Sprint(b.SMTP) || a.Hostname != b.Hostname || a.Admin.Listen != b.Admin.Listen || a.DataDir != b.DataDir
+	return fmt.Sprint(a.SMTP) != fmt.Sprint(b.SMTP) || a.Hostname != b.Hostname || a.Admin.Listen != b.Admin.Listen ||
+		a.DataDir != b.DataDir || a.Policy.Notify.From != b.Policy.Notify.From
 }
 
-func observeEngine(m *metrics.Metrics, eng *inspect.Engine) {
+func observeEngine(m *metrics.Metrics, eng *inspect.Engine, cfg *config.Config) {
 	m.Reloads.WithLabelValues("success").Inc()
 	m.ReloadSuccess.Set(1)
 	m.CustomerRecords.Set(float64(eng.Records()))
 	m.ReloadTimestamp.Set(float64(eng.LoadedAt().Unix()))
+	n, active := eng.Watchlist()
+	m.WatchlistEntries.Set(float64(n))
+	m.WatchlistActive.Set(float64(active))
+	for _, r := range cfg.Policy.Rules {
+		mode := "enforce"
+		if r.Monitor || cfg.Policy.Monitor {
+			mode = "monitor"
+		}
+		m.RuleFired.WithLabelValues(r.Name, r.Action, mode)
+		if r.Window > 0 {
+			m.WindowTriggers.WithLabelValues(r.Name)
+		}
+	}
+}
+
+// pruneHistory deletes sender history older than the longest rule window,
+// hourly. With no windowed rule in force it keeps what is there (a reload
+// may bring the rules back).
+func pruneHistory(ctx context.Context, hist history.Store, longest *atomic.Int64, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if w := time.Duration(longest.Load()); w > 0 {
+			if n, err := hist.Prune(ctx, time.Now().Add(-w)); err != nil {
+				log.Warn("pruning sender history failed", "err", err)
+			} else if n > 0 {
+				log.Info("sender history pruned", "entries", n)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // buildLive makes everything a connection uses from cfg: the inspection
 // engine (customer list, scanner, policy), the upstream forwarder, the
 // quarantine and the access rules.
-func buildLive(cfg *config.Config, log *slog.Logger) (*smtpd.Live, *inspect.Engine, error) {
-	eng, err := inspect.Build(cfg, log)
+func buildLive(cfg *config.Config, log *slog.Logger, hist history.Store) (*smtpd.Live, *inspect.Engine, error) {
+	keyer, err := inspect.HistoryKeyer(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := inspect.Build(cfg, inspect.Options{History: hist, Keyer: keyer, Log: log})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -271,6 +352,8 @@ func buildLive(cfg *config.Config, log *slog.Logger) (*smtpd.Live, *inspect.Engi
 		Allowed:           cfg.AllowedPrefixes(),
 		CheckPassword:     config.CheckPassword,
 		AllowInsecureAuth: cfg.SMTP.Auth.AllowInsecure,
+		Officers:          cfg.Policy.Notify.Officers,
+		SubjectTag:        cfg.Policy.SubjectTag,
 	}
 	if cfg.SMTP.Auth.UsersFile != "" {
 		users, err := config.LoadUsers(cfg.SMTP.Auth.UsersFile)

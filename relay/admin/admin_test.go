@@ -12,7 +12,7 @@ import (
 )
 
 func TestEndpoints(t *testing.T) {
-	m := metrics.New("test", nil)
+	m := metrics.New("test", nil, nil)
 	var readyErr error = errors.New("upstream not reached recently")
 	srv := httptest.NewServer(Handler(m.Registry, func() error { return readyErr }))
 	defer srv.Close()

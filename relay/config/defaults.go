@@ -52,11 +52,13 @@ func Default() Config {
 			Timeout:           60 * time.Second,
 		},
 		Policy: Policy{
-			FlagAt:        1,
-			QuarantineAt:  3,
-			RejectAt:      0,
-			Unscannable:   policy.Quarantine.String(),
-			RejectMessage: policy.DefaultRejectMessage,
+			InternalMail:     InternalMailScan,
+			BuiltinFreeMail:  true,
+			ConfidenceWindow: 200,
+			Watchlist:        Watchlist{TimeZone: "Asia/Tokyo"},
+			History:          History{HashIDs: true},
+			Rules:            RulesFrom(policy.DefaultRules()),
+			RejectMessage:    policy.DefaultRejectMessage,
 		},
 		Admin: Admin{
 			Listen:              "127.0.0.1:8025",
@@ -99,4 +101,41 @@ const (
 	UpstreamTLSNone          = "none"
 	UpstreamTLSOpportunistic = "opportunistic"
 	UpstreamTLSRequired      = "required"
+
+	InternalMailScan = "scan"
+	InternalMailPass = "pass"
 )
+
+// RulesFrom writes policy rules as configuration rules.
+func RulesFrom(rules []policy.Rule) []Rule {
+	out := make([]Rule, len(rules))
+	for i, r := range rules {
+		out[i] = Rule{
+			Name: r.Name, Sender: r.Sender, Recipients: r.Recipients, MinRecords: r.MinRecords,
+			Confidence: r.Confidence, Window: r.Window, Attachments: r.Attachments, Unscannable: r.Unscannable,
+			PrivateAddress: r.PrivateAddress, PrivateContact: r.PrivateContact, Action: r.Action.String(),
+			Monitor: r.Monitor, Notify: r.Notify,
+		}
+	}
+	return out
+}
+
+// PolicyRules turns the configured rules into policy rules. An action that
+// does not parse becomes quarantine (Validate reports it first; failing
+// closed anyway).
+func (p *Policy) PolicyRules() []policy.Rule {
+	out := make([]policy.Rule, len(p.Rules))
+	for i, r := range p.Rules {
+		act, err := policy.ParseAction(r.Action)
+		if err != nil {
+			act = policy.Quarantine
+		}
+		out[i] = policy.Rule{
+			Name: r.Name, Sender: r.Sender, Recipients: r.Recipients, MinRecords: r.MinRecords,
+			Confidence: r.Confidence, Window: r.Window, Attachments: r.Attachments, Unscannable: r.Unscannable,
+			PrivateAddress: r.PrivateAddress, PrivateContact: r.PrivateContact, Action: act,
+			Monitor: r.Monitor, Notify: r.Notify,
+		}
+	}
+	return out
+}

@@ -98,6 +98,9 @@ func collectKeys(n *yaml.Node, prefix string, keys map[string]*yaml.Node) {
 
 // diffValues lists the YAML paths where two configs differ.
 func diffValues(got, want reflect.Value, prefix string) []string {
+	if got.Kind() == reflect.Slice && got.Len() == 0 && want.Len() == 0 {
+		return nil // an empty list written as [] is the default nil list
+	}
 	if got.Kind() != reflect.Struct || got.Type() == reflect.TypeFor[time.Duration]() {
 		if !reflect.DeepEqual(got.Interface(), want.Interface()) {
 			return []string{fmt.Sprintf("%s is %v, want %v", prefix, got.Interface(), want.Interface())}

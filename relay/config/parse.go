@@ -78,12 +78,13 @@ func parse(data []byte, name string, validate bool) (*Config, error) {
 	if c.Hostname == "" {
 		c.Hostname = defaultHostname()
 	}
-	errs := d.errs
+	rd := d.rulesFile(&c)
+	errs := append(d.errs, rd.errs...)
 	if validate {
 		// A field that failed to decode kept its default (or zero, in a
 		// list); do not report it twice.
 		failed := map[string]bool{}
-		for _, e := range d.errs {
+		for _, e := range errs {
 			failed[e.Field] = true
 		}
 		for _, e := range c.validate() {
@@ -93,7 +94,16 @@ func parse(data []byte, name string, validate bool) (*Config, error) {
 		}
 	}
 	if len(errs) > 0 {
-		attachLines(errs, name, d.lines)
+		var main, ruled []*FieldError
+		for _, e := range errs {
+			if rd.file != "" && e.File == "" && strings.HasPrefix(e.Field, "policy.rules") {
+				ruled = append(ruled, e)
+			} else if e.File == "" {
+				main = append(main, e)
+			}
+		}
+		attachLines(main, name, d.lines)
+		attachLines(ruled, rd.file, rd.lines)
 		// In file order; fields not in the file last, in field order.
 		slices.SortStableFunc(errs, func(a, b *FieldError) int {
 			return cmp.Compare(lineOrLast(a.Line), lineOrLast(b.Line))
@@ -101,6 +111,60 @@ func parse(data []byte, name string, validate bool) (*Config, error) {
 		return nil, joinFieldErrors(errs)
 	}
 	return &c, nil
+}
+
+// rulesDecoder is what decoding policy.rules_file left: its errors, already
+// naming that file, and its lines for validation errors.
+type rulesDecoder struct {
+	file  string
+	errs  []*FieldError
+	lines map[string]int
+}
+
+// rulesFile reads policy.rules_file, if set, into c.Policy.Rules. The file
+// holds one mapping, "rules:" and the list; its errors name it and the
+// field path as if the rules were written in the main file
+// (policy.rules[2].action).
+func (d *decoder) rulesFile(c *Config) rulesDecoder {
+	path := c.Policy.RulesFile
+	rd := rulesDecoder{file: path, lines: map[string]int{}}
+	if path == "" {
+		return rd
+	}
+	if _, inline := d.lines["policy.rules"]; inline {
+		d.errs = append(d.errs, &FieldError{Line: d.lines["policy.rules"], Field: "policy.rules",
+			Msg: "is set, and so is policy.rules_file; keep the rules in one place"})
+		rd.file = ""
+		return rd
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		d.errs = append(d.errs, &FieldError{Line: d.lines["policy.rules_file"], Field: "policy.rules_file", Msg: err.Error()})
+		rd.file = ""
+		return rd
+	}
+	root, ferr := parseYAML(data)
+	if ferr != nil {
+		ferr.File = path
+		rd.errs = append(rd.errs, ferr)
+		return rd
+	}
+	var doc struct {
+		Rules []Rule `yaml:"rules"`
+	}
+	rdec := decoder{lines: rd.lines}
+	if root != nil {
+		rdec.value(root, reflect.ValueOf(&doc).Elem(), "policy")
+	}
+	for _, e := range rdec.errs {
+		e.File = path
+	}
+	rd.errs = rdec.errs
+	if _, ok := rd.lines["policy.rules"]; !ok && len(rdec.errs) == 0 {
+		rd.errs = append(rd.errs, &FieldError{File: path, Field: "rules", Msg: "missing; the file must hold a \"rules:\" list"})
+	}
+	c.Policy.Rules = doc.Rules
+	return rd
 }
 
 func lineOrLast(line int) int {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dlprelay/dlprelay/policy"
 )
 
 // base is a minimal valid file: only the required field. Tests append to it,
@@ -119,17 +121,9 @@ func TestValidationErrors(t *testing.T) {
 		{"scan max_total_bytes negative", "scan:\n  max_total_bytes: -1\n", "scan.max_total_bytes", 3, "more than 0"},
 		{"scan timeout 0", "scan:\n  timeout: 0s\n", "scan.timeout", 3, "more than 0"},
 
-		{"flag_at negative", "policy:\n  flag_at: -1\n", "policy.flag_at", 3, "0 (off) or more"},
-		{"quarantine_at negative", "policy:\n  quarantine_at: -1\n", "policy.quarantine_at", 3, "0 (off) or more"},
-		{"reject_at negative", "policy:\n  reject_at: -2\n", "policy.reject_at", 3, "0 (off) or more"},
-		// The later threshold is blamed when it is in the file...
-		{"quarantine below flag, both set", "policy:\n  flag_at: 4\n  quarantine_at: 2\n", "policy.quarantine_at", 4, "flag_at is 4 but quarantine_at is 2"},
-		{"reject below quarantine default", "policy:\n  reject_at: 2\n", "policy.reject_at", 3, "quarantine_at is 3 but reject_at is 2"},
-		{"reject below flag, quarantine off", "policy:\n  flag_at: 5\n  quarantine_at: 0\n  reject_at: 4\n", "policy.reject_at", 5, "flag_at is 5 but reject_at is 4"},
-		// ...and the earlier one when only it is.
-		{"flag above quarantine default", "policy:\n  flag_at: 5\n", "policy.flag_at", 3, "flag_at is 5 but quarantine_at is 3"},
-		{"unscannable unknown", "policy:\n  unscannable: drop\n", "policy.unscannable", 3, "want one of pass, flag, quarantine, reject"},
-		{"unscannable upper case", "policy:\n  unscannable: Reject\n", "policy.unscannable", 3, "want one of"},
+		{"internal_mail unknown", "policy:\n  internal_mail: skip\n", "policy.internal_mail", 3, "want one of scan, pass"},
+		{"confidence_window 0", "policy:\n  confidence_window: 0\n", "policy.confidence_window", 3, "more than 0"},
+		{"rule action unknown", "policy:\n  rules:\n    - name: x\n      action: drop\n", "policy.rules[0].action", 5, `rule "x": is "drop"`},
 		{"reject_message non-ASCII", "policy:\n  reject_message: 送信拒否\n", "policy.reject_message", 3, "printable US-ASCII"},
 		{"reject_message too long", "policy:\n  reject_message: " + strings.Repeat("x", 401) + "\n", "policy.reject_message", 3, "at most 400"},
 
@@ -257,7 +251,7 @@ upstream:
   username: relay
   tls: sometimes
 policy:
-  flag_at: 5
+  internal_mail: sometimes
 log:
   level: loud
 `
@@ -267,7 +261,7 @@ log:
 		`dlprelay.yaml:3: smtp.allowed_networks[1]: is "300.0.0.0/8"`,
 		`dlprelay.yaml:4: smtp.read_timeout: want a duration`,
 		`dlprelay.yaml:7: upstream.tls: is "sometimes"`,
-		`dlprelay.yaml:9: policy.flag_at: flag_at is 5 but quarantine_at is 3`,
+		`dlprelay.yaml:9: policy.internal_mail: is "sometimes"`,
 		`dlprelay.yaml:11: log.level: is "loud"`,
 		`dlprelay.yaml: upstream.password_file (not set): required when upstream.username is set`,
 		`dlprelay.yaml: customers.file (not set): required`,
@@ -325,10 +319,12 @@ func TestDefaults(t *testing.T) {
 		{"scan.max_part_bytes", d.Scan.MaxPartBytes, int64(50 << 20)},
 		{"scan.max_total_bytes", d.Scan.MaxTotalBytes, int64(200 << 20)},
 		{"scan.timeout", d.Scan.Timeout, 60 * time.Second},
-		{"policy.flag_at", d.Policy.FlagAt, 1},
-		{"policy.quarantine_at", d.Policy.QuarantineAt, 3},
-		{"policy.reject_at", d.Policy.RejectAt, 0},
-		{"policy.unscannable", d.Policy.Unscannable, "quarantine"},
+		{"policy.internal_mail", d.Policy.InternalMail, "scan"},
+		{"policy.builtin_freemail", d.Policy.BuiltinFreeMail, true},
+		{"policy.confidence_window", d.Policy.ConfidenceWindow, 200},
+		{"policy.history.hash_ids", d.Policy.History.HashIDs, true},
+		{"policy.watchlist.time_zone", d.Policy.Watchlist.TimeZone, "Asia/Tokyo"},
+		{"policy.rules", d.Policy.Rules, RulesFrom(policy.DefaultRules())},
 		{"admin.listen", d.Admin.Listen, "127.0.0.1:8025"},
 		{"admin.ready_upstream_within", d.Admin.ReadyUpstreamWithin, 2 * time.Minute},
 		{"log.level", d.Log.Level, "info"},
@@ -394,10 +390,12 @@ scan:
   max_total_bytes: 2 GiB
   timeout: 1h30m
 policy:
-  flag_at: 0
-  quarantine_at: 0
-  reject_at: 1
-  unscannable: pass
+  monitor: true
+  internal_mail: pass
+  rules:
+    - name: all
+      min_records: 1
+      action: reject
   reject_message: ""
 admin:
   listen: ""
@@ -425,7 +423,10 @@ log:
 	want.Scan.MaxPartBytes = 1 << 20
 	want.Scan.MaxTotalBytes = 2 << 30
 	want.Scan.Timeout = 90 * time.Minute
-	want.Policy = Policy{FlagAt: 0, QuarantineAt: 0, RejectAt: 1, Unscannable: "pass", RejectMessage: ""}
+	want.Policy.Monitor = true
+	want.Policy.InternalMail = "pass"
+	want.Policy.Rules = []Rule{{Name: "all", MinRecords: 1, Action: "reject"}}
+	want.Policy.RejectMessage = ""
 	want.Admin.Listen = ""
 	want.Log = Log{"debug", "json"}
 	if !reflect.DeepEqual(*c, want) {

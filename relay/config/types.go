@@ -125,20 +125,91 @@ type Scan struct {
 	MaxExpansionRatio int `yaml:"max_expansion_ratio"` // default 100
 }
 
-// Policy sets the thresholds that turn findings into a verdict.
+// Policy is the company's DLP policy: recipient classes, the watchlist of
+// departing employees, the rules and what their actions do. See package
+// policy for how rules are evaluated.
 type Policy struct {
-	// Distinct customer records needed for each action; 0 disables that
-	// action. The enabled ones must be ordered FlagAt ≤ QuarantineAt ≤ RejectAt.
-	FlagAt       int `yaml:"flag_at"`       // default 1
-	QuarantineAt int `yaml:"quarantine_at"` // default 3
-	RejectAt     int `yaml:"reject_at"`     // default 0 (off)
-	// Unscannable is the action for content that could not be scanned: pass,
-	// flag, quarantine or reject. Default "quarantine".
-	Unscannable string `yaml:"unscannable"`
+	// Monitor computes, logs, counts and headers every verdict but lets all
+	// mail pass ("would have" verdicts). Default false.
+	Monitor bool `yaml:"monitor"`
+	// InternalDomains are the company's own domains (and their subdomains).
+	InternalDomains []string `yaml:"internal_domains"`
+	// InternalMail: "scan" (default: rules naming the internal class apply)
+	// or "pass" (mail whose recipients are all internal is not scanned).
+	InternalMail string `yaml:"internal_mail"`
+	// PartnerDomains are known partners' domains.
+	PartnerDomains []string `yaml:"partner_domains"`
+	// FreeMailDomains are added to the built-in list of free-mail and
+	// mobile-carrier domains (unless BuiltinFreeMail is false).
+	FreeMailDomains []string `yaml:"freemail_domains"`
+	BuiltinFreeMail bool     `yaml:"builtin_freemail"` // default true
+	// CompanyMobileNumbers are mobile numbers the company issues; giving one
+	// is not a private contact. Any common way of writing them.
+	CompanyMobileNumbers []string `yaml:"company_mobile_numbers"`
+	// ConfidenceWindow: two different fields of one record within this many
+	// bytes of each other make a high-confidence hit. Default 200.
+	ConfidenceWindow int       `yaml:"confidence_window"`
+	Watchlist        Watchlist `yaml:"watchlist"`
+	History          History   `yaml:"history"`
+	// RulesFile names a YAML file holding the rules (a "rules:" list), for
+	// a rule set kept apart from the relay settings. It cannot be combined
+	// with Rules in this file.
+	RulesFile string `yaml:"rules_file"`
+	// Rules are evaluated in order; the first decisive one wins. Default:
+	// quarantine unscannable content and 3+ records going outside, flag 1+.
+	Rules []Rule `yaml:"rules"`
+	// SubjectTag is put in front of the Subject of flagged mail, e.g.
+	// "[DLP]"; empty (default) leaves the Subject alone. Printable text, at
+	// most 40 bytes; non-ASCII is encoded (RFC 2047).
+	SubjectTag string `yaml:"subject_tag"`
 	// RejectMessage is the human text of the 550 5.7.1 reply: printable
 	// US-ASCII, at most 400 bytes. Default policy.DefaultRejectMessage; ""
 	// also means the default.
 	RejectMessage string `yaml:"reject_message"`
+	Notify        Notify `yaml:"notify"`
+}
+
+// Rule is one policy rule as written in YAML; see policy.Rule for each
+// field's meaning.
+type Rule struct {
+	Name           string        `yaml:"name"`
+	Sender         string        `yaml:"sender"`
+	Recipients     []string      `yaml:"recipients"`
+	MinRecords     int           `yaml:"min_records"`
+	Confidence     string        `yaml:"confidence"`
+	Window         time.Duration `yaml:"window"`
+	Attachments    bool          `yaml:"attachments"`
+	Unscannable    []string      `yaml:"unscannable"`
+	PrivateAddress bool          `yaml:"private_address"`
+	PrivateContact bool          `yaml:"private_contact"`
+	Action         string        `yaml:"action"`
+	Monitor        bool          `yaml:"monitor"`
+	Notify         []string      `yaml:"notify"`
+}
+
+// Watchlist is the CSV of departing employees HR maintains (address, name,
+// from, until), reloaded with the customer list on SIGHUP.
+type Watchlist struct {
+	File string `yaml:"file"` // "" = no watchlist
+	// TimeZone the dates in the file are in. Default "Asia/Tokyo".
+	TimeZone string `yaml:"time_zone"`
+}
+
+// History is the per-sender memory of records sent outside, for rules with
+// a window. It lives in data_dir/history.db.
+type History struct {
+	// HashIDs stores an HMAC of each record ID (key in
+	// data_dir/history.key) instead of the ID. Default true.
+	HashIDs bool `yaml:"hash_ids"`
+}
+
+// Notify configures the notification mails rules ask for.
+type Notify struct {
+	// From is the envelope and header sender of notifications; required
+	// when a rule notifies.
+	From string `yaml:"from"`
+	// Officers receive notifications for rules with notify: [officers].
+	Officers []string `yaml:"officers"`
 }
 
 // Admin is the HTTP listener for /metrics, /healthz and /readyz.

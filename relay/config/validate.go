@@ -7,7 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/dlprelay/dlprelay/detect/normalize"
 	"github.com/dlprelay/dlprelay/policy"
 )
 
@@ -201,16 +205,7 @@ func (c *Config) validate() []*FieldError {
 	k.positive("scan.max_expansion_ratio", int64(c.Scan.MaxExpansionRatio))
 
 	// policy
-	p := &c.Policy
-	k.thresholds(p)
-	if _, err := policy.ParseAction(p.Unscannable); err != nil {
-		k.add("policy.unscannable", "is %q; want one of pass, flag, quarantine, reject", p.Unscannable)
-	}
-	if p.RejectMessage != "" {
-		if err := policy.CheckReplyText(p.RejectMessage); err != nil {
-			k.add("policy.reject_message", "%v", err)
-		}
-	}
+	k.policy(&c.Policy)
 
 	// admin
 	if c.Admin.Listen != "" {
@@ -225,32 +220,104 @@ func (c *Config) validate() []*FieldError {
 	return k.errs
 }
 
-// thresholds checks that each threshold is 0 (off) or more and that the
-// enabled ones are ordered flag_at ≤ quarantine_at ≤ reject_at. A threshold
-// below an earlier one is blamed, or the earlier one if only that is in the
-// file.
-func (k *checker) thresholds(p *Policy) {
-	tiers := []struct {
+// policy checks the policy section: classes, watchlist, rules (through
+// policy.ValidateRules, so the relay and the policy agree) and what the
+// rules need from elsewhere in the file.
+func (k *checker) policy(p *Policy) {
+	k.oneOf("policy.internal_mail", p.InternalMail, InternalMailScan, InternalMailPass)
+	for _, l := range []struct {
 		field string
-		v     int
-	}{
-		{"policy.flag_at", p.FlagAt},
-		{"policy.quarantine_at", p.QuarantineAt},
-		{"policy.reject_at", p.RejectAt},
-	}
-	prev := -1 // the enabled tier with the largest value so far
-	for i, t := range tiers {
-		switch {
-		case t.v < 0:
-			k.add(t.field, "is %d; want 0 (off) or more", t.v)
-		case t.v == 0:
-			// off
-		case prev >= 0 && tiers[prev].v > t.v:
-			e := k.add(t.field, "%s is %d but %s is %d; enabled thresholds must be ordered flag_at ≤ quarantine_at ≤ reject_at (0 = off)",
-				strings.TrimPrefix(tiers[prev].field, "policy."), tiers[prev].v, strings.TrimPrefix(t.field, "policy."), t.v)
-			e.alt = tiers[prev].field
-		default:
-			prev = i
+		list  []string
+	}{{"policy.internal_domains", p.InternalDomains}, {"policy.partner_domains", p.PartnerDomains}, {"policy.freemail_domains", p.FreeMailDomains}} {
+		for i, d := range l.list {
+			if !validDomain(d) {
+				k.add(fmt.Sprintf("%s[%d]", l.field, i), "is %q; want a domain name such as example.co.jp", d)
+			}
 		}
 	}
+	for i, n := range p.CompanyMobileNumbers {
+		if normalize.Phone(n) == "" {
+			k.add(fmt.Sprintf("policy.company_mobile_numbers[%d]", i), "is %q; want a phone number such as 090-1234-5678", n)
+		}
+	}
+	k.positive("policy.confidence_window", int64(p.ConfidenceWindow))
+	if _, err := time.LoadLocation(p.Watchlist.TimeZone); err != nil || p.Watchlist.TimeZone == "" {
+		k.add("policy.watchlist.time_zone", "is %q; want an IANA time zone such as Asia/Tokyo or UTC", p.Watchlist.TimeZone)
+	}
+	if len(p.Rules) == 0 {
+		k.add("policy.rules", "is empty; an empty rule list would pass everything (write a pass rule if that is what you want)")
+	}
+	badAction := map[int]bool{}
+	for i, r := range p.Rules {
+		if _, err := policy.ParseAction(r.Action); err != nil {
+			k.add(fmt.Sprintf("policy.rules[%d].action", i), "rule %q: is %q; want pass, flag, quarantine or reject", r.Name, r.Action)
+			badAction[i] = true
+		}
+	}
+	for _, e := range policy.ValidateRules(p.PolicyRules()) {
+		if e.Field == "action" && badAction[e.Index] {
+			continue
+		}
+		field := fmt.Sprintf("policy.rules[%d]", e.Index)
+		if e.Field != "" {
+			field += "." + e.Field
+		}
+		k.add(field, "rule %q: %s", e.Rule, e.Msg)
+	}
+	officers := false
+	notify := false
+	for i, r := range p.Rules {
+		if r.Sender == policy.SenderWatchlist && p.Watchlist.File == "" {
+			k.add(fmt.Sprintf("policy.rules[%d].sender", i), "rule %q is for watchlisted senders but policy.watchlist.file is not set", r.Name)
+		}
+		notify = notify || len(r.Notify) > 0
+		officers = officers || slices.Contains(r.Notify, policy.NotifyOfficers)
+	}
+	if officers && len(p.Notify.Officers) == 0 {
+		k.add("policy.notify.officers", "is empty but a rule notifies officers; want at least one address")
+	}
+	if notify && p.Notify.From == "" {
+		k.add("policy.notify.from", "required when a rule notifies")
+	}
+	if p.Notify.From != "" && !validAddress(p.Notify.From) {
+		k.add("policy.notify.from", "is %q; want an address such as dlprelay@example.co.jp", p.Notify.From)
+	}
+	for i, a := range p.Notify.Officers {
+		if !validAddress(a) {
+			k.add(fmt.Sprintf("policy.notify.officers[%d]", i), "is %q; want an address such as compliance@example.co.jp", a)
+		}
+	}
+	if len(p.SubjectTag) > 40 || strings.ContainsFunc(p.SubjectTag, unicode.IsControl) || !utf8.ValidString(p.SubjectTag) {
+		k.add("policy.subject_tag", "is %q; want at most 40 bytes of printable text", p.SubjectTag)
+	}
+	if p.RejectMessage != "" {
+		if err := policy.CheckReplyText(p.RejectMessage); err != nil {
+			k.add("policy.reject_message", "%v", err)
+		}
+	}
+}
+
+// validDomain accepts a DNS name of letter-digit-hyphen labels with at least
+// one dot.
+func validDomain(d string) bool {
+	if len(d) == 0 || len(d) > 253 || !strings.Contains(d, ".") {
+		return false
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(d, "."), ".") {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, c := range l {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validAddress accepts local@domain without spaces or angle brackets.
+func validAddress(a string) bool {
+	at := strings.LastIndexByte(a, '@')
+	return at > 0 && at < len(a)-1 && !strings.ContainsAny(a, " \t\r\n<>,;\"") && validDomain(a[at+1:])
 }

@@ -1,6 +1,7 @@
 // Package inspect joins detection and policy: an Engine holds one loaded
-// customer list, the scanner built from it and the policy, and turns a
-// message and its envelope into a Decision. An Engine never changes after
+// customer list, the scanner built from it, the watchlist and the policy,
+// and turns a message and its envelope into a Decision, reading and
+// updating the sender history on the way. An Engine never changes after
 // Build; a reload builds a new one and the relay swaps it in atomically, so
 // every message is judged by exactly one consistent list and rule set.
 package inspect
@@ -10,31 +11,70 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/dlprelay/dlprelay/detect"
 	"github.com/dlprelay/dlprelay/detect/customers"
+	"github.com/dlprelay/dlprelay/detect/normalize"
 	"github.com/dlprelay/dlprelay/policy"
+	"github.com/dlprelay/dlprelay/policy/freemail"
+	"github.com/dlprelay/dlprelay/policy/history"
+	"github.com/dlprelay/dlprelay/policy/watchlist"
 	"github.com/dlprelay/dlprelay/relay/config"
 )
 
 // Engine is an immutable, ready-to-use scanner and policy.
 type Engine struct {
-	list     *customers.List
-	scanner  *detect.Scanner
-	policy   *policy.Policy
-	timeout  time.Duration
-	loadedAt time.Time
+	list      *customers.List
+	scanner   *detect.Scanner
+	policy    *policy.Policy
+	watch     *watchlist.List
+	history   history.Store // nil: no windowed rules, or no history wanted
+	keyer     history.Keyer
+	emails    map[string]string // record ID → lower-case e-mail, for addressees
+	window    int64             // confidence window in bytes
+	timeout   time.Duration
+	loadedAt  time.Time
+	watchFile string
+
+	// now is the clock; tests set it.
+	now func() time.Time
 }
 
-// Build loads the customer list named in cfg and builds the scanner and the
-// policy, logging progress to log (nil: silent) for large lists. Any failure
-// is returned; the caller keeps its previous Engine (or refuses to start),
-// never runs without one.
-func Build(cfg *config.Config, log *slog.Logger) (*Engine, error) {
+// Options are what Build needs besides the configuration.
+type Options struct {
+	// History is the sender history for windowed rules; nil means none is
+	// kept (windows count this message only — only for `dlprelay scan`).
+	History history.Store
+	// Keyer makes history keys of record IDs; see HistoryKeyer.
+	Keyer history.Keyer
+	// Log receives progress for large lists; nil: silent.
+	Log *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Build loads the customer list and the watchlist named in cfg and builds
+// the scanner and the policy. Any failure is returned; the caller keeps its
+// previous Engine (or refuses to start), never runs without one.
+func Build(cfg *config.Config, opt Options) (*Engine, error) {
+	log := opt.Log
 	pol, err := policy.New(PolicyConfig(cfg))
 	if err != nil {
-		return nil, fmt.Errorf("policy: %w", err)
+		return nil, err
+	}
+	var watch *watchlist.List
+	if f := cfg.Policy.Watchlist.File; f != "" {
+		loc, err := time.LoadLocation(cfg.Policy.Watchlist.TimeZone)
+		if err != nil {
+			return nil, fmt.Errorf("watchlist: time zone: %w", err)
+		}
+		if watch, err = watchlist.Load(f, loc); err != nil {
+			return nil, fmt.Errorf("watchlist: %w", err)
+		}
 	}
 	cols := customers.Columns{
 		ID: cfg.Customers.Columns.ID, Name: cfg.Customers.Columns.Name, Kana: cfg.Customers.Columns.Kana,
@@ -46,34 +86,76 @@ func Build(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("customer list: %w", err)
 	}
-	var opt detect.Options
+	var dopt detect.Options
 	if log != nil {
 		log.Info("customer list read", "file", cfg.Customers.File, "records", list.Len(), "elapsed", time.Since(start).Round(time.Millisecond).String())
-		opt.Progress = func(done, total int) {
+		dopt.Progress = func(done, total int) {
 			log.Info("building matcher", "records_done", done, "records", total, "elapsed", time.Since(start).Round(time.Millisecond).String())
 		}
 	}
-	sc, err := detect.NewScannerWithOptions(list, Limits(cfg), opt)
+	sc, err := detect.NewScannerWithOptions(list, Limits(cfg), dopt)
 	if err != nil {
 		return nil, fmt.Errorf("scanner: %w", err)
 	}
-	return &Engine{list: list, scanner: sc, policy: pol, timeout: cfg.Scan.Timeout, loadedAt: time.Now()}, nil
+	emails := map[string]string{}
+	for _, r := range list.Records {
+		if e := r.Values[customers.FieldEmail]; e != "" {
+			emails[r.ID] = strings.ToLower(e)
+		}
+	}
+	e := &Engine{
+		list: list, scanner: sc, policy: pol, watch: watch, keyer: opt.Keyer, emails: emails,
+		window: int64(cfg.Policy.ConfidenceWindow), timeout: cfg.Scan.Timeout, loadedAt: time.Now(),
+		watchFile: cfg.Policy.Watchlist.File, now: opt.Now,
+	}
+	if pol.LongestWindow() > 0 {
+		e.history = opt.History
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	return e, nil
 }
 
 // PolicyConfig derives the policy settings from the configuration file.
 func PolicyConfig(cfg *config.Config) policy.Config {
-	act, err := policy.ParseAction(cfg.Policy.Unscannable)
-	if err != nil {
-		act = policy.Quarantine // Validate rejects this earlier; fail closed anyway.
+	p := &cfg.Policy
+	fm := slices.Clone(p.FreeMailDomains)
+	if p.BuiltinFreeMail {
+		fm = append(freemail.Domains(), fm...)
+	}
+	var numbers []string
+	for _, n := range p.CompanyMobileNumbers {
+		numbers = append(numbers, normalize.Phone(n))
 	}
 	return policy.Config{
-		Thresholds: policy.Thresholds{
-			FlagAt: cfg.Policy.FlagAt, QuarantineAt: cfg.Policy.QuarantineAt, RejectAt: cfg.Policy.RejectAt,
-		},
-		Unscannable:   act,
-		RejectMessage: cfg.Policy.RejectMessage,
+		Rules:           p.PolicyRules(),
+		Monitor:         p.Monitor,
+		InternalDomains: p.InternalDomains,
+		PartnerDomains:  p.PartnerDomains,
+		FreeMailDomains: fm,
+		SkipInternal:    p.InternalMail == config.InternalMailPass,
+		CompanyNumbers:  numbers,
+		RejectMessage:   p.RejectMessage,
 	}
 }
+
+// HistoryKeyer returns the keyer for cfg: HMAC with the secret in
+// data_dir/history.key (created on first use) when policy.history.hash_ids
+// is on, the plain record IDs otherwise.
+func HistoryKeyer(cfg *config.Config) (history.Keyer, error) {
+	if !cfg.Policy.History.HashIDs {
+		return history.NewKeyer(nil), nil
+	}
+	secret, err := history.LoadOrCreateSecret(filepath.Join(cfg.DataDir, "history.key"))
+	if err != nil {
+		return history.Keyer{}, fmt.Errorf("history key: %w", err)
+	}
+	return history.NewKeyer(secret), nil
+}
+
+// HistoryPath is where the sender history lives.
+func HistoryPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "history.db") }
 
 // Limits derives the scan limits from the configuration file.
 func Limits(cfg *config.Config) detect.Limits {
@@ -99,6 +181,14 @@ func (e *Engine) Skipped() map[string]int { return e.scanner.Skipped() }
 // LoadedAt is when the customer list was read.
 func (e *Engine) LoadedAt() time.Time { return e.loadedAt }
 
+// Policy is the policy the engine decides with.
+func (e *Engine) Policy() *policy.Policy { return e.policy }
+
+// Watchlist returns the number of watchlist entries loaded and active now.
+func (e *Engine) Watchlist() (entries, active int) {
+	return e.watch.Len(), e.watch.ActiveCount(e.now())
+}
+
 // Envelope is what the SMTP transaction says about a message.
 type Envelope struct {
 	Sender     string
@@ -108,7 +198,13 @@ type Envelope struct {
 // Decision is the outcome for one message.
 type Decision struct {
 	Verdict policy.Verdict
-	Result  *detect.Result
+	// Result is what detection found; empty (never nil) when the message
+	// was not scanned because policy let internal mail through.
+	Result *detect.Result
+	// Watchlisted says the sender was on the watchlist.
+	Watchlisted bool
+	// Scanned is false when the policy let the message through unscanned.
+	Scanned bool
 	// ScanTime is how long detection took.
 	ScanTime time.Duration
 }
@@ -125,9 +221,13 @@ func (d Decision) RecordIDs() []string {
 	return ids
 }
 
-// Inspect scans the message and applies the policy. An error means the
-// message could not be judged (the caller must temp-fail, never pass it).
+// Inspect scans the message and applies the policy, reading and updating
+// the sender history for windowed rules. An error means the message could
+// not be judged (the caller must temp-fail, never pass it).
 func (e *Engine) Inspect(ctx context.Context, env Envelope, msg io.Reader) (Decision, error) {
+	if e.policy.SkipScan(env.Recipients) {
+		return Decision{Verdict: e.policy.InternalVerdict(), Result: &detect.Result{}}, nil
+	}
 	if e.timeout > 0 {
 		// The scanner turns its own time limit into an "unscannable"
 		// finding for policy; this outer bound only stops a scanner that
@@ -138,15 +238,99 @@ func (e *Engine) Inspect(ctx context.Context, env Envelope, msg io.Reader) (Deci
 	}
 	start := time.Now()
 	res, err := e.scanner.Scan(ctx, msg)
-	d := Decision{ScanTime: time.Since(start)}
+	d := Decision{ScanTime: time.Since(start), Scanned: true}
 	if err != nil {
 		return d, fmt.Errorf("scan: %w", err)
 	}
 	d.Result = res
-	in := policy.Input{Records: len(res.Records), Sender: env.Sender, Recipients: env.Recipients}
+	in, err := e.input(ctx, env, res)
+	if err != nil {
+		return d, err
+	}
+	d.Watchlisted = in.Watchlisted
+	d.Verdict = e.policy.Evaluate(in)
+	if e.history != nil && len(d.Verdict.Remember) > 0 {
+		entries := make([]history.Entry, len(d.Verdict.Remember))
+		for i, r := range d.Verdict.Remember {
+			entries[i] = history.Entry{Key: r.Key, At: r.At, High: r.High}
+		}
+		if err := e.history.Add(ctx, env.Sender, entries); err != nil {
+			return d, fmt.Errorf("sender history: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// input gathers what the policy needs: the envelope with the header's
+// display names, the watchlist status, the records as keys and the sender's
+// history.
+func (e *Engine) input(ctx context.Context, env Envelope, res *detect.Result) (policy.Input, error) {
+	in := policy.Input{Now: e.now(), Sender: env.Sender, Attachments: res.Attachments}
+	names := map[string]string{}
+	var fromAddr string
+	for _, a := range res.Addresses {
+		switch a.Header {
+		case "from":
+			if fromAddr == "" {
+				fromAddr, in.SenderName = a.Addr, a.Name
+			}
+		case "to", "cc":
+			if _, ok := names[a.Addr]; !ok && a.Name != "" {
+				names[a.Addr] = a.Name
+			}
+		}
+	}
+	for _, addr := range []string{env.Sender, fromAddr} {
+		if w, ok := e.watch.Lookup(addr, in.Now); ok && addr != "" {
+			in.Watchlisted, in.WatchName = true, w.Name
+			break
+		}
+	}
+	rcpt := map[string]bool{}
+	for _, r := range env.Recipients {
+		low := strings.ToLower(r)
+		rcpt[low] = true
+		in.Recipients = append(in.Recipients, policy.Recipient{Addr: r, Name: names[low]})
+	}
+	for i := range res.Records {
+		h := &res.Records[i]
+		r := policy.Record{Key: e.keyer.Key(h.ID), High: h.Corroborated(e.window)}
+		if !r.High {
+			r.Evidence = evidence(h)
+		}
+		if em, ok := e.emails[h.ID]; ok && rcpt[em] {
+			r.Addressee = true
+		}
+		in.Records = append(in.Records, r)
+	}
 	for _, u := range res.Unscannable {
 		in.Unscannable = append(in.Unscannable, string(u.Reason))
 	}
-	d.Verdict = e.policy.Evaluate(in)
-	return d, nil
+	for _, c := range res.Contacts {
+		in.Contacts = append(in.Contacts, policy.Contact{Kind: string(c.Kind), Value: c.Value})
+	}
+	if e.history != nil && env.Sender != "" {
+		past, err := e.history.Since(ctx, env.Sender, in.Now.Add(-e.policy.LongestWindow()))
+		if err != nil {
+			return in, fmt.Errorf("sender history: %w", err)
+		}
+		for _, p := range past {
+			in.Past = append(in.Past, policy.Past{Key: p.Key, At: p.At, High: p.High})
+		}
+	}
+	return in, nil
+}
+
+// evidence names the text a record was found through: its matches' places.
+// Records found through exactly the same places (a shared name) get the
+// same evidence.
+func evidence(h *detect.RecordHit) string {
+	var b strings.Builder
+	for _, m := range h.Matches {
+		fmt.Fprintf(&b, "%s:%d-%d;", m.Part, m.Start, m.End)
+	}
+	if h.MoreMatches > 0 {
+		fmt.Fprintf(&b, "+%d", h.MoreMatches)
+	}
+	return b.String()
 }

@@ -24,6 +24,10 @@ var (
 	UpstreamErrorClasses = []string{"unavailable", "timeout", "4xx", "5xx"}
 	// ReloadResults label dlprelay_customers_reloads_total.
 	ReloadResults = []string{"success", "failure"}
+	// NotificationResults label dlprelay_notify_messages_total.
+	NotificationResults = []string{"sent", "failed", "dropped"}
+	// Actions label the policy metrics (without "error").
+	Actions = []string{"pass", "flag", "quarantine", "reject"}
 )
 
 // Metrics holds every collector. Create one per process (or per test) with
@@ -38,6 +42,15 @@ type Metrics struct {
 	MessageBytes     prometheus.Histogram
 	Reasons          *prometheus.CounterVec
 	Quarantined      prometheus.Counter
+
+	// Policy: rule names come from the configuration (a bounded set).
+	RuleFired        *prometheus.CounterVec
+	MonitorWould     *prometheus.CounterVec
+	WindowTriggers   *prometheus.CounterVec
+	WatchlistEntries prometheus.Gauge
+	WatchlistActive  prometheus.Gauge
+	Unscannable      *prometheus.CounterVec
+	Notifications    *prometheus.CounterVec
 
 	ScanSeconds prometheus.Histogram
 	ScanBytes   prometheus.Counter
@@ -55,7 +68,7 @@ type Metrics struct {
 // New creates and registers every metric, and pre-creates every label value
 // so that dashboards see zeros rather than gaps. reasons are the policy's
 // reason constants.
-func New(version string, reasons []string) *Metrics {
+func New(version string, reasons, unscannable []string) *Metrics {
 	r := prometheus.NewRegistry()
 	m := &Metrics{
 		Registry: r,
@@ -88,6 +101,34 @@ func New(version string, reasons []string) *Metrics {
 			Name: "dlprelay_quarantine_stored_total",
 			Help: "Messages written durably to quarantine.",
 		}),
+		RuleFired: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dlprelay_policy_rule_fired_total",
+			Help: "Policy rules that fired, by rule name, the rule's action, and mode (enforce, or monitor: reported only).",
+		}, []string{"rule", "action", "mode"}),
+		MonitorWould: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dlprelay_policy_monitor_would_total",
+			Help: "Messages whose enforced verdict was milder than the one monitor rules would have given, by that would-be action.",
+		}, []string{"action"}),
+		WindowTriggers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dlprelay_policy_window_triggers_total",
+			Help: "Rolling-window (cumulative per sender) rules that fired, by rule.",
+		}, []string{"rule"}),
+		WatchlistEntries: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dlprelay_policy_watchlist_entries",
+			Help: "Entries in the loaded watchlist of departing employees.",
+		}),
+		WatchlistActive: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dlprelay_policy_watchlist_active_entries",
+			Help: "Watchlist entries in effect now (between their from and until dates).",
+		}),
+		Unscannable: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dlprelay_scan_unscannable_total",
+			Help: "Content left unscanned, by reason (encrypted, unsupported_format, limits, ...).",
+		}, []string{"reason"}),
+		Notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dlprelay_notify_messages_total",
+			Help: "Notification mails by result: sent, failed (refused or retries exhausted), dropped (queue full).",
+		}, []string{"result"}),
 		ScanSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "dlprelay_scan_duration_seconds",
 			Help:    "Time to extract and match one message.",
@@ -129,6 +170,7 @@ func New(version string, reasons []string) *Metrics {
 	}
 	r.MustRegister(
 		m.Connections, m.SessionsInFlight, m.Replies, m.Messages, m.MessageBytes, m.Reasons, m.Quarantined,
+		m.RuleFired, m.MonitorWould, m.WindowTriggers, m.WatchlistEntries, m.WatchlistActive, m.Unscannable, m.Notifications,
 		m.ScanSeconds, m.ScanBytes, m.UpstreamSeconds, m.UpstreamErrors,
 		m.CustomerRecords, m.ReloadTimestamp, m.ReloadSuccess, m.Reloads, m.BuildInfo,
 		collectors.NewGoCollector(),
@@ -151,6 +193,15 @@ func New(version string, reasons []string) *Metrics {
 	}
 	for _, v := range reasons {
 		m.Reasons.WithLabelValues(v)
+	}
+	for _, v := range unscannable {
+		m.Unscannable.WithLabelValues(v)
+	}
+	for _, v := range NotificationResults {
+		m.Notifications.WithLabelValues(v)
+	}
+	for _, v := range Actions {
+		m.MonitorWould.WithLabelValues(v)
 	}
 	m.BuildInfo.WithLabelValues(version, runtime.Version()).Set(1)
 	return m

@@ -13,7 +13,11 @@ import (
 // registered and shows up in a scrape, under the dlprelay_ prefix and with
 // a unit suffix where it has one.
 func TestEveryMetricExported(t *testing.T) {
-	m := New("test", []string{"records_over_flag"})
+	m := New("test", []string{"records"}, []string{"encrypted"})
+	// Rule names come from the configuration; the relay registers them
+	// at each load (see observeEngine in cmd/dlprelay).
+	m.RuleFired.WithLabelValues("r", "flag", "enforce")
+	m.WindowTriggers.WithLabelValues("r")
 	fams, err := m.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +58,7 @@ func descName(d *prometheus.Desc) string {
 }
 
 func TestReplyClasses(t *testing.T) {
-	m := New("test", nil)
+	m := New("test", nil, nil)
 	for _, code := range []int{250, 354, 451, 550, 554, 100, 600} {
 		m.Reply(code)
 	}

@@ -48,6 +48,8 @@ type Entry struct {
 	// Verdict and Reasons are the policy action and reasons, as strings.
 	Verdict string   `json:"verdict"`
 	Reasons []string `json:"reasons"`
+	// Rules are the names of the policy rules that fired.
+	Rules []string `json:"rules,omitempty"`
 	// Records is the number of distinct customer records found; RecordIDs
 	// are their IDs from the customer list.
 	Records   int      `json:"records"`

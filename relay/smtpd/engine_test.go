@@ -17,7 +17,7 @@ func TestRealEngine(t *testing.T) {
 	t.Parallel()
 	cfg := config.Embedded()
 	cfg.Customers.File = filepath.Join("..", "..", "testdata", "customers.csv")
-	eng, err := inspect.Build(cfg, nil)
+	eng, err := inspect.Build(cfg, inspect.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

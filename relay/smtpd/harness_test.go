@@ -37,17 +37,23 @@ func (fakeInspector) Inspect(_ context.Context, _ inspect.Envelope, msg io.Reade
 	}
 	res := &detect.Result{BytesScanned: int64(len(b))}
 	v := policy.Verdict{Action: policy.Pass, Reasons: []policy.Reason{policy.ReasonNone}}
+	fired := func(rule string, a policy.Action) []policy.Fired {
+		return []policy.Fired{{Rule: rule, Action: a, Decisive: true, Reasons: []policy.Reason{policy.ReasonRecords}}}
+	}
 	switch {
 	case bytes.Contains(b, []byte("X-Test-Verdict: error")):
 		return inspect.Decision{}, errors.New("scanner exploded")
 	case bytes.Contains(b, []byte("X-Test-Verdict: flag")):
-		v = policy.Verdict{Action: policy.Flag, Reasons: []policy.Reason{policy.ReasonRecordsFlag}, Records: 1}
+		v = policy.Verdict{Action: policy.Flag, Would: policy.Flag, Rule: "records-flag", Fired: fired("records-flag", policy.Flag),
+			Reasons: []policy.Reason{policy.ReasonRecords}, Records: 1}
 		res.Records = []detect.RecordHit{{ID: "C001"}}
 	case bytes.Contains(b, []byte("X-Test-Verdict: quarantine")):
-		v = policy.Verdict{Action: policy.Quarantine, Reasons: []policy.Reason{policy.ReasonRecordsQuarantine}, Records: 3}
+		v = policy.Verdict{Action: policy.Quarantine, Would: policy.Quarantine, Rule: "records-quarantine", Fired: fired("records-quarantine", policy.Quarantine),
+			Reasons: []policy.Reason{policy.ReasonRecords}, Records: 3}
 		res.Records = []detect.RecordHit{{ID: "C001"}, {ID: "C002"}, {ID: "C003"}}
 	case bytes.Contains(b, []byte("X-Test-Verdict: reject")):
-		v = policy.Verdict{Action: policy.Reject, Reasons: []policy.Reason{policy.ReasonRecordsReject}, Records: 9}
+		v = policy.Verdict{Action: policy.Reject, Would: policy.Reject, Rule: "records-reject", Fired: fired("records-reject", policy.Reject),
+			Reasons: []policy.Reason{policy.ReasonRecords}, Records: 9}
 	}
 	return inspect.Decision{Verdict: v, Result: res}, nil
 }
@@ -77,7 +83,7 @@ func startRelay(t testing.TB, opts ...relayOpt) *relay {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := metrics.New("test", nil)
+	m := metrics.New("test", nil, nil)
 	o := Options{
 		Hostname: "relay.test", MaxMessageBytes: 1 << 20, MaxRecipients: 10, MaxLineLength: 512,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, MaxConnections: 20,

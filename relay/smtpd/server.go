@@ -24,6 +24,7 @@ import (
 
 	"github.com/dlprelay/dlprelay/relay/inspect"
 	"github.com/dlprelay/dlprelay/relay/metrics"
+	"github.com/dlprelay/dlprelay/relay/notify"
 	"github.com/dlprelay/dlprelay/relay/quarantine"
 	"github.com/dlprelay/dlprelay/relay/upstream"
 )
@@ -51,6 +52,15 @@ type Options struct {
 
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
+	// Notifier sends the notification mails verdicts ask for; nil sends
+	// none.
+	Notifier Notifier
+}
+
+// Notifier queues a notification mail. Send must not block the session;
+// delivery happens later, best effort.
+type Notifier interface {
+	Send(n notify.Notice)
 }
 
 // Quarantine stores held messages. Put must have the message durably on disk
@@ -81,6 +91,11 @@ type Live struct {
 	CheckPassword func(users map[string][]byte, user, pass string) bool
 	// AllowInsecureAuth offers AUTH without TLS.
 	AllowInsecureAuth bool
+	// Officers receive notifications addressed to officers.
+	Officers []string
+	// SubjectTag is put in front of the Subject of flagged mail; empty:
+	// the Subject is left alone.
+	SubjectTag string
 }
 
 func (l *Live) allowed(a netip.Addr) bool {
@@ -118,7 +133,7 @@ func New(opts Options, live *Live) *Server {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Metrics == nil {
-		opts.Metrics = metrics.New("test", nil)
+		opts.Metrics = metrics.New("test", nil, nil)
 	}
 	s := &Server{opts: opts, log: opts.Logger, m: opts.Metrics}
 	s.live.Store(live)

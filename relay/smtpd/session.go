@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/dlprelay/dlprelay/policy"
 	"github.com/dlprelay/dlprelay/relay/inspect"
+	"github.com/dlprelay/dlprelay/relay/notify"
 	"github.com/dlprelay/dlprelay/relay/quarantine"
 	"github.com/dlprelay/dlprelay/relay/upstream"
 )
@@ -208,21 +210,26 @@ func (ss *session) Data(r io.Reader) error {
 
 	env := inspect.Envelope{Sender: tx.from, Recipients: tx.rcpts}
 	d, err := ss.live.Engine.Inspect(context.Background(), env, sp.Reader())
-	ss.s.m.ScanSeconds.Observe(d.ScanTime.Seconds())
+	if d.Scanned || err != nil {
+		ss.s.m.ScanSeconds.Observe(d.ScanTime.Seconds())
+	}
 	if err != nil {
 		ss.s.m.Messages.WithLabelValues("error").Inc()
 		log.Error("scan failed; message temp-failed", "err", err)
 		return replyInternal
 	}
 	v := d.Verdict
-	ss.s.m.ScanBytes.Add(float64(d.Result.BytesScanned))
-	ss.s.m.Messages.WithLabelValues(v.Action.String()).Inc()
-	for _, r := range v.Reasons {
-		ss.s.m.Reasons.WithLabelValues(string(r)).Inc()
-	}
+	ss.observe(d)
 	log = log.With("sender", tx.from, "recipients", len(tx.rcpts), "size", sp.Size(),
-		"verdict", v.Action.String(), "reasons", reasonList(v.Reasons), "records", v.Records,
+		"verdict", v.Action.String(), "rule", v.Rule, "fired", firedList(v.Fired), "reasons", reasonList(v.Reasons),
+		"records", v.Records, "high_records", v.HighRecords, "classes", classList(v.Classes),
 		"unscannable", len(d.Result.Unscannable), "scan_ms", d.ScanTime.Milliseconds())
+	if d.Watchlisted {
+		log = log.With("watchlisted", true)
+	}
+	if v.Monitored() {
+		log = log.With("would", v.Would.String(), "would_rule", v.WouldRule)
+	}
 
 	switch v.Action {
 	case policy.Pass, policy.Flag:
@@ -232,7 +239,7 @@ func (ss *session) Data(r io.Reader) error {
 		e, err := ss.live.Quarantine.Put(quarantine.Entry{
 			ID: tx.id, Received: time.Now().UTC(), ClientAddr: ss.client.String(), Helo: ss.helo,
 			Sender: tx.from, Recipients: tx.rcpts, Verdict: v.Action.String(), Reasons: reasonList(v.Reasons),
-			Records: v.Records, RecordIDs: d.RecordIDs(),
+			Rules: firedList(v.Fired), Records: v.Records, RecordIDs: d.RecordIDs(),
 		}, sp.Reader())
 		if err != nil {
 			log.Error("quarantine failed; message temp-failed", "err", err)
@@ -240,10 +247,12 @@ func (ss *session) Data(r io.Reader) error {
 		}
 		ss.s.m.Quarantined.Inc()
 		log.Info("message quarantined", "quarantine_id", e.ID)
+		ss.notify(tx, v, e.ID)
 		return queued(tx.id)
 	default: // policy.Reject, and anything newer than this code: refuse.
 		tx.up.Abort()
 		log.Info("message rejected")
+		ss.notify(tx, v, "")
 		r := *replyPolicyReject
 		if v.Message != "" {
 			r.Message = printableLine(v.Message, 200)
@@ -252,21 +261,90 @@ func (ss *session) Data(r io.Reader) error {
 	}
 }
 
+// observe counts a decision in the metrics.
+func (ss *session) observe(d inspect.Decision) {
+	m, v := ss.s.m, d.Verdict
+	m.ScanBytes.Add(float64(d.Result.BytesScanned))
+	m.Messages.WithLabelValues(v.Action.String()).Inc()
+	for _, r := range v.Reasons {
+		m.Reasons.WithLabelValues(string(r)).Inc()
+	}
+	for _, f := range v.Fired {
+		mode := "enforce"
+		if f.Monitor {
+			mode = "monitor"
+		}
+		m.RuleFired.WithLabelValues(f.Rule, f.Action.String(), mode).Inc()
+		if slices.Contains(f.Reasons, policy.ReasonRecordsWindow) {
+			m.WindowTriggers.WithLabelValues(f.Rule).Inc()
+		}
+	}
+	if v.Monitored() {
+		m.MonitorWould.WithLabelValues(v.Would.String()).Inc()
+	}
+	for _, u := range d.Result.Unscannable {
+		m.Unscannable.WithLabelValues(string(u.Reason)).Inc()
+	}
+}
+
+// notify queues the notifications the verdict asks for. They carry no
+// customer data: ids, counts, rule names and recipient classes.
+func (ss *session) notify(tx *transaction, v policy.Verdict, quarantineID string) {
+	n := ss.s.opts.Notifier
+	if n == nil || len(v.Notify) == 0 {
+		return
+	}
+	base := notify.Notice{
+		Action: v.Action.String(), MessageID: tx.id, QuarantineID: quarantineID, Sender: tx.from,
+		Recipients: len(tx.rcpts), Classes: classList(v.Classes), Rules: firedList(v.Fired),
+		Records: v.Records, Time: time.Now(),
+	}
+	for _, audience := range v.Notify {
+		nt := base
+		nt.Audience = audience
+		switch audience {
+		case policy.NotifyOfficers:
+			nt.To = ss.live.Officers
+		case policy.NotifySender:
+			if tx.from == "" {
+				continue // null sender: bounces are not answered
+			}
+			nt.To = []string{tx.from}
+		}
+		if len(nt.To) > 0 {
+			n.Send(nt)
+		}
+	}
+}
+
 // deliver forwards the message with a Received: header (and X-DLP-* headers
-// when flagged) prepended, body byte for byte.
+// when flagged or monitored) prepended, the Subject tagged when flagged and
+// configured, the rest byte for byte.
 func (ss *session) deliver(log *slog.Logger, tx *transaction, d inspect.Decision, sp *spool) error {
 	var hdr strings.Builder
 	ss.received(&hdr, tx)
-	if d.Verdict.Action == policy.Flag {
-		fmt.Fprintf(&hdr, "X-DLP-Verdict: %s\r\n", d.Verdict.Action)
+	v := d.Verdict
+	if v.Action == policy.Flag {
+		fmt.Fprintf(&hdr, "X-DLP-Verdict: %s\r\n", v.Action)
 		fmt.Fprintf(&hdr, "X-DLP-Scan-ID: %s\r\n", tx.id)
-		fmt.Fprintf(&hdr, "X-DLP-Records: %d\r\n", d.Verdict.Records)
-		fmt.Fprintf(&hdr, "X-DLP-Reasons: %s\r\n", strings.Join(reasonList(d.Verdict.Reasons), ", "))
+		fmt.Fprintf(&hdr, "X-DLP-Records: %d\r\n", v.Records)
+		fmt.Fprintf(&hdr, "X-DLP-Rules: %s\r\n", strings.Join(enforcedList(v.Fired), ", "))
+		fmt.Fprintf(&hdr, "X-DLP-Reasons: %s\r\n", strings.Join(reasonList(v.Reasons), ", "))
+	}
+	if v.Monitored() {
+		fmt.Fprintf(&hdr, "X-DLP-Monitor: would=%s; rule=%s; scan-id=%s\r\n", v.Would, v.WouldRule, tx.id)
+	}
+	tag := ""
+	if v.Action == policy.Flag {
+		tag = ss.live.SubjectTag
 	}
 	start := time.Now()
 	text, err := tx.up.Data(func(w io.Writer) error {
 		if _, err := io.WriteString(w, hdr.String()); err != nil {
 			return err
+		}
+		if tag != "" {
+			return tagSubject(w, sp.Reader(), tag)
 		}
 		_, err := io.Copy(w, sp.Reader())
 		return err
@@ -278,6 +356,9 @@ func (ss *session) deliver(log *slog.Logger, tx *transaction, d inspect.Decision
 		return toReply(err, atData)
 	}
 	log.Info("message delivered", "upstream_reply", printableLine(text, 120))
+	if v.Action == policy.Flag {
+		ss.notify(tx, v, "")
+	}
 	return queued(tx.id)
 }
 
@@ -330,6 +411,34 @@ func queued(id string) error {
 	// go-smtp sends an *SMTPError returned from Data as the reply, which is
 	// the only way to choose the text of a 250.
 	return &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0}, Message: "Ok: queued as " + id}
+}
+
+// firedList names the rules that fired, enforced and monitored.
+func firedList(fs []policy.Fired) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Rule
+	}
+	return out
+}
+
+// enforcedList names the enforced rules that fired.
+func enforcedList(fs []policy.Fired) []string {
+	var out []string
+	for _, f := range fs {
+		if !f.Monitor {
+			out = append(out, f.Rule)
+		}
+	}
+	return out
+}
+
+func classList(cs []policy.Class) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = string(c)
+	}
+	return out
 }
 
 func reasonList(rs []policy.Reason) []string {

@@ -66,7 +66,7 @@ func TestFlagAddsHeadersBodyIntact(t *testing.T) {
 		t.Fatalf("upstream got %d messages", len(msgs))
 	}
 	rest := stripTrace(t, msgs[0].Data)
-	hdr := regexp.MustCompile(`^X-DLP-Verdict: flag\r\nX-DLP-Scan-ID: [0-9T]+-[0-9a-v]{8}\r\nX-DLP-Records: 1\r\nX-DLP-Reasons: records_over_flag\r\n`)
+	hdr := regexp.MustCompile(`^X-DLP-Verdict: flag\r\nX-DLP-Scan-ID: [0-9T]+-[0-9a-v]{8}\r\nX-DLP-Records: 1\r\nX-DLP-Rules: records-flag\r\nX-DLP-Reasons: records\r\n`)
 	loc := hdr.FindIndex(rest)
 	if loc == nil {
 		t.Fatalf("no X-DLP headers at the top:\n%q", rest)

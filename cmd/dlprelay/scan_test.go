@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestScanRuleTrace runs `dlprelay scan` with the sample company policy and
+// an envelope from the command line, as an officer would to try a rule
+// change: the verdict, the deciding rule and every rule that fired.
+func TestScanRuleTrace(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "dlprelay.yaml")
+	watch := filepath.Join(dir, "leavers.csv")
+	writeFile(t, watch, "address,name,from,until\ns.tanaka@example.co.jp,田中 翔太,2026-11-01,2027-01-31\n")
+	company, err := readFileString(filepath.Join("..", "..", "configs", "company-jp.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	company = strings.Replace(company, "file: configs/watchlist.csv", "file: "+watch, 1)
+	company = strings.Replace(company, "file: testdata/customers.csv", "file: "+sharedTestdata(t, "testdata/customers.csv"), 1)
+	writeFile(t, cfg, company)
+	msg := sharedTestdata(t, "testdata/mail/02-rows-plain.eml")
+
+	var out, errb bytes.Buffer
+	code := run([]string{"scan", "-config", cfg, "-sender", "s.tanaka@example.co.jp", "-rcpt", "tax@kansa-partners.co.jp",
+		"-at", "2026-12-01T10:00:00+09:00", msg}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{
+		"verdict: quarantine (leaver-any-record)",
+		"recipients: partner; watchlisted: true",
+		"* leaver-any-record → quarantine: sender on watchlist; 4 records ≥ 1 (low confidence); recipients: partner",
+		"  partner-ok → pass:",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+
+	// After the watchlist entry ends, the same message to the same partner
+	// passes by the partner exception; -json shows the trace.
+	out.Reset()
+	code = run([]string{"scan", "-json", "-config", cfg, "-sender", "s.tanaka@example.co.jp", "-rcpt", "tax@kansa-partners.co.jp",
+		"-at", "2027-02-01T10:00:00+09:00", msg}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var rep scanReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Verdict != "pass" || rep.Rule != "partner-ok" || rep.Watchlisted || len(rep.Fired) == 0 || !rep.Fired[0].Decisive {
+		t.Errorf("report = %+v", rep)
+	}
+}
+
+func readFileString(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	return string(b), err
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dlprelay/dlprelay/relay/relaytest"
+)
+
+// TestWatchlistWindowAcrossRestart is the low-and-slow case end to end: a
+// watchlisted employee sends 10 messages of 3 customer records each to a
+// free-mail address through the running relay. Each message alone is only
+// flagged; the rolling window rule (20 distinct records in 24h) quarantines
+// the 7th message, which brings the total to 21, and every one after it. The
+// relay is restarted after the 5th message: the sender history survives.
+func TestWatchlistWindowAcrossRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildDlprelayBinary(t)
+	up := relaytest.NewUpstream(t)
+	dir := t.TempDir()
+	// A list of its own, every row matchable by name and phone.
+	customers := filepath.Join(dir, "customers.csv")
+	var list strings.Builder
+	list.WriteString("customer_id,name,email,phone\n")
+	var rows [][]string
+	for i, family := range []string{"山川", "谷口", "森野"} {
+		for j, given := range []string{"一郎", "二郎", "三郎", "四郎", "五郎", "六郎", "七郎", "八郎", "九郎", "十郎"} {
+			n := 10*i + j + 1
+			row := []string{fmt.Sprintf("T%03d", n), family + " " + given, fmt.Sprintf("cust%02d@example.org", n), fmt.Sprintf("03-5555-%04d", n)}
+			rows = append(rows, row)
+			list.WriteString(strings.Join(row, ",") + "\n")
+		}
+	}
+	writeFile(t, customers, list.String())
+
+	tokyo := time.FixedZone("JST", 9*3600)
+	today := time.Now().In(tokyo)
+	watch := filepath.Join(dir, "leavers.csv")
+	writeFile(t, watch, fmt.Sprintf("address,name,from,until\nleaver@corp.test,山本 一郎,%s,%s\n",
+		today.AddDate(0, 0, -7).Format("2006-01-02"), today.AddDate(0, 0, 30).Format("2006-01-02")))
+	cfg := filepath.Join(dir, "dlprelay.yaml")
+	writeFile(t, cfg, `customers:
+  file: `+customers+`
+policy:
+  internal_domains: [corp.test]
+  watchlist:
+    file: `+watch+`
+  rules:
+    - name: leaver-window
+      sender: watchlist
+      min_records: 20
+      window: 24h
+      action: quarantine
+    - name: leaver-records
+      sender: watchlist
+      min_records: 1
+      action: flag
+`)
+	data := filepath.Join(dir, "data")
+	p := startDlprelayWith(t, bin, procOptions{upstream: up.Addr, customers: customers, config: cfg, data: data})
+
+	for i := range 10 {
+		if i == 5 {
+			p.stop()
+			p = startDlprelayWith(t, bin, procOptions{upstream: up.Addr, customers: customers, config: cfg, data: data})
+		}
+		var body strings.Builder
+		for _, r := range rows[3*i : 3*i+3] {
+			fmt.Fprintf(&body, "%s %s\r\n", r[1], r[3]) // name and phone: one high-confidence record
+		}
+		msg := fmt.Sprintf("From: leaver@corp.test\r\nTo: me@gmail.com\r\nSubject: part %d\r\nMessage-ID: <m%d@corp.test>\r\n"+
+			"Content-Type: text/plain; charset=utf-8\r\n\r\n%s", i+1, i+1, body.String())
+		if err := sendPlain(p.listen, "leaver@corp.test", "me@gmail.com", []byte(msg)); err != nil {
+			t.Fatalf("message %d: %v", i+1, err)
+		}
+	}
+
+	got := up.WaitMessages(6, 5*time.Second)
+	time.Sleep(200 * time.Millisecond) // nothing more may arrive
+	got = up.Messages()
+	if len(got) != 6 {
+		t.Fatalf("upstream got %d messages, want the first 6 (flagged); log:\n%s", len(got), tailLines(p.output(), 30))
+	}
+	for i, m := range got {
+		if !strings.Contains(string(m.Data), "X-DLP-Verdict: flag") || !strings.Contains(string(m.Data), fmt.Sprintf("Subject: part %d", i+1)) {
+			t.Errorf("delivered message %d is not part %d, flagged:\n%s", i+1, i+1, m.Data)
+		}
+	}
+	entries, err := os.ReadDir(filepath.Join(data, "quarantine"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := 0
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			held++
+		}
+	}
+	if held != 4 {
+		t.Errorf("quarantine holds %d messages, want 4 (parts 7-10)", held)
+	}
+	log := p.output()
+	if n := strings.Count(log, "rule=leaver-window"); n != 4 {
+		t.Errorf("the second process logged %d decisions by leaver-window, want 4:\n%s", n, tailLines(log, 20))
+	}
+	if strings.Contains(log, "山本") || strings.Contains(log, rows[20][1]) {
+		t.Errorf("the log carries a name")
+	}
+}
+
+func writeFile(t *testing.T, path, s string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
