@@ -249,7 +249,7 @@ func (e *Engine) Inspect(ctx context.Context, env Envelope, msg io.Reader) (Deci
 	}
 	d.Watchlisted = in.Watchlisted
 	d.Verdict = e.policy.Evaluate(in)
-	if e.history != nil && len(d.Verdict.Remember) > 0 {
+	if e.history != nil && env.Sender != "" && len(d.Verdict.Remember) > 0 {
 		entries := make([]history.Entry, len(d.Verdict.Remember))
 		for i, r := range d.Verdict.Remember {
 			entries[i] = history.Entry{Key: r.Key, At: r.At, High: r.High}

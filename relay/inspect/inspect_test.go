@@ -3,13 +3,18 @@ package inspect
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/dlprelay/dlprelay/detect/extract"
 	"github.com/dlprelay/dlprelay/policy"
+	"github.com/dlprelay/dlprelay/policy/history"
 	"github.com/dlprelay/dlprelay/relay/config"
 )
 
@@ -70,5 +75,97 @@ func TestLimitsFromConfig(t *testing.T) {
 	l := Limits(cfg)
 	if l.MaxArchiveEntries != 7 || l.MaxArchiveDepth != 2 || l.MaxExpansionRatio != 33 || l.MaxDepth != cfg.Scan.MaxDepth || l.Timeout != cfg.Scan.Timeout {
 		t.Errorf("limits not carried over: %+v", l)
+	}
+}
+
+// TestUnscannableReasonsAgree keeps the policy's list of reasons a rule may
+// name in step with the detector's reasons.
+func TestUnscannableReasonsAgree(t *testing.T) {
+	detected := []extract.Reason{
+		extract.ReasonDepth, extract.ReasonParts, extract.ReasonPartSize, extract.ReasonTotalSize, extract.ReasonTimeout,
+		extract.ReasonParse, extract.ReasonArchiveEntries, extract.ReasonArchiveDepth, extract.ReasonExpansion,
+		extract.ReasonEncrypted, extract.ReasonUnsupported, extract.ReasonCorrupt,
+	}
+	if len(detected) != len(policy.UnscannableReasons) {
+		t.Errorf("detect has %d reasons, policy knows %d", len(detected), len(policy.UnscannableReasons))
+	}
+	for _, r := range detected {
+		if !slices.Contains(policy.UnscannableReasons, string(r)) {
+			t.Errorf("policy.UnscannableReasons lacks %q", r)
+		}
+	}
+}
+
+// TestInspectEnvelope checks what the engine gives the policy besides the
+// records: the watchlist found through the From: header, a customer who is
+// the recipient not counted, and the sender history read and written.
+func TestInspectEnvelope(t *testing.T) {
+	dir := t.TempDir()
+	cfg := sampleConfig()
+	watch := filepath.Join(dir, "leavers.csv")
+	if err := os.WriteFile(watch, []byte("address,from\nleaver@corp.example,2020-01-01\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Policy.Watchlist.File = watch
+	cfg.Policy.Rules = []config.Rule{
+		{Name: "window", MinRecords: 5, Window: time.Hour, Action: "quarantine"},
+		{Name: "leaver", Sender: "watchlist", MinRecords: 1, Action: "reject"},
+		{Name: "any", MinRecords: 1, Action: "flag"},
+	}
+	hist := history.NewMemory()
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	eng, err := Build(cfg, Options{History: hist, Keyer: history.NewKeyer([]byte("k")), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := func(from, to, body string) io.Reader {
+		return strings.NewReader("From: " + from + "\r\nTo: " + to + "\r\nSubject: x\r\n\r\n" + body + "\r\n")
+	}
+	ctx := context.Background()
+	// 山田 太郎 is C0001 (taro.yamada@example.jp); mailing him his own record
+	// is not a leak.
+	d, err := eng.Inspect(ctx, Envelope{Sender: "a@corp.example", Recipients: []string{"Taro.Yamada@example.jp"}},
+		msg("a@corp.example", "taro.yamada@example.jp", "山田 太郎 様 03-1234-5678"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Verdict.Action != policy.Pass || len(d.RecordIDs()) != 1 {
+		t.Errorf("addressee: %+v, records %v", d.Verdict, d.RecordIDs())
+	}
+	// The envelope sender is a shared mailbox, the From: is the leaver.
+	d, err = eng.Inspect(ctx, Envelope{Sender: "sales@corp.example", Recipients: []string{"x@outside.example"}},
+		msg("Leaver <leaver@corp.example>", "x@outside.example", "佐藤 花子 090-1111-2222"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Watchlisted || d.Verdict.Action != policy.Reject {
+		t.Errorf("watchlist by From: watchlisted %v, %+v", d.Watchlisted, d.Verdict)
+	}
+	// Four flagged records are remembered (hashed), the fifth crosses the
+	// window.
+	for i, body := range []string{"山田 太郎 03-1234-5678\r\n佐藤 花子 090-1111-2222", "鈴木 一郎 06-2345-6789\r\n高橋 美咲 080-3333-4444", "田中 健太 045-123-4567"} {
+		d, err = eng.Inspect(ctx, Envelope{Sender: "b@corp.example", Recipients: []string{"x@outside.example"}}, msg("b@corp.example", "x@outside.example", body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := policy.Flag
+		if i == 2 {
+			want = policy.Quarantine
+		}
+		if d.Verdict.Action != want {
+			t.Errorf("message %d: %v (%s), want %v", i+1, d.Verdict.Action, d.Verdict.Rule, want)
+		}
+	}
+	past, err := hist.Since(ctx, "b@corp.example", now.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(past) != 4 {
+		t.Errorf("history holds %d records, want 4", len(past))
+	}
+	for _, p := range past {
+		if strings.HasPrefix(p.Key, "C0") {
+			t.Errorf("history holds a plain record ID %q", p.Key)
+		}
 	}
 }
