@@ -25,13 +25,6 @@ const (
 // maxIDLen bounds caller-chosen IDs; generated IDs are 43 bytes.
 const maxIDLen = 128
 
-// ErrNotFound is returned (wrapped) by Get and Delete for an ID with no entry.
-var ErrNotFound = errors.New("quarantine entry not found")
-
-// ErrInvalidID is returned (wrapped) for an ID that could not be a directory
-// name inside the store (see ValidID).
-var ErrInvalidID = errors.New("invalid quarantine id")
-
 // Entry describes one quarantined message. It holds customer record IDs, never
 // the matched values.
 type Entry struct {
@@ -56,18 +49,33 @@ type Entry struct {
 	RecordIDs []string `json:"record_ids"`
 	// Size is the length of the stored message in bytes; Put sets it.
 	Size int64 `json:"size"`
+
+	// Subject is the decoded Subject header, for the console's list. It
+	// may hold customer data: shown only to logged-in users, never logged.
+	Subject string `json:"subject,omitempty"`
+	// Findings is the JSON of the detector's per-record findings (record
+	// IDs, fields, parts, match offsets; never values), for the console's
+	// masked snippets.
+	Findings json.RawMessage `json:"findings,omitempty"`
+	// Status, ExpiresAt and Hold are kept by the store.
+	Status    Status    `json:"status,omitempty"`
+	ExpiresAt time.Time `json:"expires_at,omitempty"`
+	Hold      bool      `json:"hold,omitempty"`
+	// Notes and Releases are filled by Get.
+	Notes    []Note           `json:"notes,omitempty"`
+	Releases []ReleaseRequest `json:"releases,omitempty"`
 }
 
-// Store is a quarantine folder. Its methods are safe for concurrent use by
+// Folder is the first, folder-only quarantine (replaced by the SQLite store of issue 5). Its methods are safe for concurrent use by
 // one process; two processes must not open the same directory, because Open
 // clears the other's half-written entries.
-type Store struct {
+type Folder struct {
 	dir string
 }
 
 // Open opens the store in dir, creating dir and dir/.tmp with mode 0700 if
 // needed, and removes whatever a crash left in dir/.tmp.
-func Open(dir string) (*Store, error) {
+func Open(dir string) (*Folder, error) {
 	tmp := filepath.Join(dir, tmpDir)
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return nil, fmt.Errorf("quarantine: open: %w", err)
@@ -81,11 +89,11 @@ func Open(dir string) (*Store, error) {
 			return nil, fmt.Errorf("quarantine: open: removing stale %s: %w", l.Name(), err)
 		}
 	}
-	return &Store{dir: dir}, nil
+	return &Folder{dir: dir}, nil
 }
 
 // Dir returns the directory the store lives in.
-func (s *Store) Dir() string { return s.dir }
+func (s *Folder) Dir() string { return s.dir }
 
 // ValidID reports whether id can name an entry: 1 to 128 bytes of ASCII
 // letters, digits, '.', '_' and '-', not starting with '.'. This rules out
@@ -123,7 +131,7 @@ func newID(t time.Time) string {
 // the entry directory and the store directory have been fsynced. On error
 // nothing is left under dir/<id>. A caller-chosen ID that already exists is an
 // error (wrapping fs.ErrExist).
-func (s *Store) Put(e Entry, msg io.Reader) (Entry, error) {
+func (s *Folder) Put(e Entry, msg io.Reader) (Entry, error) {
 	if e.Received.IsZero() {
 		e.Received = time.Now()
 	}
@@ -160,7 +168,7 @@ func (s *Store) Put(e Entry, msg io.Reader) (Entry, error) {
 }
 
 // build writes and fsyncs both files and the directory tmp.
-func (s *Store) build(tmp string, e Entry, msg io.Reader) (Entry, error) {
+func (s *Folder) build(tmp string, e Entry, msg io.Reader) (Entry, error) {
 	n, err := writeFile(filepath.Join(tmp, messageFile), func(w io.Writer) (int64, error) {
 		return io.Copy(w, msg)
 	})
@@ -216,7 +224,7 @@ func syncDir(dir string) error {
 
 // Get returns the entry id and its message. The caller must close the
 // message. An unknown id gives an error wrapping ErrNotFound.
-func (s *Store) Get(id string) (Entry, io.ReadCloser, error) {
+func (s *Folder) Get(id string) (Entry, io.ReadCloser, error) {
 	if err := checkID(id); err != nil {
 		return Entry{}, nil, err
 	}
@@ -231,7 +239,7 @@ func (s *Store) Get(id string) (Entry, io.ReadCloser, error) {
 	return e, f, nil
 }
 
-func (s *Store) readEntry(id string) (Entry, error) {
+func (s *Folder) readEntry(id string) (Entry, error) {
 	b, err := os.ReadFile(filepath.Join(s.dir, id, entryFile))
 	if err != nil {
 		return Entry{}, s.notFound(id, err)
@@ -246,7 +254,7 @@ func (s *Store) readEntry(id string) (Entry, error) {
 	return e, nil
 }
 
-func (s *Store) notFound(id string, err error) error {
+func (s *Folder) notFound(id string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("quarantine: entry %s: %w", id, ErrNotFound)
 	}
@@ -257,7 +265,7 @@ func (s *Store) notFound(id string, err error) error {
 // subdirectories of dir whose names are valid IDs and ignores everything
 // else, including .tmp. An entry directory without a readable entry.json is
 // an error: the store never creates one, so it means damage worth seeing.
-func (s *Store) List() ([]Entry, error) {
+func (s *Folder) List() ([]Entry, error) {
 	des, err := os.ReadDir(s.dir)
 	if err != nil {
 		return nil, fmt.Errorf("quarantine: list: %w", err)
@@ -296,7 +304,7 @@ func (s *Store) List() ([]Entry, error) {
 // Delete removes entry id. The entry disappears atomically (it is renamed
 // into .tmp before its files are removed). An unknown id gives an error
 // wrapping ErrNotFound.
-func (s *Store) Delete(id string) error {
+func (s *Folder) Delete(id string) error {
 	if err := checkID(id); err != nil {
 		return err
 	}

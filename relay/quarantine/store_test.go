@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-func openStore(t *testing.T) (*Store, string) {
+func openStore(t *testing.T) (*Folder, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "quarantine")
 	s, err := Open(dir)
