@@ -29,14 +29,28 @@ func sampleScanner(t testing.TB) *Scanner {
 	return s
 }
 
-// TestGolden scans every testdata/mail/*.eml with the sample list and
-// compares the Result with testdata/golden/<name>.want.json. Run with
-// -update to rewrite the golden files after an intended change.
+// TestGolden scans every sample message with the sample list and compares
+// the Result with testdata/golden/<name>.want.json. The samples are the
+// repository's testdata/mail/*.eml and, for detect alone,
+// detect/testdata/mail/*.eml (one numbering for both). Run with -update to
+// rewrite the golden files after an intended change.
 func TestGolden(t *testing.T) {
 	s := sampleScanner(t)
 	files, err := filepath.Glob(filepath.Join("..", "testdata", "mail", "*.eml"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	own, err := filepath.Glob(filepath.Join("testdata", "mail", "*.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, own...)
+	names := map[string]bool{}
+	for _, f := range files {
+		if names[filepath.Base(f)] {
+			t.Fatalf("two sample messages named %s", filepath.Base(f))
+		}
+		names[filepath.Base(f)] = true
 	}
 	if len(files) < 10 {
 		t.Fatalf("found %d sample messages, want at least 10", len(files))

@@ -41,8 +41,11 @@ type Part = extract.Part
 // Unscannable names content that was not scanned, and why.
 type Unscannable = extract.Unscannable
 
-// Result is what Scan found in one message. It holds customer IDs and part
-// paths, never customer values.
+// Result is what Scan found in one message. Records name customers by ID
+// and place matches by part and offset, never by value. Contacts and
+// Addresses do hold addresses and phone numbers as the message gives them
+// (a customer's own address may be among Addresses): log their counts,
+// not their values.
 type Result struct {
 	// Records are the distinct customer records found, sorted by ID.
 	Records []RecordHit `json:"records"`
@@ -53,7 +56,58 @@ type Result struct {
 	// BytesScanned is the decoded text fed to the matcher, headers
 	// included.
 	BytesScanned int64 `json:"bytes_scanned"`
+	// Contacts are the contact details the message gives in its text
+	// that are not customer data, distinct, in walk order, at most
+	// MaxContacts; see Contact.
+	Contacts []Contact `json:"contacts,omitempty"`
+	// Addresses are the mailboxes of the From, Sender, Reply-To, To and
+	// Cc fields of the message itself, at most MaxAddresses; see
+	// extract.Report.
+	Addresses []Address `json:"addresses,omitempty"`
+	// Attachments counts the MIME entities that are attachments
+	// (disposition "attachment" or a file name; not multipart entities),
+	// those of attached messages included, archive members not.
+	Attachments int `json:"attachments"`
 }
+
+// ContactKind says what a Contact is. Values are stable.
+type ContactKind string
+
+// Contact kinds.
+const (
+	// ContactEmail: an e-mail address written in the text.
+	ContactEmail ContactKind = "email"
+	// ContactMobile: a Japanese mobile number (070, 080 or 090, 11
+	// digits, or the same after +81) written in the text.
+	ContactMobile ContactKind = "mobile"
+)
+
+// Contact is a contact detail that a message gives in the text of its
+// bodies and attachments (never in header text: the Subject, display
+// names and file names), for a policy such as "an employee hands a
+// customer a private address or a personal mobile number". It is not
+// customer data: an address overlapping a match of a customer's email,
+// and a number equal to a customer's phone, are left out.
+type Contact struct {
+	Kind ContactKind `json:"kind"`
+	// Value is, for an email, the address lower-cased as local@domain
+	// (full-width forms folded to ASCII, a mailto: prefix left out); for
+	// a mobile number, its 11 digits in domestic form (09012345678).
+	Value string `json:"value"`
+	// Part is the segment where the value was first found.
+	Part string `json:"part"`
+}
+
+// MaxContacts bounds Result.Contacts; once it is reached, no more
+// contacts are looked for.
+const MaxContacts = 100
+
+// Address is a mailbox of the message's own address fields; see
+// extract.Address.
+type Address = extract.Address
+
+// MaxAddresses bounds Result.Addresses.
+const MaxAddresses = extract.MaxAddresses
 
 // RecordHit is one customer found in a message.
 type RecordHit struct {

@@ -38,8 +38,17 @@
 // record found only by its company is dropped, and the company field is
 // reported only with another field of the same record.
 //
-// A Result holds customer IDs, fields, part paths and offsets, never
-// customer values, so it can be logged.
+// Besides customer records, a Result says what a policy needs to know
+// about the message itself: the contact details it gives in its text that
+// are not customer data (Contacts: e-mail addresses, full-width ones
+// included, and Japanese mobile numbers; see Contact and emailFinder), the
+// mailboxes of its own From, Sender, Reply-To, To and Cc fields
+// (Addresses) and how many attachments it has (Attachments).
+//
+// A Result's records hold customer IDs, fields, part paths and offsets,
+// never customer values, so they can be logged. Contacts and Addresses
+// hold addresses and numbers as written, and a recipient may be a
+// customer: log their counts, not their values.
 package detect
 
 import (
@@ -383,6 +392,8 @@ type scanState struct {
 	// The piece being matched and its positions, for the callbacks.
 	at                  *normalize.Positions
 	onSpaced, onCompact func(p, end int)
+
+	contacts contactState
 }
 
 // Pattern tables, as in patOf keys.
@@ -428,28 +439,53 @@ func newScan(s *Scanner) *scanState {
 		// of what the user wrote.
 		e := st.at.Base() + int64(end)
 		b := e - int64(s.spaced.PatternLen(p))
-		st.pattern(tableSpaced, p, &s.spacedRefs, st.at.Start(b+1), st.at.End(e-1))
+		from, to := st.at.Start(b+1), st.at.End(e-1)
+		st.pattern(tableSpaced, p, &s.spacedRefs, from, to)
+		if st.contacts.on {
+			for _, r := range s.spacedRefs.of(p) {
+				if r.field == emailField {
+					st.emailMatch(from, to)
+					break
+				}
+			}
+		}
 	}
 	st.onCompact = func(p, end int) {
 		e := st.at.Base() + int64(end)
 		b := e - int64(s.compact.PatternLen(p))
 		st.pattern(tableCompact, p, &s.compactRefs, st.at.Start(b), st.at.End(e))
 	}
+	st.contacts.finder.found = func(addr []byte, start, end int64) {
+		st.addCandidate(ContactEmail, addr, start, end)
+	}
 	return st
 }
 
-// segment scans one segment of text; it is the extract.TextFunc.
+// segment scans one segment of text; it is the extract.TextFunc. The text
+// of a body segment also goes through the e-mail finder (contacts.go).
 func (st *scanState) segment(path string, text io.Reader) error {
 	st.segments = append(st.segments, path)
 	st.seq = len(st.segments) // stamps start at 1: 0 means never seen
 	st.spacedSt, st.compactSt = 0, 0
-	return normalize.Stream(text, st)
+	if strings.HasSuffix(path, ".header") || st.contacts.full() {
+		return normalize.Stream(text, st)
+	}
+	st.contacts.on = true
+	st.contacts.finder.reset()
+	err := normalize.Stream(io.TeeReader(text, &st.contacts.finder), st)
+	st.endContacts()
+	return err
 }
 
 // Spaced implements normalize.Sink.
 func (st *scanState) Spaced(b []byte, at *normalize.Positions) {
 	st.at = at
 	st.spacedSt = st.s.spaced.Scan(st.spacedSt, b, st.onSpaced)
+	if st.contacts.on && len(st.contacts.pend) > 0 {
+		// The matcher has read up to here: candidates contactLag bytes
+		// before can be decided (contacts.go).
+		st.decideContacts(at.End(at.Base()+int64(len(b))) - contactLag)
+	}
 }
 
 // Compact implements normalize.Sink.
@@ -463,6 +499,8 @@ func (st *scanState) Phone(canonical []byte, start, end int64) {
 	g, ok := st.s.phones[phoneKey(canonical)]
 	if ok {
 		st.pattern(tablePhone, int(g), &st.s.phoneRefs, start, end)
+	} else if st.contacts.on && isMobile(canonical) {
+		st.addCandidate(ContactMobile, canonical, start, end)
 	}
 }
 
@@ -539,6 +577,9 @@ func (st *scanState) result(rep *extract.Report) *Result {
 		Parts:        rep.Parts,
 		Unscannable:  rep.Unscannable,
 		BytesScanned: rep.Bytes,
+		Contacts:     st.contacts.list,
+		Addresses:    rep.Addresses,
+		Attachments:  rep.Attachments,
 	}
 	if res.Parts == nil {
 		res.Parts = []Part{}

@@ -9,7 +9,10 @@
 // (ISO-2022-JP, Shift_JIS, EUC-JP and the rest of x/text), and HTML is
 // reduced to its text. Headers contribute the Subject, the display names of
 // From, Sender, Reply-To, To, Cc and Bcc, Content-Description and the
-// filename, as a segment of their own.
+// filename, as a segment of their own; encoded words (RFC 2047) are
+// decoded in any charset bodies are. The Report also lists the mailboxes
+// of the message's own From, Sender, Reply-To, To and Cc fields and counts
+// its attachments.
 //
 // Other attachments are recognised by their first bytes, then their name
 // and media type:
@@ -62,8 +65,6 @@ import (
 
 	"github.com/dlprelay/dlprelay/detect/archive"
 	"github.com/emersion/go-message"
-	"github.com/emersion/go-message/charset"
-	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 )
 
@@ -249,6 +250,19 @@ type Report struct {
 	Unscannable []Unscannable
 	// Bytes is the decoded text handed out, headers included.
 	Bytes int64
+	// Addresses are the mailboxes of the From, Sender, Reply-To, To and
+	// Cc fields of the message itself (entity 1, not of messages attached
+	// to it), in that order of fields and then as written, at most
+	// MaxAddresses. A field that does not parse gives the mailboxes that
+	// can still be read from it.
+	Addresses []Address
+	// Attachments counts the entities that are attachments: those with
+	// Content-Disposition "attachment" or with a file name (the
+	// disposition's filename or the Content-Type name), multipart
+	// entities excepted. Entities of attached messages (message/rfc822)
+	// count; archive members, and anything else inside an archive, do
+	// not.
+	Attachments int
 }
 
 // TextFunc receives one segment of text: the body of an entity, the
@@ -396,9 +410,12 @@ func (w *walker) entity(path string, depth int, raw io.Reader, defaultType strin
 	if ctErr {
 		w.note(idx, NoteContentTypeError)
 	}
-	name := filename(h, params)
+	disp, name := disposition(h, params)
 	w.rep.Parts[idx].ContentType = mediaType
 	w.rep.Parts[idx].Filename = name
+	if (disp == "attachment" || name != "") && !strings.HasPrefix(mediaType, "multipart/") && w.adepth == 0 {
+		w.rep.Attachments++
+	}
 	w.headerText(path, h, name)
 	if w.halted(path) {
 		return
@@ -516,24 +533,25 @@ func looseMediaType(v string) (string, map[string]string) {
 	return strings.ToLower(strings.TrimSpace(pieces[0])), params
 }
 
-// filename returns the decoded file name from Content-Disposition or the
-// Content-Type name parameter.
-func filename(h message.Header, ctParams map[string]string) string {
-	name := ""
-	if _, p, err := mime.ParseMediaType(h.Get("Content-Disposition")); err == nil || errors.Is(err, mime.ErrInvalidMediaParameter) {
-		name = p["filename"]
+// disposition returns the lower-cased disposition type ("attachment",
+// "inline" or "") and the decoded file name from Content-Disposition or
+// the Content-Type name parameter.
+func disposition(h message.Header, ctParams map[string]string) (disp, name string) {
+	v := h.Get("Content-Disposition")
+	if d, p, err := mime.ParseMediaType(v); err == nil || errors.Is(err, mime.ErrInvalidMediaParameter) {
+		disp, name = d, p["filename"]
+	} else {
+		// mime is strict; mail is not. The type is enough here.
+		disp, _ = looseMediaType(v)
 	}
 	if name == "" {
 		name = ctParams["name"]
 	}
 	if strings.Contains(name, "=?") {
 		// RFC 2047 inside a parameter is not standard, but common.
-		dec := mime.WordDecoder{CharsetReader: charset.Reader}
-		if d, err := dec.DecodeHeader(name); err == nil {
-			name = d
-		}
+		name = decodeText(name)
 	}
-	return name
+	return disp, name
 }
 
 // textExtensions are file names whose content is text whatever the
@@ -562,10 +580,10 @@ func isHTML(mediaType, filename string) bool {
 	return mediaType == "text/html" || mediaType == "application/xhtml+xml" || ext == ".html" || ext == ".htm"
 }
 
-// addressHeaders are the headers whose display names are scanned.
-var addressHeaders = []string{"From", "Sender", "Reply-To", "To", "Cc", "Bcc"}
-
-// headerText hands out the header fields that carry text a person wrote.
+// headerText hands out the header fields that carry text a person wrote,
+// encoded words decoded in any charset the walker knows (wordDecoder), and
+// for the message itself (path "1") lists the mailboxes of its address
+// fields in the Report.
 func (w *walker) headerText(path string, h message.Header, filename string) {
 	var b strings.Builder
 	add := func(s string) {
@@ -574,29 +592,27 @@ func (w *walker) headerText(path string, h message.Header, filename string) {
 			b.WriteByte('\n')
 		}
 	}
-	mh := mail.Header{Header: h}
 	if h.Has("Subject") {
-		s, _ := mh.Subject() // on error, the undecoded value
-		add(s)
+		add(decodeText(h.Get("Subject")))
 	}
 	for _, k := range addressHeaders {
-		if !h.Has(k) {
-			continue
-		}
-		addrs, err := mh.AddressList(k)
-		if err != nil {
-			// Unparsable: scan the text, addresses in <> left out.
-			t, _ := mh.Text(k)
-			add(stripAngles(t))
-			continue
-		}
-		for _, a := range addrs {
-			add(a.Name)
+		for _, v := range h.Values(k) {
+			addrs, strict := parseAddressList(v)
+			if path == "1" && reportedHeaders[k] {
+				w.addAddresses(k, addrs)
+			}
+			if !strict {
+				// Unparsable: scan the text, addresses in <> left out.
+				add(stripAngles(decodeText(v)))
+				continue
+			}
+			for _, a := range addrs {
+				add(a.Name)
+			}
 		}
 	}
 	if h.Has("Content-Description") {
-		s, _ := mh.Text("Content-Description")
-		add(s)
+		add(decodeText(h.Get("Content-Description")))
 	}
 	add(filename)
 	if b.Len() == 0 {

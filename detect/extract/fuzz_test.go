@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzArchiveWalk attaches arbitrary bytes as a zip (and as a docx and a
@@ -62,6 +63,40 @@ func FuzzArchiveWalk(f *testing.F) {
 		}
 		if rep.Bytes > lim.MaxTotalBytes+16<<20 {
 			t.Fatalf("%d bytes", rep.Bytes)
+		}
+	})
+}
+
+// FuzzAddressList parses arbitrary address fields as the header of a
+// message: Walk must not fail, and every listed mailbox must have an "@",
+// a lower-case address and valid UTF-8, within MaxAddresses.
+// Seeds: testdata/fuzz/FuzzAddressList.
+func FuzzAddressList(f *testing.F) {
+	for _, s := range []string{
+		`"Lee, Ann" <ann@example.com>, team: a@example.com, b@example.com;`,
+		`=?ISO-2022-JP?B?GyRCMUQ2SEl0GyhC?= <s@corp.example>, Broken <b@x.example`,
+		`(comment, with comma) c@example.com, @, x@, <<>>`,
+		"\x8eR\x93c <sjis@example.jp>, =?x-unknown?B?j6yW7CCQvQ==?= <u@example.jp>",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, field string) {
+		field = strings.NewReplacer("\r", " ", "\n", " ").Replace(field)
+		msg := "From: " + field + "\r\nTo: " + field + "\r\nCc: x@example.com, " + field + "\r\n\r\nbody\r\n"
+		rep, err := Walk(context.Background(), strings.NewReader(msg), Limits{}, func(_ string, r io.Reader) error {
+			_, err := io.Copy(io.Discard, r)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("Walk: %v", err)
+		}
+		if len(rep.Addresses) > MaxAddresses {
+			t.Fatalf("%d addresses", len(rep.Addresses))
+		}
+		for _, a := range rep.Addresses {
+			if !strings.Contains(a.Addr, "@") || strings.ToLower(a.Addr) != a.Addr || !utf8.ValidString(a.Name+a.Addr) {
+				t.Fatalf("bad address %+v", a)
+			}
 		}
 	})
 }
