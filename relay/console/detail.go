@@ -1,0 +1,160 @@
+package console
+
+import (
+	"bufio"
+	"io"
+	"mime"
+	"strconv"
+	"strings"
+
+	"github.com/dlprelay/dlprelay/relay/audit"
+	"github.com/dlprelay/dlprelay/relay/quarantine"
+	"github.com/emersion/go-message/charset"
+	"github.com/emersion/go-message/textproto"
+)
+
+// Bounds on the header block shown.
+const (
+	maxHeaderRead   = 256 << 10
+	maxHeaderFields = 200
+	maxHeaderValue  = 2000 // bytes
+)
+
+// detailView is one entry as the detail page and GET /api/quarantine/{id}
+// show it. Unless Revealed, every matched value is masked, here and in the
+// Subject, headers and file names.
+type detailView struct {
+	Entry   quarantine.Entry `json:"entry"` // without Findings and Releases (see Records, Releases)
+	Headers []headerField    `json:"headers"`
+	// HeadersIncomplete: the header block was cut at the bounds or could
+	// not be read to its end.
+	HeadersIncomplete bool          `json:"headers_incomplete,omitempty"`
+	Parts             []PartInfo    `json:"parts"`
+	Records           []recordView  `json:"records"`
+	Releases          []releaseView `json:"releases"`
+	// FindingsError: the stored findings could not be read.
+	FindingsError bool `json:"findings_error,omitempty"`
+	// Gone: the message bytes are deleted or expired; only the record
+	// stays.
+	Gone     bool `json:"message_gone,omitempty"`
+	Revealed bool `json:"revealed"`
+}
+
+type headerField struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// releaseView is a release request with the state it is in.
+type releaseView struct {
+	quarantine.ReleaseRequest
+	State string `json:"state"`
+}
+
+// detail builds the view of entry id and audits it: a view, or with reveal
+// (which needs a justification) a reveal naming the records shown. The
+// audit comes first: if it cannot be written, nothing is shown.
+func (c *Console) detail(cl *call, id string, reveal bool, just string) (*detailView, error) {
+	if reveal {
+		var err error
+		if just, err = justification(just); err != nil {
+			return nil, err
+		}
+	}
+	ctx := cl.ctx()
+	e, err := c.q.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &detailView{Revealed: reveal}
+	hits, err := decodeFindings(e.Findings)
+	if err != nil {
+		c.logger.Error("console: unreadable findings", "id", id, "err", err)
+		v.FindingsError = true
+	}
+	ev := audit.Event{Action: audit.ActionView, Target: id}
+	if reveal {
+		var ids []string
+		for _, h := range hits[:min(len(hits), maxShownRecords)] {
+			ids = append(ids, h.ID)
+		}
+		ev = audit.Event{Action: audit.ActionReveal, Target: id, Justification: just,
+			Detail: map[string]string{"records": strings.Join(ids, ","), "count": strconv.Itoa(len(ids))}}
+	}
+	if err := c.audit(cl, ev); err != nil {
+		return nil, err
+	}
+
+	for i := range e.Releases {
+		v.Releases = append(v.Releases, releaseView{e.Releases[i], releaseState(e, i)})
+	}
+	e.Findings, e.Releases = nil, nil
+	v.Entry = e
+
+	if v.Headers, v.HeadersIncomplete, err = c.headers(cl, id); errGone(err) {
+		v.Gone = true
+	} else if err != nil {
+		return nil, err
+	}
+	if !v.Gone {
+		if v.Parts, err = c.parts(cl, id); errGone(err) {
+			v.Gone = true
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	records, red, err := c.snippets(ctx, id, hits, reveal)
+	if err != nil {
+		return nil, err
+	}
+	v.Records = records
+	if !reveal {
+		v.Entry.Subject = red.Replace(v.Entry.Subject)
+		for i := range v.Headers {
+			v.Headers[i].Value = red.Replace(v.Headers[i].Value)
+		}
+		for i := range v.Parts {
+			v.Parts[i].Filename = red.Replace(v.Parts[i].Filename)
+		}
+	}
+	return v, nil
+}
+
+// headers reads the header block of the stored message, decoding encoded
+// words, within the bounds.
+func (c *Console) headers(cl *call, id string) ([]headerField, bool, error) {
+	msg, err := c.q.Open(cl.ctx(), id)
+	if err != nil {
+		return nil, false, err
+	}
+	defer msg.Close()
+	lr := &io.LimitedReader{R: msg, N: maxHeaderRead}
+	h, err := textproto.ReadHeader(bufio.NewReader(lr))
+	incomplete := err != nil // a partial header is still shown
+	dec := mime.WordDecoder{CharsetReader: charset.Reader}
+	var out []headerField
+	for f := h.Fields(); f.Next(); {
+		if len(out) == maxHeaderFields {
+			incomplete = true
+			break
+		}
+		val := f.Value()
+		if d, err := dec.DecodeHeader(val); err == nil {
+			val = d
+		}
+		if len(val) > maxHeaderValue {
+			val, incomplete = val[:maxHeaderValue]+"…", true
+		}
+		out = append(out, headerField{Name: strings.ToValidUTF8(f.Key(), "\uFFFD"), Value: strings.ToValidUTF8(oneLine(val), "\uFFFD")})
+	}
+	return out, incomplete, nil
+}
+
+func (c *Console) parts(cl *call, id string) ([]PartInfo, error) {
+	msg, err := c.q.Open(cl.ctx(), id)
+	if err != nil {
+		return nil, err
+	}
+	defer msg.Close()
+	return c.rescan.Parts(cl.ctx(), msg)
+}

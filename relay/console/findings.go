@@ -1,0 +1,196 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/dlprelay/dlprelay/detect"
+)
+
+// Bounds on the snippets of one detail page.
+const (
+	maxShownRecords = 200
+	maxShownMatches = 500
+	maxTextParts    = 20      // parts whose text is extracted again
+	maxPartText     = 8 << 20 // bytes of one part's text read for snippets
+	contextRunes    = 30      // characters either side of a revealed value
+)
+
+// decodeFindings reads Entry.Findings: a JSON array of detect.RecordHit,
+// or a detect.Result object whose records are taken.
+func decodeFindings(raw json.RawMessage) ([]detect.RecordHit, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var hits []detect.RecordHit
+	if raw[0] == '{' {
+		var res detect.Result
+		err := json.Unmarshal(raw, &res)
+		return res.Records, err
+	}
+	err := json.Unmarshal(raw, &hits)
+	return hits, err
+}
+
+// recordView is one customer record found, as the console shows it.
+type recordView struct {
+	ID      string      `json:"id"`
+	Fields  []string    `json:"fields"`
+	Parts   []string    `json:"parts"`
+	Matches []matchView `json:"matches"`
+	More    int         `json:"more_matches,omitempty"` // matches not shown
+}
+
+// matchView is one match. Value, Before and After (the value with up to
+// 30 characters of context either side) are set only in a reveal; the
+// masked form always.
+type matchView struct {
+	Field  string `json:"field"`
+	Part   string `json:"part"`
+	Start  int64  `json:"start"`
+	End    int64  `json:"end"`
+	Masked string `json:"masked"`
+	Value  string `json:"value,omitempty"`
+	Before string `json:"before,omitempty"`
+	After  string `json:"after,omitempty"`
+	// Unavailable: the text could not be read again (message deleted or
+	// expired, a part past the bounds, offsets that do not fit).
+	Unavailable bool `json:"unavailable,omitempty"`
+}
+
+// snippets cuts each match out of its part's text and masks it; with
+// reveal, it keeps the value and its context too. It also returns a
+// redactor that replaces the values, wherever else they appear on the page
+// (Subject, headers, file names), with their masks.
+func (c *Console) snippets(ctx context.Context, id string, hits []detect.RecordHit, reveal bool) ([]recordView, *strings.Replacer, error) {
+	if len(hits) > maxShownRecords {
+		hits = hits[:maxShownRecords]
+	}
+	// The text of each part is extracted once, as far as the last match
+	// in it needs.
+	need := map[string]int64{}
+	var order []string
+	shown := 0
+	for _, h := range hits {
+		for _, m := range h.Matches {
+			if shown++; shown > maxShownMatches {
+				break
+			}
+			if _, ok := need[m.Part]; !ok {
+				order = append(order, m.Part)
+			}
+			need[m.Part] = max(need[m.Part], m.End+contextRunes*utf8.UTFMax)
+		}
+	}
+	texts := map[string]string{}
+	for _, part := range order[:min(len(order), maxTextParts)] {
+		text, err := c.partText(ctx, id, part, min(need[part], maxPartText))
+		if errGone(err) {
+			break
+		}
+		if err != nil && !errors.Is(err, ErrNoPart) {
+			return nil, nil, err
+		}
+		if err == nil {
+			texts[part] = text
+		}
+	}
+
+	var views []recordView
+	var pairs []string // value, mask, ... for the redactor
+	shown = 0
+	for _, h := range hits {
+		rv := recordView{ID: h.ID, Parts: h.Parts, More: h.MoreMatches}
+		for _, f := range h.Fields {
+			rv.Fields = append(rv.Fields, string(f))
+		}
+		for _, m := range h.Matches {
+			if shown++; shown > maxShownMatches {
+				rv.More++
+				continue
+			}
+			mv := matchView{Field: string(m.Field), Part: m.Part, Start: m.Start, End: m.End}
+			text, ok := texts[m.Part]
+			if !ok || m.Start < 0 || m.End <= m.Start || m.End > int64(len(text)) ||
+				!utf8.RuneStart(text[m.Start]) || int(m.End) < len(text) && !utf8.RuneStart(text[m.End]) {
+				mv.Unavailable = true
+				rv.Matches = append(rv.Matches, mv)
+				continue
+			}
+			value := text[m.Start:m.End]
+			mv.Masked = oneLine(mask(m.Field, value))
+			if reveal {
+				mv.Value = oneLine(value)
+				mv.Before = oneLine(before(text, int(m.Start)))
+				mv.After = oneLine(after(text, int(m.End)))
+			}
+			if utf8.RuneCountInString(strings.TrimSpace(value)) >= 2 {
+				pairs = append(pairs, strings.TrimSpace(value), mv.Masked)
+			}
+			rv.Matches = append(rv.Matches, mv)
+		}
+		views = append(views, rv)
+	}
+	return views, redactor(pairs), nil
+}
+
+func (c *Console) partText(ctx context.Context, id, part string, max int64) (string, error) {
+	msg, err := c.q.Open(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	defer msg.Close()
+	text, err := c.rescan.PartText(ctx, msg, part, max)
+	return strings.ToValidUTF8(text, "\uFFFD"), err
+}
+
+// redactor replaces each value of pairs (value, mask, ...) with its mask,
+// longest values first so that a value inside another does not split it.
+func redactor(pairs []string) *strings.Replacer {
+	type pair struct{ v, m string }
+	var ps []pair
+	for i := 0; i+1 < len(pairs); i += 2 {
+		ps = append(ps, pair{pairs[i], pairs[i+1]})
+	}
+	slices.SortStableFunc(ps, func(a, b pair) int { return len(b.v) - len(a.v) })
+	var args []string
+	for _, p := range ps {
+		args = append(args, p.v, p.m)
+	}
+	return strings.NewReplacer(args...)
+}
+
+func before(text string, start int) string {
+	i := start
+	for n := 0; n < contextRunes && i > 0; n++ {
+		_, size := utf8.DecodeLastRuneInString(text[:i])
+		i -= size
+	}
+	return text[i:start]
+}
+
+func after(text string, end int) string {
+	i := end
+	for n := 0; n < contextRunes && i < len(text); n++ {
+		_, size := utf8.DecodeRuneInString(text[i:])
+		i += size
+	}
+	return text[end:i]
+}
+
+// oneLine turns control characters (line breaks, tabs) into spaces.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
