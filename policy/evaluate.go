@@ -144,6 +144,12 @@ type facts struct {
 	unscan   []string // distinct unscannable reasons
 	past     []Past
 	now      time.Time
+	windows  map[windowKey]int // windowCount results, per window and level
+}
+
+type windowKey struct {
+	w    time.Duration
+	high bool
 }
 
 // Evaluate decides what to do with one message. It is pure: the same Input
@@ -234,7 +240,7 @@ func (p *Policy) rule(name string) Rule {
 }
 
 func (p *Policy) facts(in Input) facts {
-	f := facts{now: in.Now, past: in.Past}
+	f := facts{now: in.Now, past: in.Past, windows: map[windowKey]int{}}
 	for _, r := range in.Recipients {
 		c := p.Class(r.Addr)
 		f.classes = append(f.classes, c)
@@ -424,6 +430,15 @@ func (p *Policy) fire(r Rule, in Input, f facts) (Fired, bool) {
 // windowCount is the number of distinct records the sender sent outside
 // within w before now, this message's included.
 func windowCount(f facts, w time.Duration, high bool) int {
+	if n, ok := f.windows[windowKey{w, high}]; ok {
+		return n
+	}
+	n := countWindow(f, w, high)
+	f.windows[windowKey{w, high}] = n
+	return n
+}
+
+func countWindow(f facts, w time.Duration, high bool) int {
 	since := f.now.Add(-w)
 	keys := map[string]bool{}
 	for _, ps := range f.past {
