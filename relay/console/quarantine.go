@@ -90,7 +90,8 @@ func parseFilter(v url.Values) (quarantine.Filter, error) {
 }
 
 // parseDay reads a date (YYYY-MM-DD, local time) or an RFC 3339 time. With
-// end set, a date means the end of that day.
+// end set, a date means the end of that day: the next midnight, as the
+// stores' upper bounds are exclusive.
 func parseDay(s string, end bool) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -104,7 +105,7 @@ func parseDay(s string, end bool) (time.Time, error) {
 		return time.Time{}, badRequest("bad_date")
 	}
 	if end {
-		t = t.AddDate(0, 0, 1).Add(-time.Nanosecond)
+		t = t.AddDate(0, 0, 1)
 	}
 	return t, nil
 }
