@@ -23,7 +23,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"scan"}, 2, "Usage: dlprelay scan"},
 		{[]string{"check-config", "-customers", "../../testdata/customers.csv"}, 0, "30 records"},
 		{[]string{"scan", "-customers", "../../testdata/customers.csv", "../../testdata/mail/02-rows-plain.eml"}, 0, "verdict: quarantine"},
-		{[]string{"scan", "-customers", "../../testdata/customers.csv", "-json", "../../testdata/mail/01-clean-plain.eml"}, 0, `"verdict":"pass","reasons":["none"],"record_count":0,"records":[],"unscannable":[]`},
+		{[]string{"scan", "-customers", "../../testdata/customers.csv", "-json", "../../testdata/mail/01-clean-plain.eml"}, 0, `"verdict":"pass","would":"pass","fired":[],"watchlisted":false,"classes":["external"]`},
 		{[]string{"scan", "-customers", "../../testdata/customers.csv", "-json", "../../testdata/mail/02-rows-plain.eml"}, 0, `"records":[{"id":"C0001","fields":["email","id","name","phone"],"parts":["1"]`},
 		{[]string{"scan", "-customers", "../../testdata/customers.csv", "missing.eml"}, 1, "missing.eml"},
 		{[]string{"scan", "-customers", "nonexistent.csv", "../../testdata/mail/01-clean-plain.eml"}, 2, "nonexistent.csv"},

@@ -22,7 +22,7 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print one JSON object per file instead of text")
 	sender := fs.String("sender", "", "envelope sender `address` to judge the message with")
 	var rcpts stringList
-	fs.Var(&rcpts, "rcpt", "envelope recipient `address` (repeatable)")
+	fs.Var(&rcpts, "rcpt", "envelope recipient `address` (repeatable); default: one external recipient")
 	useHistory := fs.Bool("history", false, "read the sender history in data_dir (read-only) for windowed rules; default: windows count this message only")
 	at := fs.String("at", "", "judge as of this `time` (RFC 3339, e.g. 2026-12-01T10:00:00+09:00) instead of now")
 	if code, stop := parseFlags(fs, args); stop {
@@ -65,6 +65,11 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	env := inspect.Envelope{Sender: *sender, Recipients: rcpts}
+	if len(rcpts) == 0 {
+		// Without an envelope, judge the message as mail leaving the
+		// company, which is what the rules are about.
+		env.Recipients = []string{unspecifiedRecipient}
+	}
 	status := 0
 	enc := json.NewEncoder(stdout)
 	for _, name := range fs.Args() {
@@ -229,6 +234,10 @@ func printScan(w io.Writer, name string, d inspect.Decision) {
 type readOnly struct{ history.Store }
 
 func (readOnly) Add(context.Context, string, []history.Entry) error { return nil }
+
+// unspecifiedRecipient stands for "someone outside" when scan is given no
+// -rcpt; the .invalid domain (RFC 2606) is in no class but external.
+const unspecifiedRecipient = "recipient@external.invalid"
 
 // stringList is a repeatable string flag.
 type stringList []string
