@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -84,6 +85,9 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)}
 	cfg.Now = clk.Now
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	h := &harness{t: t, clk: clk, q: newMemStore(clk.Now), log: &memLog{now: clk.Now}, dir: newMemDir(clk.Now)}
 	for name, role := range map[string]users.Role{"viewer1": users.Viewer, "officer1": users.Officer, "officer2": users.Officer, "admin1": users.Admin} {
 		if _, err := h.dir.Add(context.Background(), name, password, role); err != nil {
