@@ -4,11 +4,22 @@
 // configuration changes). Each entry carries the hash of the one before, so
 // a changed, removed or inserted row is detected by Verify. Entries hold
 // ids, user names and actions, never customer values.
+//
+// What the chain proves has limits. It has no secret in it: whoever can
+// write the database file can rewrite an entry and recompute every hash
+// after it, and Verify passes. A cut-off tail leaves a valid chain; the
+// SQLite log also keeps the count and last hash in an anchor row written
+// with each entry, which shows the cut unless the anchor is rewritten too.
+// So the chain catches accidents, bugs and careless edits, and it catches
+// a forger only against a hash kept outside the file: an exported log or
+// a recent `dlprelay audit verify` result stored elsewhere pins every
+// entry up to it. See SQLite.Verify.
 package audit
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 )
@@ -63,7 +74,35 @@ type Record struct {
 // ErrTampered is returned (wrapped) by Verify, naming the first bad entry.
 var ErrTampered = errors.New("audit log tampered")
 
+var (
+	// ErrInvalid is wrapped by Append's error for an event past the
+	// limits (see Event.Validate) and by List's and Export's for a bad
+	// query or format.
+	ErrInvalid = errors.New("audit: invalid input")
+	// ErrReadOnly is returned by Append on a log opened read-only.
+	ErrReadOnly = errors.New("audit: log is read-only")
+)
+
+// TamperedError is the error Verify returns for a broken chain. It wraps
+// ErrTampered.
+type TamperedError struct {
+	// Seq is the first bad seq: the record that does not verify, or the
+	// first one missing.
+	Seq    int64
+	Reason string // what is wrong, for people
+}
+
+func (e *TamperedError) Error() string {
+	return fmt.Sprintf("%v at seq %d: %s", ErrTampered, e.Seq, e.Reason)
+}
+
+func (e *TamperedError) Unwrap() error { return ErrTampered }
+
 // Query selects records for List and Export. Zero fields do not filter.
+// Actor, Action and Target match exactly; From is inclusive and To
+// exclusive (From <= Time < To). Offset and Limit page List; Export writes
+// every matching record and ignores them, so a page of the console's list
+// never becomes a partial export.
 type Query struct {
 	Actor    string
 	Action   Action

@@ -53,6 +53,11 @@ var (
 	ErrLocked   = errors.New("account locked after repeated failed logins")
 	ErrNotFound = errors.New("user not found")
 	ErrExists   = errors.New("user exists")
+	// ErrInvalid is wrapped by errors about a name, password or role
+	// that breaks the rules (see NormalizeName; passwords are 12
+	// characters to 72 bytes). Authenticate never returns it: a login
+	// with a malformed name is ErrBadLogin like any other.
+	ErrInvalid = errors.New("invalid user name, password or role")
 )
 
 // Directory is the user store.
