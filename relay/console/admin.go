@@ -13,8 +13,12 @@ import (
 	"github.com/dlprelay/dlprelay/relay/users"
 )
 
-// minPassword is the shortest password the directory takes.
-const minPassword = 12
+// Password lengths the directory takes: at least 12 characters, at most
+// 72 bytes (bcrypt's limit).
+const (
+	minPassword = 12
+	maxPassword = 72
+)
 
 var roles = []users.Role{users.Viewer, users.Officer, users.Admin}
 
@@ -55,7 +59,7 @@ func (c *Console) userChange(cl *call, op, name string, in userInput) (any, erro
 	role := users.Role(in.Role)
 	detail := map[string]string{"op": op}
 	checkPassword := func() error {
-		if utf8.RuneCountInString(in.Password) < minPassword || len(in.Password) > 1024 {
+		if utf8.RuneCountInString(in.Password) < minPassword || len(in.Password) > maxPassword {
 			return badRequest("password")
 		}
 		return nil
@@ -82,13 +86,13 @@ func (c *Console) userChange(cl *call, op, name string, in userInput) (any, erro
 		if !slices.Contains(roles, role) {
 			return nil, badRequest("role")
 		}
-		if name == cl.user.Name && role != users.Admin {
+		if strings.EqualFold(name, cl.user.Name) && role != users.Admin {
 			return nil, errSelf
 		}
 		detail["role"] = string(role)
 		err = c.dir.SetRole(ctx, name, role)
 	case "disable", "enable":
-		if name == cl.user.Name {
+		if strings.EqualFold(name, cl.user.Name) {
 			return nil, errSelf
 		}
 		err = c.dir.SetDisabled(ctx, name, op == "disable")
@@ -105,7 +109,7 @@ func (c *Console) userChange(cl *call, op, name string, in userInput) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	if op == "disable" || op == "password" && name != cl.user.Name {
+	if op == "disable" || op == "password" && !strings.EqualFold(name, cl.user.Name) {
 		c.endUserSessions(name)
 	}
 	if err := c.audit(cl, audit.Event{Action: audit.ActionUserChange, Target: name, Justification: just, Detail: detail}); err != nil {
@@ -119,7 +123,7 @@ func (c *Console) endUserSessions(user string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k, s := range c.sessions {
-		if s.user == user {
+		if strings.EqualFold(s.user, user) {
 			delete(c.sessions, k)
 		}
 	}
@@ -193,6 +197,11 @@ func parseAuditQuery(v url.Values) (audit.Query, error) {
 	}
 	if q.Action != "" && !slices.Contains(auditActions, q.Action) {
 		return q, badRequest("bad_filter")
+	}
+	for _, s := range []string{q.Actor, q.Target} {
+		if len(s) > 256 || oneLine(s) != s || !utf8.ValidString(s) {
+			return q, badRequest("bad_filter") // nothing in the log looks like that
+		}
 	}
 	var err error
 	if q.From, err = parseDay(v.Get("from"), false); err != nil {

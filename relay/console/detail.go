@@ -74,12 +74,14 @@ func (c *Console) detail(cl *call, id string, reveal bool, just string) (*detail
 	}
 	ev := audit.Event{Action: audit.ActionView, Target: id}
 	if reveal {
-		var ids []string
-		for _, h := range hits[:min(len(hits), maxShownRecords)] {
-			ids = append(ids, h.ID)
+		hits = hits[:min(len(hits), maxShownRecords)]
+		ids := make([]string, len(hits))
+		for i, h := range hits {
+			ids[i] = h.ID
 		}
-		ev = audit.Event{Action: audit.ActionReveal, Target: id, Justification: just,
-			Detail: map[string]string{"records": strings.Join(ids, ","), "count": strconv.Itoa(len(ids))}}
+		ev = audit.Event{Action: audit.ActionReveal, Target: id, Justification: just, Detail: map[string]string{}}
+		hits = hits[:packIDs(ids, ev.Detail)] // only what the record names is shown
+		ev.Detail["count"] = strconv.Itoa(len(hits))
 	}
 	if err := c.audit(cl, ev); err != nil {
 		return nil, err
@@ -118,6 +120,50 @@ func (c *Console) detail(cl *call, id string, reveal bool, just string) (*detail
 		}
 	}
 	return v, nil
+}
+
+// Room for a reveal's record IDs in an audit record, whose Detail holds at
+// most 32 values of 256 bytes.
+const (
+	maxDetailValue = 256
+	maxRevealKeys  = 30
+)
+
+// packIDs writes ids, comma-separated, into detail under "records",
+// "records_2", ..., each value at most 256 bytes, and returns how many
+// fit (all but for pathological IDs).
+func packIDs(ids []string, detail map[string]string) int {
+	key := func(k int) string {
+		if k == 1 {
+			return "records"
+		}
+		return "records_" + strconv.Itoa(k)
+	}
+	k, cur := 1, ""
+	for n, id := range ids {
+		if id == "" || len(id) > maxDetailValue || oneLine(id) != id {
+			if cur != "" {
+				detail[key(k)] = cur
+			}
+			return n
+		}
+		next := id
+		if cur != "" {
+			next = cur + "," + id
+		}
+		if len(next) > maxDetailValue {
+			detail[key(k)] = cur
+			if k++; k > maxRevealKeys {
+				return n
+			}
+			next = id
+		}
+		cur = next
+	}
+	if cur != "" {
+		detail[key(k)] = cur
+	}
+	return len(ids)
 }
 
 // headers reads the header block of the stored message, decoding encoded

@@ -295,6 +295,17 @@ func (l *memLog) Append(ctx context.Context, e audit.Event) (audit.Record, error
 	if l.fail {
 		return audit.Record{}, fmt.Errorf("mem: audit log is broken")
 	}
+	// The limits of the real log (audit.Event.Validate), so that the
+	// console is held to them here too.
+	if e.Actor == "" || e.Action == "" || len(e.Actor) > 256 || len(e.Target) > 256 || len(e.Justification) > 2048 || len(e.Detail) > 32 ||
+		oneLine(e.Actor) != e.Actor || oneLine(e.Target) != e.Target {
+		return audit.Record{}, fmt.Errorf("mem: invalid event %+v", e)
+	}
+	for k, v := range e.Detail {
+		if len(k) > 256 || len(v) > 256 {
+			return audit.Record{}, fmt.Errorf("mem: invalid detail %s", k)
+		}
+	}
 	r := audit.Record{Seq: int64(len(l.recs) + 1), Time: l.now(), Event: e}
 	l.recs = append(l.recs, r)
 	return r, nil

@@ -3,7 +3,9 @@ package console
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -182,5 +184,63 @@ func TestGoneMessage(t *testing.T) {
 	}
 	if resp, _ := cl.postJSON("/api/quarantine/"+h.id+"/download", map[string]string{"justification": "x"}); resp.StatusCode != 404 {
 		t.Errorf("download of a deleted entry: %d", resp.StatusCode)
+	}
+}
+
+func TestPackIDs(t *testing.T) {
+	t.Parallel()
+	var ids []string
+	for i := 0; i < 1000; i++ {
+		ids = append(ids, fmt.Sprintf("CUST-%06d", i)) // 11 bytes + comma: 21 a value
+	}
+	d := map[string]string{}
+	n := packIDs(ids, d)
+	if n != 30*21 || len(d) != 30 {
+		t.Errorf("packed %d ids into %d values", n, len(d))
+	}
+	var back []string
+	for k := 1; k <= 30; k++ {
+		key := "records"
+		if k > 1 {
+			key = fmt.Sprintf("records_%d", k)
+		}
+		if len(d[key]) > 256 {
+			t.Errorf("%s is %d bytes", key, len(d[key]))
+		}
+		back = append(back, strings.Split(d[key], ",")...)
+	}
+	if !slices.Equal(back, ids[:n]) {
+		t.Error("ids not packed in order")
+	}
+	d = map[string]string{}
+	if n := packIDs([]string{"A", "B\nC", "D"}, d); n != 1 || d["records"] != "A" {
+		t.Errorf("id with a line break: %d %v", n, d)
+	}
+}
+
+// TestRevealManyRecords: the record IDs of a large reveal fit the audit
+// record (values of at most 256 bytes).
+func TestRevealManyRecords(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Config{})
+	one := findHits(t, sampleMessage)[0]
+	var hits []detect.RecordHit
+	for i := 0; i < 150; i++ {
+		hit := one
+		hit.ID = fmt.Sprintf("CUSTOMER-%08d", i)
+		hits = append(hits, hit)
+	}
+	findings, _ := json.Marshal(hits)
+	id := h.put(quarantine.Entry{Findings: findings, Records: len(hits)}, sampleMessage)
+	resp, body := h.client().apiLogin("officer1").postJSON("/api/quarantine/"+id+"/reveal", map[string]string{"justification": "audit sample"})
+	if resp.StatusCode != 200 {
+		t.Fatalf("reveal: %d %s", resp.StatusCode, body)
+	}
+	if dv := decode[detailView](t, body); len(dv.Records) != 150 {
+		t.Errorf("%d records revealed", len(dv.Records))
+	}
+	r, _ := h.log.last(audit.ActionReveal)
+	if r.Detail["count"] != "150" || r.Detail["records_2"] == "" || !strings.HasPrefix(r.Detail["records"], "CUSTOMER-00000000,CUSTOMER-00000001,") {
+		t.Errorf("reveal audit %v", r.Detail)
 	}
 }

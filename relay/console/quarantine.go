@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/dlprelay/dlprelay/relay/audit"
@@ -121,12 +122,28 @@ type actionInput struct {
 	Delivered     *bool    `json:"delivered,omitempty"`  // resolve
 }
 
+// justification checks the reason a user gave: 1 to 2000 bytes of text,
+// tabs and line breaks allowed, no other control characters (the audit log
+// refuses them).
 func justification(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if s == "" || len(s) > maxJustification || !utf8.ValidString(s) {
+	if s == "" || len(s) > maxJustification || !freeText(s) {
 		return "", badRequest("justification")
 	}
 	return s, nil
+}
+
+// freeText: valid UTF-8 without control characters but tab, CR and LF.
+func freeText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\t' && r != '\r' && r != '\n' {
+			return false
+		}
+	}
+	return true
 }
 
 // act runs one state-changing action (release, approve, delete, note,
@@ -177,7 +194,7 @@ func (c *Console) act(cl *call, name, id string, in actionInput) (any, error) {
 		err = c.q.Delete(ctx, id)
 	case "note":
 		text := strings.TrimSpace(in.Text)
-		if text == "" || len(text) > maxNote || !utf8.ValidString(text) {
+		if text == "" || len(text) > maxNote || !freeText(text) {
 			return nil, badRequest("note")
 		}
 		ev.Action = audit.ActionNote // the note's text stays in the store

@@ -147,7 +147,7 @@ func (c *Console) current(cl *call) (*session, users.User, error) {
 	if ck, err := cl.r.Cookie(sessionCookie); err == nil {
 		s = c.lookup(ck.Value, c.cfg.Now())
 	}
-	if name, ok := c.ssoUser(cl.r); ok && (s == nil || s.user != name) {
+	if name, ok := c.ssoUser(cl.r); ok && (s == nil || !strings.EqualFold(s.user, name)) {
 		return c.ssoLogin(cl, name)
 	}
 	if s == nil {
@@ -263,11 +263,16 @@ func tokenEqual(got, want string) bool {
 	return got != "" && want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// clip bounds a user-typed name before it goes into the audit log.
+// clip makes a user-typed name fit the audit log's actor and target: one
+// line, valid UTF-8, at most 128 bytes, never empty.
 func clip(s string) string {
 	const max = 128
-	if len(s) <= max {
-		return s
+	s = strings.ToValidUTF8(oneLine(s), "?")
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "")
 	}
-	return strings.ToValidUTF8(s[:max], "")
+	if s == "" {
+		return "-"
+	}
+	return s
 }
