@@ -190,7 +190,7 @@ func (c *Console) ssoUser(r *http.Request) (string, bool) {
 // ssoLogin logs in the user a trusted proxy names.
 func (c *Console) ssoLogin(cl *call, name string) (*session, users.User, error) {
 	u, err := c.dir.Get(cl.r.Context(), name)
-	if err != nil && !errors.Is(err, users.ErrNotFound) {
+	if err != nil && !errors.Is(err, users.ErrNotFound) && !errors.Is(err, users.ErrInvalid) {
 		return nil, users.User{}, err
 	}
 	if err != nil || u.Disabled {
