@@ -31,24 +31,42 @@ var (
 	ErrConflict     = errors.New("quarantine entry is not in a state that allows this") // e.g. release of a deleted entry, or lost a race
 	ErrSelfApproval = errors.New("the officer who requested a release cannot approve it")
 	ErrOnHold       = errors.New("quarantine entry is on legal hold")
+	// ErrInvalid is a request the store refuses as given: an empty
+	// justification or note, a release recipient who was not an original
+	// recipient, an expiry in the past, an unknown sort key or status in a
+	// Filter, a field over its limit. The console answers it with 400.
+	ErrInvalid = errors.New("invalid quarantine request")
+)
+
+// Limits on what the store keeps. Put refuses an entry over MaxRecipients or
+// MaxField (the caller bounds these already) and shortens what it cannot
+// refuse without failing a held message: the Subject to MaxSubject bytes,
+// the Findings to the longest prefix of their JSON array that fits in
+// MaxFindings.
+const (
+	MaxRecipients = 1000    // recipients of an entry or a release request
+	MaxSubject    = 1 << 10 // bytes of the decoded, trimmed Subject
+	MaxFindings   = 1 << 20 // bytes of the Findings JSON
+	MaxField      = 1 << 10 // bytes of any other single text: sender, a recipient, an ID, an actor
+	MaxNote       = 4 << 10 // bytes of a note's text, of a release justification, of a release outcome's message
 )
 
 // Filter selects and orders entries for List. Zero fields do not filter.
 type Filter struct {
-	Sender     string   // substring, case-insensitive
-	Recipient  string   // substring of any recipient, case-insensitive
-	Rule       string   // exact rule name among the fired rules
-	Verdict    string   // exact verdict
-	Statuses   []Status // any of
-	From, To   time.Time
+	Sender     string    // substring, case-insensitive
+	Recipient  string    // substring of any recipient, case-insensitive
+	Rule       string    // exact rule name among the fired rules
+	Verdict    string    // exact verdict
+	Statuses   []Status  // any of
+	From, To   time.Time // Received in [From, To)
 	MinRecords int
-	Query      string // substring of sender, recipients or subject
+	Query      string // substring of sender, recipients or subject, case-insensitive
 	// Sort is one of "received" (default), "sender", "records", "size",
 	// "status"; Desc reverses it. Ties are broken by ID.
 	Sort   string
 	Desc   bool
 	Offset int
-	Limit  int // default 50, at most 500
+	Limit  int // default 50 (when 0 or less), at most 500 (more is cut to 500)
 }
 
 // Page is one page of List results.
@@ -66,8 +84,15 @@ type Note struct {
 
 // ReleaseRequest is a request to deliver a held message after all.
 type ReleaseRequest struct {
-	ID            string    `json:"id"` // also the idempotency key in the trace header
-	EntryID       string    `json:"entry_id"`
+	ID      string `json:"id"` // also the idempotency key in the trace header
+	EntryID string `json:"entry_id"`
+	// Status is where this request is: pending_approval, approved,
+	// sending or release_uncertain while open (an entry has at most one
+	// open request, and the entry's Status is the same); released or
+	// release_failed once finished (release_failed also when an officer
+	// resolved an uncertain release as not delivered); deleted or expired
+	// when the entry was deleted or purged while the request was open.
+	Status        Status    `json:"status"`
 	RequestedBy   string    `json:"requested_by"`
 	RequestedAt   time.Time `json:"requested_at"`
 	Justification string    `json:"justification"`
@@ -98,45 +123,58 @@ type Store interface {
 	Put(e Entry, msg io.Reader) (Entry, error)
 	// Get returns one entry with its notes and release requests.
 	Get(ctx context.Context, id string) (Entry, error)
-	// List returns one page of entries matching f.
+	// List returns one page of entries matching f. Its entries leave
+	// Findings, Notes and Releases empty: Get has them. ErrInvalid for an
+	// unknown Sort or Status.
 	List(ctx context.Context, f Filter) (Page, error)
 	// Open returns the stored message bytes (ErrNotFound once deleted or
 	// expired).
 	Open(ctx context.Context, id string) (io.ReadCloser, error)
-	// AddNote appends a note.
+	// AddNote appends a note (any status, deleted and expired included).
+	// ErrInvalid for an empty author or text, or a text over MaxNote.
 	AddNote(ctx context.Context, id, author, text string) error
 	// SetHold puts an entry on legal hold (no expiry) or takes it off.
+	// ErrConflict once deleted or expired.
 	SetHold(ctx context.Context, id string, hold bool) error
-	// Extend moves the expiry to until (not before now).
+	// Extend moves the expiry to until (not before now: ErrInvalid).
+	// ErrConflict once deleted or expired.
 	Extend(ctx context.Context, id string, until time.Time) error
 	// Delete removes the message bytes and marks the entry deleted; the
-	// row stays for the record. ErrOnHold while on hold.
+	// row stays for the record. ErrOnHold while on hold; ErrConflict
+	// while sending (the worker reads the bytes) and once deleted or
+	// expired. An open release request ends as deleted.
 	Delete(ctx context.Context, id string) error
 	// RequestRelease records a release request. With fourEyes false it is
 	// approved at once (ApprovedBy = requester); otherwise the entry waits
 	// in pending_approval. Recipients empty means all original
-	// recipients; others must be among them. ErrConflict unless the entry
-	// is held (or release_failed).
+	// recipients; others must be among them (compared ignoring case,
+	// kept as the original spells them), else ErrInvalid, as for an empty
+	// actor or justification. ErrConflict unless the entry is held (or
+	// release_failed).
 	RequestRelease(ctx context.Context, id, actor string, recipients []string, justification string, fourEyes bool) (ReleaseRequest, error)
 	// ApproveRelease approves a pending request; ErrSelfApproval if
-	// approver requested it, ErrConflict if it is not pending (another
-	// officer was faster).
+	// approver requested it (names compared ignoring case), ErrConflict if
+	// it is not pending (another officer was faster).
 	ApproveRelease(ctx context.Context, requestID, approver string) (ReleaseRequest, error)
 	// ClaimRelease atomically takes one approved request whose
 	// NextAttempt has come (approved → sending) for the worker; ok false
 	// when there is none. Two workers never claim the same request.
 	ClaimRelease(ctx context.Context, now time.Time) (req ReleaseRequest, ok bool, err error)
 	// FinishRelease records the outcome of a claimed attempt: released,
-	// release_failed, or back to approved with NextAttempt = now+Retry.
+	// release_failed, or back to approved with NextAttempt = now+Retry;
+	// each counts one attempt. ErrConflict unless the request is sending.
 	FinishRelease(ctx context.Context, requestID string, o Outcome) error
 	// RecoverSending marks every request left in sending by a crash as
 	// release_uncertain (never resent automatically) and returns them.
 	RecoverSending(ctx context.Context) ([]ReleaseRequest, error)
 	// Resolve settles a release_uncertain entry as released or held after
-	// an officer checked the upstream.
+	// an officer checked the upstream. ErrConflict unless the entry is
+	// release_uncertain.
 	Resolve(ctx context.Context, id string, delivered bool) error
-	// Purge removes the bytes of entries past ExpiresAt and not on hold,
-	// marks them expired, and returns how many.
+	// Purge removes the bytes of entries past ExpiresAt (ExpiresAt <= now)
+	// and not on hold, marks them expired, and returns how many. An entry
+	// being sent is left for the next Purge; an open release request ends
+	// as expired.
 	Purge(ctx context.Context, now time.Time) (int, error)
 	// Stats are the numbers the metrics need.
 	Stats(ctx context.Context) (Stats, error)
@@ -147,6 +185,6 @@ type Store interface {
 type Stats struct {
 	Held            int // held + pending_approval + approved + release_uncertain
 	PendingApproval int
-	OldestHeld      time.Duration // age of the oldest held entry, 0 if none
-	Bytes           int64         // bytes of stored messages
+	OldestHeld      time.Duration // age of the oldest entry counted in Held, 0 if none
+	Bytes           int64         // bytes of stored messages (every status but deleted and expired)
 }
