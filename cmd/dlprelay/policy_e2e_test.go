@@ -20,6 +20,7 @@ import (
 	"github.com/dlprelay/dlprelay/relay/config"
 	"github.com/dlprelay/dlprelay/relay/metrics"
 	"github.com/dlprelay/dlprelay/relay/notify"
+	"github.com/dlprelay/dlprelay/relay/quarantine"
 	"github.com/dlprelay/dlprelay/relay/relaytest"
 	"github.com/dlprelay/dlprelay/relay/smtpd"
 )
@@ -30,7 +31,7 @@ import (
 type policyRelay struct {
 	addr string
 	up   *relaytest.Upstream
-	data string
+	q    *quarantine.SQLite
 }
 
 // testList writes a customer list whose 30 rows all match by name and
@@ -78,8 +79,13 @@ func startPolicyRelay(t *testing.T, mod func(*config.Config)) *policyRelay {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	live, _, err := buildLive(cfg, log, history.NewMemory())
+	q, err := quarantine.Open(cfg.DataDir, quarantine.Options{})
 	if err != nil {
+		t.Fatal(err)
+	}
+	live, _, err := buildLive(cfg, log, history.NewMemory(), q)
+	if err != nil {
+		q.Close()
 		t.Fatal(err)
 	}
 	m := metrics.New("test", policyReasons(), nil)
@@ -105,8 +111,9 @@ func startPolicyRelay(t *testing.T, mod func(*config.Config)) *policyRelay {
 		srv.Shutdown(ctx)
 		nt.Close(ctx)
 		live.Upstream.Close()
+		q.Close()
 	})
-	return &policyRelay{addr: ln.Addr().String(), up: up, data: cfg.DataDir}
+	return &policyRelay{addr: ln.Addr().String(), up: up, q: q}
 }
 
 // send submits one message and returns the final reply as "code text".
@@ -278,15 +285,27 @@ func TestPolicyEndToEnd(t *testing.T) {
 			want = got
 		}
 	}
-	held, _ := os.ReadDir(filepath.Join(r.data, "quarantine"))
-	n := 0
-	for _, e := range held {
-		if !strings.HasPrefix(e.Name(), ".") {
-			n++
+	held, err := r.q.List(context.Background(), quarantine.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held.Total != 4 {
+		t.Errorf("quarantine holds %d messages, want 4", held.Total)
+	}
+	// The session fills in the Subject and, for records, the findings.
+	var subjects []string
+	for _, e := range held.Entries {
+		subjects = append(subjects, e.Subject)
+		full, err := r.q.Get(context.Background(), e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (e.Records > 0) != (len(full.Findings) > 0) {
+			t.Errorf("entry %q with %d records has findings %s", e.Subject, e.Records, full.Findings)
 		}
 	}
-	if n != 4 {
-		t.Errorf("quarantine holds %d messages, want 4", n)
+	if got := strings.Join(subjects, ","); got != "hi,list,fyi,files" {
+		t.Errorf("quarantined subjects %q, want hi,list,fyi,files", got)
 	}
 	// A notification that comes back through the relay (say, to an
 	// outside officer) passes: it carries nothing to find, so it cannot

@@ -21,9 +21,9 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
-	"errors"
+	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -36,6 +36,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/dlprelay/dlprelay/relay/quarantine"
 	"github.com/dlprelay/dlprelay/relay/relaytest"
 )
 
@@ -105,26 +106,12 @@ func TestPostfixRelay(t *testing.T) {
 		if n := len(up.Messages()); n != before {
 			t.Fatalf("upstream got %d new message(s); the one with customer rows must not be forwarded", n-before)
 		}
-		dir := waitQuarantine(t, filepath.Join(relay.data, "quarantine"), messageID(rowsMsg), 10*time.Second)
-		raw, err := os.ReadFile(filepath.Join(dir, "entry.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var entry struct {
-			Verdict string `json:"verdict"`
-			Records int    `json:"records"`
-		}
-		if err := json.Unmarshal(raw, &entry); err != nil {
-			t.Errorf("%s/entry.json: %v\n%s", dir, err, raw)
-		} else if entry.Verdict != "quarantine" || entry.Records < 3 {
-			t.Errorf("%s/entry.json has verdict %q with %d records, want quarantine with at least 3:\n%s", dir, entry.Verdict, entry.Records, raw)
-		}
-		eml, err := os.ReadFile(filepath.Join(dir, "message.eml"))
-		if err != nil {
-			t.Fatal(err)
+		entry, eml := waitQuarantine(t, relay.data, messageID(rowsMsg), 10*time.Second)
+		if entry.Verdict != "quarantine" || entry.Records < 3 || entry.Status != quarantine.StatusHeld {
+			t.Errorf("entry %s is %s with verdict %q and %d records, want held, quarantine, at least 3", entry.ID, entry.Status, entry.Verdict, entry.Records)
 		}
 		if _, want, _ := bytes.Cut(rowsMsg, []byte("\r\n\r\n")); !bytes.Contains(eml, want) {
-			t.Errorf("%s/message.eml does not hold the submitted body", dir)
+			t.Errorf("the message of entry %s does not hold the submitted body", entry.ID)
 		}
 		// Nothing turns up later either.
 		time.Sleep(500 * time.Millisecond)
@@ -470,33 +457,45 @@ func (p *postfixInstance) waitDelivered(t *testing.T, qid string, timeout time.D
 	}
 }
 
-// waitQuarantine waits for a directory under root whose message.eml holds
-// the Message-ID msgID and that has an entry.json, and returns it.
-func waitQuarantine(t *testing.T, root, msgID string, timeout time.Duration) string {
+// waitQuarantine waits for a quarantine entry in the relay's data
+// directory whose message holds the Message-ID msgID, and returns it with
+// the message.
+func waitQuarantine(t *testing.T, data, msgID string, timeout time.Duration) (quarantine.Entry, []byte) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	for {
-		entries, err := os.ReadDir(root)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+	find := func() (quarantine.Entry, []byte, bool) {
+		q, err := quarantine.Open(data, quarantine.Options{})
+		if err != nil {
 			t.Fatal(err)
 		}
-		var seen []string
-		for _, e := range entries {
-			if !e.IsDir() {
-				continue
+		defer q.Close()
+		ctx := context.Background()
+		p, err := q.List(ctx, quarantine.Filter{Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range p.Entries {
+			rc, err := q.Open(ctx, e.ID)
+			if err != nil {
+				t.Fatal(err)
 			}
-			dir := filepath.Join(root, e.Name())
-			seen = append(seen, e.Name())
-			eml, err := os.ReadFile(filepath.Join(dir, "message.eml"))
-			if err != nil || !bytes.Contains(eml, []byte(msgID)) {
-				continue
+			eml, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
 			}
-			if _, err := os.Stat(filepath.Join(dir, "entry.json")); err == nil {
-				return dir
+			if bytes.Contains(eml, []byte(msgID)) {
+				return e, eml, true
 			}
 		}
+		return quarantine.Entry{}, nil, false
+	}
+	for {
+		if e, eml, ok := find(); ok {
+			return e, eml
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no quarantine entry for %s under %s within %v (entries: %q)", msgID, root, timeout, seen)
+			t.Fatalf("no quarantine entry for %s in %s within %v", msgID, data, timeout)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

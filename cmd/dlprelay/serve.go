@@ -115,7 +115,15 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer hist.Close()
-	live, eng, err := buildLive(cfg, log, hist)
+	// One quarantine for the life of the process: a reload keeps it (a
+	// changed data_dir takes effect only after a restart).
+	q, err := quarantine.Open(cfg.DataDir, quarantine.Options{})
+	if err != nil {
+		log.Error("refusing to start", "err", err)
+		return 1
+	}
+	defer q.Close()
+	live, eng, err := buildLive(cfg, log, hist, q)
 	if err != nil {
 		m.Reloads.WithLabelValues("failure").Inc()
 		log.Error("refusing to start", "err", err)
@@ -216,7 +224,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
 				var eng *inspect.Engine
-				cfg, eng = reload(&cf, cfg, srv, m, log, hist)
+				cfg, eng = reload(&cf, cfg, srv, m, log, hist, q)
 				if eng != nil {
 					longest.Store(int64(eng.Policy().LongestWindow()))
 				}
@@ -250,12 +258,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 
 // reload rebuilds everything a SIGHUP may change. On any error the running
 // configuration and customer list stay in force.
-func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.Metrics, log *slog.Logger, hist history.Store) (*config.Config, *inspect.Engine) {
+func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.Metrics, log *slog.Logger, hist history.Store, q smtpd.Quarantine) (*config.Config, *inspect.Engine) {
 	cfg, err := cf.load()
 	if err == nil {
 		var live *smtpd.Live
 		var eng *inspect.Engine
-		live, eng, err = buildLive(cfg, log, hist)
+		live, eng, err = buildLive(cfg, log, hist, q)
 		if err == nil {
 			prev := srv.SetLive(live)
 			prev.Upstream.Close()
@@ -323,9 +331,10 @@ func pruneHistory(ctx context.Context, hist history.Store, longest *atomic.Int64
 }
 
 // buildLive makes everything a connection uses from cfg: the inspection
-// engine (customer list, scanner, policy), the upstream forwarder, the
-// quarantine and the access rules.
-func buildLive(cfg *config.Config, log *slog.Logger, hist history.Store) (*smtpd.Live, *inspect.Engine, error) {
+// engine (customer list, scanner, policy), the upstream forwarder and the
+// access rules. The quarantine q, like the history, is the process's one
+// store, opened once by runServe.
+func buildLive(cfg *config.Config, log *slog.Logger, hist history.Store, q smtpd.Quarantine) (*smtpd.Live, *inspect.Engine, error) {
 	keyer, err := inspect.HistoryKeyer(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -336,10 +345,6 @@ func buildLive(cfg *config.Config, log *slog.Logger, hist history.Store) (*smtpd
 	}
 	for k, n := range eng.Skipped() {
 		log.Warn("customer values left out of matching", "field_reason", k, "count", n)
-	}
-	q, err := quarantine.Open(filepath.Join(cfg.DataDir, "quarantine"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("quarantine: %w", err)
 	}
 	upCfg, err := upstreamConfig(cfg)
 	if err != nil {

@@ -9,8 +9,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -68,7 +66,7 @@ type relay struct {
 	addr    string
 	srv     *Server
 	up      *relaytest.Upstream
-	qdir    string
+	q       *quarantine.SQLite
 	metrics *metrics.Metrics
 }
 
@@ -79,7 +77,7 @@ func startRelay(t testing.TB, opts ...relayOpt) *relay {
 	t.Helper()
 	up := relaytest.NewUpstream(t)
 	dir := t.TempDir()
-	q, err := quarantine.Open(filepath.Join(dir, "quarantine"))
+	q, err := quarantine.Open(dir, quarantine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,22 +107,22 @@ func startRelay(t testing.TB, opts ...relayOpt) *relay {
 		defer cancel()
 		srv.Shutdown(ctx)
 		fwd.Close()
+		q.Close()
 	})
-	return &relay{addr: ln.Addr().String(), srv: srv, up: up, qdir: filepath.Join(dir, "quarantine"), metrics: m}
+	return &relay{addr: ln.Addr().String(), srv: srv, up: up, q: q, metrics: m}
 }
 
-// quarantined lists the entries in the relay's quarantine directory.
+// quarantined lists the IDs of the entries in the relay's quarantine,
+// oldest first.
 func (r *relay) quarantined(t *testing.T) []string {
 	t.Helper()
-	ents, err := os.ReadDir(r.qdir)
+	p, err := r.q.List(context.Background(), quarantine.Filter{Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
-	for _, e := range ents {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			ids = append(ids, e.Name())
-		}
+	for _, e := range p.Entries {
+		ids = append(ids, e.ID)
 	}
 	return ids
 }

@@ -4,16 +4,20 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
+	"net/mail"
 	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/emersion/go-message/charset"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
@@ -240,6 +244,7 @@ func (ss *session) Data(r io.Reader) error {
 			ID: tx.id, Received: time.Now().UTC(), ClientAddr: ss.client.String(), Helo: ss.helo,
 			Sender: tx.from, Recipients: tx.rcpts, Verdict: v.Action.String(), Reasons: reasonList(v.Reasons),
 			Rules: firedList(v.Fired), Records: v.Records, RecordIDs: d.RecordIDs(),
+			Subject: subject(sp.Reader()), Findings: findings(d),
 		}, sp.Reader())
 		if err != nil {
 			log.Error("quarantine failed; message temp-failed", "err", err)
@@ -259,6 +264,40 @@ func (ss *session) Data(r io.Reader) error {
 		}
 		return &r
 	}
+}
+
+// maxSubjectHeader bounds how much of a message subject reads to find the
+// Subject header.
+const maxSubjectHeader = 64 << 10
+
+// subject returns the decoded Subject of msg for the quarantine's list, ""
+// if there is none in the first maxSubjectHeader bytes. Encoded words in
+// an unknown charset stay encoded. The quarantine makes it one line.
+func subject(msg io.Reader) string {
+	m, err := mail.ReadMessage(io.LimitReader(msg, maxSubjectHeader))
+	if err != nil {
+		return ""
+	}
+	raw := m.Header.Get("Subject")
+	dec := mime.WordDecoder{CharsetReader: charset.Reader}
+	s, err := dec.DecodeHeader(raw)
+	if err != nil {
+		return raw
+	}
+	return s
+}
+
+// findings is the JSON of the records detection found (IDs, fields, parts,
+// offsets; never values) for the quarantine's console, nil if none.
+func findings(d inspect.Decision) json.RawMessage {
+	if d.Result == nil || len(d.Result.Records) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(d.Result.Records)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // observe counts a decision in the metrics.

@@ -80,7 +80,7 @@ func TestQuarantineHoldsAndForwardsNothing(t *testing.T) {
 	t.Parallel()
 	r := startRelay(t)
 	c := greet(t, r.addr)
-	body := "X-Test-Verdict: quarantine\r\nSubject: list\r\n\r\nrows\r\n"
+	body := "X-Test-Verdict: quarantine\r\nSubject: =?ISO-2022-JP?B?GyRCOFw1UiVqJTklSBsoQg==?= (2026)\r\n\r\nrows\r\n"
 	if got := c.sendMail("a@corp.test", []string{"b@example.test"}, body); !strings.HasPrefix(got, "250 2.0.0 Ok: queued as ") {
 		t.Fatalf("DATA reply %q", got)
 	}
@@ -90,6 +90,14 @@ func TestQuarantineHoldsAndForwardsNothing(t *testing.T) {
 	ids := r.quarantined(t)
 	if len(ids) != 1 {
 		t.Fatalf("quarantine has %d entries, want 1", len(ids))
+	}
+	// The entry has the decoded Subject and the findings.
+	e, err := r.q.Get(context.Background(), ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Subject != "顧客リスト (2026)" || string(e.Findings) == "" || e.Records != 3 || len(e.RecordIDs) != 3 {
+		t.Errorf("entry subject %q, findings %s, %d records %v", e.Subject, e.Findings, e.Records, e.RecordIDs)
 	}
 	// The connection is still usable and the upstream transaction was reset.
 	if got := c.sendMail("a@corp.test", []string{"b@example.test"}, cleanMsg); !strings.HasPrefix(got, "250 ") {
@@ -609,5 +617,29 @@ func TestAuthGuessingIsCutOff(t *testing.T) {
 	c.send("NOOP\r\n")
 	if l, err := c.r.ReadString('\n'); err == nil {
 		t.Fatalf("connection still open after %d failed AUTH: %q", maxAuthFailures, l)
+	}
+}
+
+func TestSubject(t *testing.T) {
+	t.Parallel()
+	long := "X-Pad: " + strings.Repeat("x", maxSubjectHeader) + "\r\n"
+	tests := []struct {
+		name, msg, want string
+	}{
+		{"plain", "Subject: hello\r\n\r\nbody", "hello"},
+		{"folded", "Subject: one\r\n two\r\n\r\n", "one two"},
+		{"utf-8 words", "Subject: =?UTF-8?B?6aGn5a6i?= =?UTF-8?Q?=E3=83=AA=E3=82=B9=E3=83=88?=\r\n\r\n", "顧客リスト"},
+		{"shift_jis word", "Subject: =?Shift_JIS?B?jNqLcQ==?=\r\n\r\n", "顧客"},
+		{"unknown charset: raw", "Subject: =?x-unknown?Q?abc?=\r\n\r\n", "=?x-unknown?Q?abc?="},
+		{"headers only", "Subject: no body", "no body"},
+		{"none", "From: a@b\r\n\r\nSubject: in the body\r\n", ""},
+		{"after 64 KiB", long + "Subject: too late\r\n\r\n", ""},
+		{"before 64 KiB", "Subject: early\r\n" + long + "\r\n", "early"},
+		{"not a message", "\x00\x01\x02", ""},
+	}
+	for _, tt := range tests {
+		if got := subject(strings.NewReader(tt.msg)); got != tt.want {
+			t.Errorf("%s: subject %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }
