@@ -21,11 +21,13 @@ import (
 	"github.com/dlprelay/dlprelay/policy"
 	"github.com/dlprelay/dlprelay/policy/history"
 	"github.com/dlprelay/dlprelay/relay/admin"
+	"github.com/dlprelay/dlprelay/relay/audit"
 	"github.com/dlprelay/dlprelay/relay/config"
 	"github.com/dlprelay/dlprelay/relay/inspect"
 	"github.com/dlprelay/dlprelay/relay/metrics"
 	"github.com/dlprelay/dlprelay/relay/notify"
 	"github.com/dlprelay/dlprelay/relay/quarantine"
+	"github.com/dlprelay/dlprelay/relay/release"
 	"github.com/dlprelay/dlprelay/relay/smtpd"
 	"github.com/dlprelay/dlprelay/relay/upstream"
 )
@@ -117,12 +119,19 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	defer hist.Close()
 	// One quarantine for the life of the process: a reload keeps it (a
 	// changed data_dir takes effect only after a restart).
-	q, err := quarantine.Open(cfg.DataDir, quarantine.Options{})
+	q, err := quarantine.Open(cfg.DataDir, quarantine.Options{Retention: cfg.Quarantine.Retention})
 	if err != nil {
 		log.Error("refusing to start", "err", err)
 		return 1
 	}
 	defer q.Close()
+	var srv *smtpd.Server
+	comp, err := openCompliance(cfg, q, log, m, func() release.Transport { return srv.Live().Upstream })
+	if err != nil {
+		log.Error("refusing to start", "err", err)
+		return 1
+	}
+	defer comp.close()
 	live, eng, err := buildLive(cfg, log, hist, q)
 	if err != nil {
 		m.Reloads.WithLabelValues("failure").Inc()
@@ -130,7 +139,6 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	observeEngine(m, eng, cfg)
-	var srv *smtpd.Server
 	var notifier *notify.Notifier
 	if cfg.Policy.Notify.From != "" {
 		notifier, err = notify.New(notify.Config{From: cfg.Policy.Notify.From, Hostname: cfg.Hostname},
@@ -187,7 +195,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 		within := cfg.Admin.ReadyUpstreamWithin
 		adminSrv = &http.Server{
-			Handler:           admin.Handler(m.Registry, func() error { return srv.Ready(within) }),
+			Handler:           comp.handler(admin.Handler(m.Registry, func() error { return srv.Ready(within) })),
 			ReadHeaderTimeout: 10 * time.Second,
 		}
 		go adminSrv.Serve(aln)
@@ -204,6 +212,14 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	var longest atomic.Int64 // the longest rule window in force, for pruning
 	longest.Store(int64(eng.Policy().LongestWindow()))
 	go pruneHistory(ctx, hist, &longest, log)
+	go comp.housekeeping(ctx, q, m, log)
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		if err := comp.worker.Run(ctx); err != nil {
+			log.Error("release worker stopped", "err", err)
+		}
+	}()
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -225,6 +241,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			if sig == syscall.SIGHUP {
 				var eng *inspect.Engine
 				cfg, eng = reload(&cf, cfg, srv, m, log, hist, q)
+				result := "failure"
+				if eng != nil {
+					result = "success"
+				}
+				comp.record(ctx, log, audit.Event{Actor: "system", Action: audit.ActionConfigReload, Target: "config",
+					Detail: map[string]string{"result": result, "file": cf.config}})
 				if eng != nil {
 					longest.Store(int64(eng.Policy().LongestWindow()))
 				}
@@ -239,6 +261,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 				log.Warn("drain timed out; remaining connections closed", "transactions", txs, "connections", conns)
 			}
 			cancel()
+			<-workerDone
 			if notifier != nil {
 				nctx, ncancel := context.WithTimeout(context.Background(), 5*time.Second)
 				notifier.Close(nctx)

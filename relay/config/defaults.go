@@ -60,6 +60,13 @@ func Default() Config {
 			Rules:            RulesFrom(policy.DefaultRules()),
 			RejectMessage:    policy.DefaultRejectMessage,
 		},
+		Quarantine: Quarantine{Retention: 30 * 24 * time.Hour},
+		Console: Console{
+			Enabled:     true,
+			FourEyes:    true,
+			SessionIdle: 30 * time.Minute,
+			SessionMax:  12 * time.Hour,
+		},
 		Admin: Admin{
 			Listen:              "127.0.0.1:8025",
 			ReadyUpstreamWithin: 2 * time.Minute,

@@ -13,13 +13,15 @@ type Config struct {
 	// DataDir holds the quarantine and temporary spool files. Default "./var".
 	DataDir string `yaml:"data_dir"`
 
-	SMTP      SMTP      `yaml:"smtp"`
-	Upstream  Upstream  `yaml:"upstream"`
-	Customers Customers `yaml:"customers"`
-	Scan      Scan      `yaml:"scan"`
-	Policy    Policy    `yaml:"policy"`
-	Admin     Admin     `yaml:"admin"`
-	Log       Log       `yaml:"log"`
+	SMTP       SMTP       `yaml:"smtp"`
+	Upstream   Upstream   `yaml:"upstream"`
+	Customers  Customers  `yaml:"customers"`
+	Scan       Scan       `yaml:"scan"`
+	Policy     Policy     `yaml:"policy"`
+	Quarantine Quarantine `yaml:"quarantine"`
+	Console    Console    `yaml:"console"`
+	Admin      Admin      `yaml:"admin"`
+	Log        Log        `yaml:"log"`
 }
 
 // SMTP configures the inbound listener.
@@ -210,6 +212,33 @@ type Notify struct {
 	From string `yaml:"from"`
 	// Officers receive notifications for rules with notify: [officers].
 	Officers []string `yaml:"officers"`
+}
+
+// Quarantine is the store of held messages (data_dir/quarantine.db and
+// data_dir/quarantine/).
+type Quarantine struct {
+	// Retention: entries expire this long after they were received and are
+	// purged with their message (not while on legal hold). Default 720h.
+	Retention time.Duration `yaml:"retention"`
+}
+
+// Console is the compliance officers' web console and JSON API, served on
+// the admin listener under /console/ and /api/.
+type Console struct {
+	Enabled bool `yaml:"enabled"` // default true
+	// FourEyes: a release needs a second officer's approval. Default true.
+	FourEyes bool `yaml:"four_eyes"`
+	// SecureCookies forces the Secure cookie flag (set it when a TLS proxy
+	// fronts the admin listener); requests over TLS get it anyway.
+	// Default false.
+	SecureCookies bool `yaml:"secure_cookies"`
+	// ProxyUserHeader enables single sign-on behind an authenticating
+	// reverse proxy: the named header carries the user name, believed only
+	// from TrustedProxies. Default "" (off).
+	ProxyUserHeader string        `yaml:"proxy_user_header"`
+	TrustedProxies  []string      `yaml:"trusted_proxies"`
+	SessionIdle     time.Duration `yaml:"session_idle"` // default 30m
+	SessionMax      time.Duration `yaml:"session_max"`  // default 12h
 }
 
 // Admin is the HTTP listener for /metrics, /healthz and /readyz.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dlprelay/dlprelay/detect/normalize"
 	"github.com/dlprelay/dlprelay/policy"
+	"github.com/dlprelay/dlprelay/relay/quarantine"
 )
 
 // Validate checks every field and returns all problems joined with
@@ -206,6 +207,22 @@ func (c *Config) validate() []*FieldError {
 
 	// policy
 	k.policy(&c.Policy)
+
+	// quarantine and console
+	k.positive("quarantine.retention", int64(c.Quarantine.Retention))
+	k.positive("console.session_idle", int64(c.Console.SessionIdle))
+	k.positive("console.session_max", int64(c.Console.SessionMax))
+	for i, n := range c.Console.TrustedProxies {
+		if _, err := ParsePrefix(n); err != nil {
+			k.add(fmt.Sprintf("console.trusted_proxies[%d]", i), "is %q; want a CIDR or an IP address (%v)", n, err)
+		}
+	}
+	if c.Console.ProxyUserHeader != "" && len(c.Console.TrustedProxies) == 0 {
+		k.add("console.trusted_proxies", "is empty but console.proxy_user_header is set; name the proxies whose header is believed")
+	}
+	if c.SMTP.MaxRecipients > quarantine.MaxRecipients {
+		k.add("smtp.max_recipients", "is %d; want at most %d (what a quarantine entry holds)", c.SMTP.MaxRecipients, quarantine.MaxRecipients)
+	}
 
 	// admin
 	if c.Admin.Listen != "" {

@@ -26,6 +26,8 @@ var (
 	ReloadResults = []string{"success", "failure"}
 	// NotificationResults label dlprelay_notify_messages_total.
 	NotificationResults = []string{"sent", "failed", "dropped"}
+	// ReleaseResults label dlprelay_release_attempts_total.
+	ReleaseResults = []string{"released", "retry", "failed", "uncertain"}
 	// Actions label the policy metrics (without "error").
 	Actions = []string{"pass", "flag", "quarantine", "reject"}
 )
@@ -51,6 +53,14 @@ type Metrics struct {
 	WatchlistActive  prometheus.Gauge
 	Unscannable      *prometheus.CounterVec
 	Notifications    *prometheus.CounterVec
+
+	// Quarantine and releases.
+	QuarantineHeld      prometheus.Gauge
+	QuarantinePending   prometheus.Gauge
+	QuarantineOldestAge prometheus.Gauge
+	QuarantineBytes     prometheus.Gauge
+	QuarantinePurged    prometheus.Counter
+	Releases            *prometheus.CounterVec
 
 	ScanSeconds prometheus.Histogram
 	ScanBytes   prometheus.Counter
@@ -129,6 +139,30 @@ func New(version string, reasons, unscannable []string) *Metrics {
 			Name: "dlprelay_notify_messages_total",
 			Help: "Notification mails by result: sent, failed (refused or retries exhausted), dropped (queue full).",
 		}, []string{"result"}),
+		QuarantineHeld: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dlprelay_quarantine_held_messages",
+			Help: "Messages held in quarantine (held, pending approval, approved, release uncertain).",
+		}),
+		QuarantinePending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dlprelay_quarantine_pending_approvals",
+			Help: "Release requests waiting for a second officer's approval.",
+		}),
+		QuarantineOldestAge: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dlprelay_quarantine_oldest_held_age_seconds",
+			Help: "Age of the oldest held message; 0 when none is held.",
+		}),
+		QuarantineBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dlprelay_quarantine_stored_bytes",
+			Help: "Bytes of messages stored in quarantine.",
+		}),
+		QuarantinePurged: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "dlprelay_quarantine_purged_total",
+			Help: "Quarantine entries expired by retention and purged with their message.",
+		}),
+		Releases: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dlprelay_release_attempts_total",
+			Help: "Release attempts by result: released, retry (temporary upstream failure), failed (refused), uncertain (interrupted by a restart).",
+		}, []string{"result"}),
 		ScanSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "dlprelay_scan_duration_seconds",
 			Help:    "Time to extract and match one message.",
@@ -170,6 +204,7 @@ func New(version string, reasons, unscannable []string) *Metrics {
 	}
 	r.MustRegister(
 		m.Connections, m.SessionsInFlight, m.Replies, m.Messages, m.MessageBytes, m.Reasons, m.Quarantined,
+		m.QuarantineHeld, m.QuarantinePending, m.QuarantineOldestAge, m.QuarantineBytes, m.QuarantinePurged, m.Releases,
 		m.RuleFired, m.MonitorWould, m.WindowTriggers, m.WatchlistEntries, m.WatchlistActive, m.Unscannable, m.Notifications,
 		m.ScanSeconds, m.ScanBytes, m.UpstreamSeconds, m.UpstreamErrors,
 		m.CustomerRecords, m.ReloadTimestamp, m.ReloadSuccess, m.Reloads, m.BuildInfo,
@@ -202,6 +237,9 @@ func New(version string, reasons, unscannable []string) *Metrics {
 	}
 	for _, v := range Actions {
 		m.MonitorWould.WithLabelValues(v)
+	}
+	for _, v := range ReleaseResults {
+		m.Releases.WithLabelValues(v)
 	}
 	m.BuildInfo.WithLabelValues(version, runtime.Version()).Set(1)
 	return m

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/dlprelay/dlprelay/relay/audit"
+	"github.com/dlprelay/dlprelay/relay/config"
+	"github.com/dlprelay/dlprelay/relay/console"
+	"github.com/dlprelay/dlprelay/relay/inspect"
+	"github.com/dlprelay/dlprelay/relay/metrics"
+	"github.com/dlprelay/dlprelay/relay/quarantine"
+	"github.com/dlprelay/dlprelay/relay/release"
+	"github.com/dlprelay/dlprelay/relay/users"
+)
+
+// compliance is the officers' side of the relay: the audit log, the console
+// users, the console itself and the worker that delivers released mail. It
+// lives for the whole process; a reload does not reopen it.
+type compliance struct {
+	audit   *audit.SQLite
+	users   *users.SQLite
+	console *console.Console // nil when console.enabled is false
+	worker  *release.Worker
+}
+
+// Paths of the compliance databases in the data directory.
+func auditPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "audit.db") }
+func usersPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "users.db") }
+
+// openCompliance opens the audit log and user directory and builds the
+// console and the release worker over the quarantine q. transport gives the
+// upstream in force at each release attempt.
+func openCompliance(cfg *config.Config, q quarantine.Store, log *slog.Logger, m *metrics.Metrics, transport func() release.Transport) (*compliance, error) {
+	a, err := audit.Open(auditPath(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	u, err := users.Open(usersPath(cfg), users.Options{})
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("console users: %w", err)
+	}
+	c := &compliance{audit: a, users: u}
+	c.worker = release.New(release.Config{Hostname: cfg.Hostname, Poll: 2 * time.Second}, q, a, transport, log,
+		func(result string) { m.Releases.WithLabelValues(result).Inc() })
+	if cfg.Console.Enabled {
+		var proxies []netip.Prefix
+		for _, s := range cfg.Console.TrustedProxies {
+			if p, err := config.ParsePrefix(s); err == nil {
+				proxies = append(proxies, p)
+			}
+		}
+		c.console, err = console.New(console.Config{
+			FourEyes: cfg.Console.FourEyes, SecureCookies: cfg.Console.SecureCookies,
+			ProxyUserHeader: cfg.Console.ProxyUserHeader, TrustedProxies: proxies,
+			SessionIdle: cfg.Console.SessionIdle, SessionMax: cfg.Console.SessionMax,
+			Logger: log,
+		}, q, a, u, console.NewRescanner(inspect.Limits(cfg)))
+		if err != nil {
+			c.close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func (c *compliance) close() {
+	c.users.Close()
+	c.audit.Close()
+}
+
+// handler serves the console and the API next to the admin endpoints.
+func (c *compliance) handler(adminHandler http.Handler) http.Handler {
+	if c.console == nil {
+		return adminHandler
+	}
+	mux := http.NewServeMux()
+	ch := c.console.Handler()
+	mux.Handle("/console/", ch)
+	mux.Handle("/api/", ch)
+	mux.Handle("/", adminHandler)
+	return mux
+}
+
+// record appends a system event to the audit log, logging a failure.
+func (c *compliance) record(ctx context.Context, log *slog.Logger, e audit.Event) {
+	if _, err := c.audit.Append(ctx, e); err != nil {
+		log.Error("audit append failed", "err", err, "action", string(e.Action))
+	}
+}
+
+// housekeeping purges expired quarantine entries hourly and keeps the
+// quarantine gauges current every 30 seconds.
+func (c *compliance) housekeeping(ctx context.Context, q quarantine.Store, m *metrics.Metrics, log *slog.Logger) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	var lastPurge time.Time
+	for {
+		if time.Since(lastPurge) >= time.Hour {
+			lastPurge = time.Now()
+			n, err := q.Purge(ctx, time.Now())
+			switch {
+			case err != nil && !errors.Is(err, context.Canceled):
+				log.Warn("quarantine purge failed", "err", err)
+			case n > 0:
+				m.QuarantinePurged.Add(float64(n))
+				log.Info("quarantine entries expired", "entries", n)
+				c.record(ctx, log, audit.Event{Actor: "system", Action: audit.ActionDelete, Target: "retention",
+					Detail: map[string]string{"expired": strconv.Itoa(n)}})
+			}
+		}
+		if st, err := q.Stats(ctx); err == nil {
+			m.QuarantineHeld.Set(float64(st.Held))
+			m.QuarantinePending.Set(float64(st.PendingApproval))
+			m.QuarantineOldestAge.Set(st.OldestHeld.Seconds())
+			m.QuarantineBytes.Set(float64(st.Bytes))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,265 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/dlprelay/dlprelay/relay/audit"
+	"github.com/dlprelay/dlprelay/relay/quarantine"
+	"github.com/dlprelay/dlprelay/relay/relaytest"
+	"github.com/dlprelay/dlprelay/relay/upstream"
+)
+
+type fixture struct {
+	q     *quarantine.SQLite
+	log   *audit.SQLite
+	up    *relaytest.Upstream
+	fwd   *upstream.Forwarder
+	dir   string
+	clock *clock
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	c := &clock{t: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)}
+	q, err := quarantine.Open(dir, quarantine.Options{Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	a, err := audit.Open(dir + "/audit.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	up := relaytest.NewUpstream(t)
+	fwd := upstream.New(upstream.Config{Address: up.Addr, LocalName: "relay.test", TLS: upstream.TLSNone,
+		ConnectTimeout: 2 * time.Second, CommandTimeout: 5 * time.Second, DataTimeout: 5 * time.Second})
+	t.Cleanup(fwd.Close)
+	return &fixture{q: q, log: a, up: up, fwd: fwd, dir: dir, clock: c}
+}
+
+func (f *fixture) worker() *Worker {
+	return New(Config{Hostname: "relay.test", Now: f.clock.now, Backoff: time.Minute}, f.q, f.log,
+		func() Transport { return f.fwd }, nil, nil)
+}
+
+// hold quarantines a message and returns its entry.
+func (f *fixture) hold(t *testing.T, rcpts ...string) quarantine.Entry {
+	t.Helper()
+	msg := "From: a@corp.test\r\nTo: b@outside.test\r\nSubject: held\r\nMessage-ID: <held@corp.test>\r\n\r\nbody line\r\n"
+	e, err := f.q.Put(quarantine.Entry{Sender: "a@corp.test", Recipients: rcpts, Verdict: "quarantine"}, strings.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (f *fixture) status(t *testing.T, id string) quarantine.Status {
+	t.Helper()
+	e, err := f.q.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Status
+}
+
+func TestReleaseDeliversOnceWithTrace(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	e := f.hold(t, "b@outside.test", "c@outside.test")
+	req, err := f.q.RequestRelease(ctx, e.ID, "alice", []string{"c@outside.test"}, "customer asked for it", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := f.worker()
+	if did, err := w.Once(ctx); did || err != nil {
+		t.Fatalf("a pending (unapproved) request was sent: %v %v", did, err)
+	}
+	if _, err := f.q.ApproveRelease(ctx, req.ID, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if did, err := w.Once(ctx); !did || err != nil {
+		t.Fatalf("Once = %v, %v", did, err)
+	}
+	if did, _ := w.Once(ctx); did {
+		t.Fatal("the request was sent twice")
+	}
+	msgs := f.up.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("upstream got %d messages", len(msgs))
+	}
+	m := msgs[0]
+	if m.From != "a@corp.test" || fmt.Sprint(m.To) != "[c@outside.test]" {
+		t.Errorf("envelope %s %v, want the original sender and the selected recipient", m.From, m.To)
+	}
+	data := string(m.Data)
+	for _, want := range []string{"Received: by relay.test (dlprelay release) id " + e.ID, "X-DLP-Released: release-id=" + req.ID,
+		"by=alice; approved-by=bob", "Subject: held\r\n", "\r\n\r\nbody line\r\n"} {
+		if !strings.Contains(data, want) {
+			t.Errorf("released message lacks %q:\n%s", want, data)
+		}
+	}
+	if s := f.status(t, e.ID); s != quarantine.StatusReleased {
+		t.Errorf("status %s, want released", s)
+	}
+	recs, _, err := f.log.List(ctx, audit.Query{Action: audit.ActionReleaseOutcome})
+	if err != nil || len(recs) != 1 || recs[0].Detail["result"] != ResultReleased {
+		t.Errorf("audit: %+v %v", recs, err)
+	}
+}
+
+func TestReleaseRetriesTemporaryAndFailsPermanent(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	e := f.hold(t, "b@outside.test")
+	if _, err := f.q.RequestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
+		t.Fatal(err)
+	}
+	f.up.OnData(func([]byte) error { return relaytest.Err(451, smtp.EnhancedCode{4, 3, 0}, "try later") })
+	w := f.worker()
+	if did, err := w.Once(ctx); !did || err != nil {
+		t.Fatal(did, err)
+	}
+	if s := f.status(t, e.ID); s != quarantine.StatusApproved {
+		t.Fatalf("after a 451: %s, want approved (pending a retry)", s)
+	}
+	if did, _ := w.Once(ctx); did {
+		t.Fatal("retried before the backoff")
+	}
+	f.clock.add(2 * time.Minute)
+	f.up.OnData(nil)
+	if did, err := w.Once(ctx); !did || err != nil {
+		t.Fatal(did, err)
+	}
+	if s := f.status(t, e.ID); s != quarantine.StatusReleased || len(f.up.Messages()) != 1 {
+		t.Fatalf("after the retry: %s, %d messages", s, len(f.up.Messages()))
+	}
+
+	e2 := f.hold(t, "b@outside.test")
+	if _, err := f.q.RequestRelease(ctx, e2.ID, "alice", nil, "ok", false); err != nil {
+		t.Fatal(err)
+	}
+	f.up.OnData(func([]byte) error { return relaytest.Err(554, smtp.EnhancedCode{5, 7, 1}, "no") })
+	if did, err := w.Once(ctx); !did || err != nil {
+		t.Fatal(did, err)
+	}
+	if s := f.status(t, e2.ID); s != quarantine.StatusReleaseFailed {
+		t.Fatalf("after a 554: %s, want release_failed", s)
+	}
+}
+
+// TestCrashAfterUpstreamAccepted: the worker is "killed" after the upstream
+// accepted the message and before the outcome was recorded. The next worker
+// (after a restart) must not send it again: it marks it uncertain.
+func TestCrashAfterUpstreamAccepted(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	e := f.hold(t, "b@outside.test")
+	if _, err := f.q.RequestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
+		t.Fatal(err)
+	}
+	w := f.worker()
+	crashed := errors.New("crash")
+	w.delivered = func(quarantine.ReleaseRequest) { panic(crashed) }
+	func() {
+		defer func() {
+			if r := recover(); r != crashed {
+				t.Fatalf("recover() = %v", r)
+			}
+		}()
+		w.Once(ctx)
+	}()
+	if len(f.up.Messages()) != 1 {
+		t.Fatal("the upstream did not get the message before the crash")
+	}
+	// Restart: a new worker on the store as the crash left it.
+	w2 := f.worker()
+	if err := w2.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if did, err := w2.Once(ctx); did || err != nil {
+			t.Fatalf("after the restart the request was claimed again: %v %v", did, err)
+		}
+		f.clock.add(time.Hour)
+	}
+	if n := len(f.up.Messages()); n != 1 {
+		t.Fatalf("delivered %d times, want once", n)
+	}
+	if s := f.status(t, e.ID); s != quarantine.StatusReleaseUncertain {
+		t.Errorf("status %s, want release_uncertain", s)
+	}
+}
+
+// TestConcurrentApproveAndWorkers: two officers approve at once and two
+// workers run at once; the message is delivered exactly once.
+func TestConcurrentApproveAndWorkers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	e := f.hold(t, "b@outside.test")
+	req, err := f.q.RequestRelease(ctx, e.ID, "alice", nil, "ok", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var wins, conflicts int
+	var mu sync.Mutex
+	for _, who := range []string{"bob", "carol", "dave", "erin"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := f.q.ApproveRelease(ctx, req.ID, who)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				wins++
+			case errors.Is(err, quarantine.ErrConflict):
+				conflicts++
+			default:
+				t.Errorf("approve: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 || conflicts != 3 {
+		t.Fatalf("wins %d conflicts %d", wins, conflicts)
+	}
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := f.worker()
+			for range 3 {
+				if _, err := w.Once(ctx); err != nil {
+					t.Errorf("worker: %v", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(f.up.Messages()); n != 1 {
+		t.Fatalf("delivered %d times, want once", n)
+	}
+}
