@@ -88,7 +88,7 @@ func (c *Console) detail(cl *call, id string, reveal bool, just string) (*detail
 	}
 
 	for i := range e.Releases {
-		v.Releases = append(v.Releases, releaseView{e.Releases[i], releaseState(e, i)})
+		v.Releases = append(v.Releases, releaseView{e.Releases[i], releaseState(e.Releases[i])})
 	}
 	e.Findings, e.Releases = nil, nil
 	v.Entry = e

@@ -197,7 +197,7 @@ func (s *memStore) RequestRelease(ctx context.Context, id, actor string, recipie
 	}
 	for _, r := range recipients {
 		if !slices.Contains(e.Recipients, r) {
-			return quarantine.ReleaseRequest{}, quarantine.ErrConflict
+			return quarantine.ReleaseRequest{}, quarantine.ErrInvalid
 		}
 	}
 	s.seq++
@@ -209,6 +209,7 @@ func (s *memStore) RequestRelease(ctx context.Context, id, actor string, recipie
 		r.ApprovedBy, r.ApprovedAt = actor, s.now()
 		e.Status = quarantine.StatusApproved
 	}
+	r.Status = e.Status
 	e.Releases = append(e.Releases, r)
 	return r, nil
 }
@@ -229,7 +230,7 @@ func (s *memStore) ApproveRelease(ctx context.Context, requestID, approver strin
 				return quarantine.ReleaseRequest{}, quarantine.ErrSelfApproval
 			}
 			r.ApprovedBy, r.ApprovedAt = approver, s.now()
-			e.Status = quarantine.StatusApproved
+			e.Status, r.Status = quarantine.StatusApproved, quarantine.StatusApproved
 			return *r, nil
 		}
 	}

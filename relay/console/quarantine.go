@@ -255,7 +255,7 @@ func (c *Console) pendingRequest(cl *call, id, reqID string) (string, error) {
 		if reqID != "" && r.ID == reqID {
 			return reqID, nil
 		}
-		if r.ApprovedBy == "" && r.FinishedAt.IsZero() {
+		if r.Status == quarantine.StatusPendingApproval {
 			pending = append(pending, r.ID)
 		}
 	}
@@ -346,30 +346,23 @@ func safeFilename(s string) string {
 	return "quarantine-" + string(b)
 }
 
-// releaseState names where a release request is, from its fields and its
-// entry's status: pending, approved (waiting or retrying), sending,
-// uncertain, released, failed, or closed (never approved, and the entry
-// moved on).
-func releaseState(e quarantine.Entry, i int) string {
-	r := e.Releases[i]
-	last := i == len(e.Releases)-1
-	switch {
-	case r.ApprovedBy == "" && e.Status == quarantine.StatusPendingApproval && r.FinishedAt.IsZero():
+// releaseState names where a release request is: pending, approved
+// (waiting or retrying), sending, uncertain, released, failed, or closed
+// (the entry was deleted or expired while the request was open).
+func releaseState(r quarantine.ReleaseRequest) string {
+	switch r.Status {
+	case quarantine.StatusPendingApproval:
 		return "pending"
-	case r.ApprovedBy == "":
-		return "closed"
-	case !r.FinishedAt.IsZero() && last && e.Status == quarantine.StatusReleaseFailed:
-		return "failed"
-	case !r.FinishedAt.IsZero() && last && e.Status == quarantine.StatusReleased:
-		return "released"
-	case !r.FinishedAt.IsZero() && r.LastError != "":
-		return "failed"
-	case !r.FinishedAt.IsZero():
-		return "released"
-	case last && e.Status == quarantine.StatusSending:
+	case quarantine.StatusSending:
 		return "sending"
-	case last && e.Status == quarantine.StatusReleaseUncertain:
+	case quarantine.StatusReleaseUncertain:
 		return "uncertain"
+	case quarantine.StatusReleased:
+		return "released"
+	case quarantine.StatusReleaseFailed:
+		return "failed"
+	case quarantine.StatusDeleted, quarantine.StatusExpired:
+		return "closed"
 	}
 	return "approved"
 }

@@ -6,20 +6,39 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dlprelay/dlprelay/detect/extract"
 	"github.com/dlprelay/dlprelay/relay/audit"
+	"github.com/dlprelay/dlprelay/relay/quarantine"
 	"github.com/dlprelay/dlprelay/relay/users"
 	"golang.org/x/crypto/bcrypt"
 )
 
-// TestRealLogAndDirectory runs a session over the SQLite audit log and
-// user directory (the quarantine stays the double): every event the
-// console writes passes the real log's checks and the chain verifies.
-func TestRealLogAndDirectory(t *testing.T) {
+// TestRealStores runs a session over the SQLite quarantine, audit log
+// and user directory: the console's calls fit their contracts, every
+// event it writes passes the real log's checks and the chain verifies.
+func TestRealStores(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t, Config{FourEyes: true})
+	q, err := quarantine.Open(t.TempDir(), quarantine.Options{Now: h.clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	hits := findHits(t, sampleMessage)
+	findings, _ := json.Marshal(hits)
+	e, err := q.Put(quarantine.Entry{
+		Received: h.clk.Now().Add(-3 * time.Hour), Sender: "sales@corp.example",
+		Recipients: []string{"partner@external.example", "other@external.example"}, Subject: "顧客リスト送付の件",
+		Verdict: "quarantine", Rules: []string{"customer-data-outside"}, Records: len(hits), RecordIDs: []string{"C001", "C002"},
+		Findings: findings,
+	}, strings.NewReader(sampleMessage))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.id = e.ID
 	dir, err := users.Open(filepath.Join(t.TempDir(), "users.db"), users.Options{Cost: bcrypt.MinCost, Now: h.clk.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +54,7 @@ func TestRealLogAndDirectory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c, err := New(Config{FourEyes: true, Now: h.clk.Now, Logger: h.c.logger}, h.q, log, dir, NewRescanner(extract.Limits{}))
+	c, err := New(Config{FourEyes: true, Now: h.clk.Now, Logger: h.c.logger}, q, log, dir, NewRescanner(extract.Limits{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,12 +76,23 @@ func TestRealLogAndDirectory(t *testing.T) {
 		body   any
 		want   int
 	}{
+		{o1, "GET", "/api/quarantine?sender=SALES&status=held&min=2&from=2026-03-10&q=%E9%A1%A7%E5%AE%A2&sort=records&desc=1", nil, 200},
+		{o1, "GET", "/console/?recipient=partner&sort=size", nil, 200},
 		{o1, "GET", base, nil, 200},
+		{o1, "GET", "/console/q/" + h.id, nil, 200},
 		{o1, "POST", base + "/reveal", map[string]string{"justification": "complaint\r\nline two"}, 200},
+		{o1, "POST", base + "/hold", map[string]any{"justification": "litigation", "hold": true}, 200},
+		{o1, "POST", base + "/delete", map[string]string{"justification": "mistake"}, 409},
+		{o1, "POST", base + "/hold", map[string]any{"justification": "over", "hold": false}, 200},
+		{o1, "POST", base + "/extend", map[string]string{"justification": "case open", "until": "2026-12-31"}, 200},
+		{o1, "POST", base + "/resolve", map[string]any{"justification": "x", "delivered": true}, 409},
+		{o1, "POST", base + "/release", map[string]any{"justification": "ok", "recipients": []string{"stranger@evil.example"}}, 400},
 		{o1, "POST", base + "/note", map[string]string{"justification": "memo", "text": "電話済み"}, 200},
 		{o1, "POST", base + "/release", map[string]string{"justification": "ok"}, 200},
 		{o1, "POST", base + "/approve", map[string]string{"justification": "self"}, 409},
 		{o2, "POST", base + "/approve", map[string]string{"justification": "second pair of eyes"}, 200},
+		{o2, "POST", base + "/approve", map[string]string{"justification": "again"}, 409},
+		{o1, "GET", base, nil, 200},
 		{o1, "POST", base + "/download", map[string]string{"justification": "legal"}, 200},
 		{admin, "POST", "/api/users", map[string]string{"name": "New.User", "password": "twelve chars!", "role": "viewer", "justification": "hire"}, 201},
 		{admin, "POST", "/api/users/new.user/password", map[string]string{"password": strings.Repeat("x", 73), "justification": "reset"}, 400},
@@ -104,7 +134,12 @@ func TestRealLogAndDirectory(t *testing.T) {
 			}
 		}
 	}
-	for _, a := range []audit.Action{audit.ActionLogin, audit.ActionLoginFailed, audit.ActionView, audit.ActionReveal, audit.ActionNote,
+	got, err := q.Get(ctx, h.id)
+	if err != nil || got.Status != quarantine.StatusApproved || len(got.Notes) != 1 || len(got.Releases) != 1 ||
+		got.Releases[0].ApprovedBy != "officer2" || got.ExpiresAt.Before(time.Date(2026, 12, 31, 0, 0, 0, 0, time.Local)) {
+		t.Errorf("entry after the session: %v %+v", err, got)
+	}
+	for _, a := range []audit.Action{audit.ActionLogin, audit.ActionLoginFailed, audit.ActionView, audit.ActionReveal, audit.ActionNote, audit.ActionHold, audit.ActionExtend,
 		audit.ActionReleaseRequest, audit.ActionReleaseApprove, audit.ActionDownload, audit.ActionUserChange, audit.ActionExport, audit.ActionLogout} {
 		if !seen[a] {
 			t.Errorf("no %s record", a)

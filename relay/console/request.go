@@ -111,7 +111,7 @@ func classify(err error) (status int, code string) {
 		return http.StatusLocked, "locked"
 	case errors.Is(err, users.ErrBadLogin):
 		return http.StatusUnauthorized, "bad_login"
-	case errors.Is(err, users.ErrInvalid), errors.Is(err, audit.ErrInvalid):
+	case errors.Is(err, quarantine.ErrInvalid), errors.Is(err, users.ErrInvalid), errors.Is(err, audit.ErrInvalid):
 		return http.StatusBadRequest, "bad_input"
 	}
 	return http.StatusInternalServerError, "internal"
