@@ -10,6 +10,14 @@
 //	dlprelay check-config [-config FILE] [-customers FILE.csv]
 //	dlprelay version
 //	dlprelay sink [-listen ADDR] [-dir DIR]
+//	dlprelay quarantine list|show|release|approve|delete|note|hold [-config FILE] [-data DIR] -user NAME [flags] [ID]
+//	dlprelay audit verify [-config FILE] [-data DIR]
+//	dlprelay audit export [-config FILE] [-data DIR] -user ADMIN -why TEXT [-format csv|json] [-o FILE]
+//	dlprelay users add|list|passwd|role|disable|enable|unlock [-config FILE] [-data DIR] -user ADMIN [flags] [NAME]
+//
+// The quarantine, audit and users commands work on the stores in data_dir
+// beside a running relay, with the compliance console's roles; the
+// password of -user comes from $DLPRELAY_PASSWORD or a line of stdin.
 package main
 
 import (
@@ -35,6 +43,9 @@ var commands = []command{
 	{"check-config", "validate the configuration and load the customer list", runCheckConfig},
 	{"version", "print the version", runVersion},
 	{"sink", "development upstream that saves what it receives (for trying dlprelay)", runSink},
+	{"quarantine", "list, show, release, approve, delete, annotate and hold quarantined mail", runQuarantine},
+	{"audit", "verify or export the audit log", runAudit},
+	{"users", "manage the compliance console's users", runUsers},
 }
 
 func main() {

@@ -27,6 +27,17 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"scan", "-customers", "../../testdata/customers.csv", "-json", "../../testdata/mail/02-rows-plain.eml"}, 0, `"records":[{"id":"C0001","fields":["email","id","name","phone"],"parts":["1"]`},
 		{[]string{"scan", "-customers", "../../testdata/customers.csv", "missing.eml"}, 1, "missing.eml"},
 		{[]string{"scan", "-customers", "nonexistent.csv", "../../testdata/mail/01-clean-plain.eml"}, 2, "nonexistent.csv"},
+		{[]string{"help"}, 0, "quarantine"},
+		{[]string{"quarantine"}, 2, "Usage: dlprelay quarantine <command>"},
+		{[]string{"quarantine", "help"}, 0, "approve"},
+		{[]string{"quarantine", "show"}, 2, "Usage: dlprelay quarantine show"},
+		{[]string{"quarantine", "release", "-h"}, 0, "$DLPRELAY_PASSWORD"},
+		{[]string{"quarantine", "list", "-h"}, 0, "-min-records n"},
+		{[]string{"audit", "verify", "-h"}, 0, "needs no login"},
+		{[]string{"audit", "export", "-h"}, 0, "-format format"},
+		{[]string{"users", "add", "-h"}, 0, "DLPRELAY_NEW_PASSWORD"},
+		{[]string{"users", "frob"}, 2, `unknown command "frob"`},
+		{[]string{"users", "list", "-bogus"}, 2, "flag provided but not defined: -bogus"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

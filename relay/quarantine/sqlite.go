@@ -122,6 +122,11 @@ type Options struct {
 	Retention time.Duration
 	// Now is the clock; default time.Now. Tests set it.
 	Now func() time.Time
+	// NoCleanup is for tools, such as the dlprelay CLI, that open the
+	// store while the relay runs: Open then leaves temporary and orphan
+	// message files alone, since they could belong to a Put in flight in
+	// the relay. The relay's own Open removes them.
+	NoCleanup bool
 }
 
 // DefaultRetention is the retention when Options.Retention is 0.
@@ -147,16 +152,18 @@ var _ Store = (*SQLite)(nil)
 // (created 0600) and the messages in dataDir/quarantine/<id>.eml (the
 // directory created 0700). It migrates the schema to the current version
 // (and fails if a newer dlprelay wrote it), imports the entries of the
-// folder store that came before this one, and removes what a crash left:
-// temporary files, and message files without a visible entry (no row and
-// older than a minute, or a deleted or expired row).
+// folder store that came before this one, and (unless opt.NoCleanup)
+// removes what a crash left: temporary files, and message files without a
+// visible entry (no row and older than a minute, or a deleted or expired
+// row).
 //
 // The database is in WAL mode with synchronous=FULL: a committed change is
 // fsynced before the method returns, so neither a SIGKILL nor a power loss
 // takes back a Put that returned or a release state that the worker acted
-// on. One process should open a store at a time; a second one (a tool)
-// works, but its Open may remove a temporary file of a Put running in the
-// first, which then fails and is retried by the client.
+// on. Several processes may open a store at a time; a tool beside the
+// relay opens it with Options.NoCleanup, or its Open may remove a temporary
+// file of a Put running in the relay, which then fails and is retried by
+// the client.
 func Open(dataDir string, opt Options) (*SQLite, error) {
 	if opt.Retention <= 0 {
 		opt.Retention = DefaultRetention
@@ -209,9 +216,11 @@ func Open(dataDir string, opt Options) (*SQLite, error) {
 		s.Close()
 		return nil, err
 	}
-	if err := s.cleanup(); err != nil {
-		s.Close()
-		return nil, err
+	if !opt.NoCleanup {
+		if err := s.cleanup(); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
