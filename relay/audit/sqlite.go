@@ -6,13 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go (no cgo)
+	"github.com/dlprelay/dlprelay/internal/sqlitedb"
 )
 
 // migrations[i] takes a database from PRAGMA user_version i to i+1. Append
@@ -71,15 +69,8 @@ var migrations = []string{
 // schemaVersion is the user_version this code writes and reads.
 var schemaVersion = len(migrations)
 
-const (
-	// busyTimeout is how long a connection waits for another one's lock
-	// (another process on the same file, a checkpoint) before SQLITE_BUSY.
-	busyTimeout = "busy_timeout(5000)"
-	// readConns bounds the read connections: in WAL mode they read while
-	// the writer writes, so the console's list never waits for an
-	// Append's fsync.
-	readConns = 4
-)
+// schema is how sqlitedb opens and migrates the file.
+var schema = sqlitedb.Schema{Name: "audit", Migrations: migrations}
 
 const (
 	columns   = `seq, at, actor, action, target, justification, detail, remote, prev_hash, hash`
@@ -128,37 +119,14 @@ func open(path, synchronous string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
-	}
-	// Create the file here so that it is 0600 (SQLite would make it 0644
-	// less the umask); SQLite gives the -wal and -shm files the same mode.
-	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	w, err := sqlitedb.OpenWriter(context.Background(), abs, schema, synchronous)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	f.Close()
-
-	w, err := sql.Open("sqlite", dsn(abs, url.Values{
-		"_pragma": {busyTimeout, "journal_mode(WAL)", "synchronous(" + synchronous + ")"},
-		// BEGIN IMMEDIATE: a transaction takes the write lock at its
-		// start, so reading the anchor and appending after it are one
-		// step that no other writer can come between.
-		"_txlock": {"immediate"},
-	}))
-	if err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
-	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	if err := migrate(context.Background(), w, abs); err != nil {
-		w.Close()
-		return nil, err
-	}
-	r, err := openReader(abs)
+	r, err := sqlitedb.OpenReader(abs)
 	if err != nil {
 		w.Close()
-		return nil, err
+		return nil, fmt.Errorf("audit: %w", err)
 	}
 	return &SQLite{path: abs, w: w, r: r, now: time.Now}, nil
 }
@@ -177,110 +145,11 @@ func OpenReadOnly(path string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	if _, err := os.Stat(abs); err != nil {
+	r, err := sqlitedb.OpenReadOnly(context.Background(), abs, schema)
+	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
-	}
-	r, err := openReader(abs)
-	if err != nil {
-		return nil, err
-	}
-	v, err := userVersion(context.Background(), r)
-	if err == nil {
-		err = checkVersion(abs, v)
-	}
-	if err == nil && v < schemaVersion {
-		err = fmt.Errorf("audit: %s has schema version %d, older than %d: open it read-write once (start the relay) to migrate it", abs, v, schemaVersion)
-	}
-	if err != nil {
-		r.Close()
-		return nil, err
 	}
 	return &SQLite{path: abs, r: r, now: time.Now}, nil
-}
-
-func openReader(abs string) (*sql.DB, error) {
-	r, err := sql.Open("sqlite", dsn(abs, url.Values{
-		"mode":    {"ro"},
-		"_pragma": {busyTimeout},
-	}))
-	if err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
-	}
-	r.SetMaxOpenConns(readConns)
-	r.SetMaxIdleConns(readConns)
-	return r, nil
-}
-
-// dsn is the file: URI for path (absolute) with the query q. The URI form
-// lets SQLite see mode=ro; the driver reads the underscore keys in it too.
-func dsn(path string, q url.Values) string {
-	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
-	return u.String()
-}
-
-// querier is what userVersion needs of a *sql.DB or *sql.Tx.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func userVersion(ctx context.Context, q querier) (int, error) {
-	var v int
-	if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return 0, fmt.Errorf("audit: reading schema version: %w", err)
-	}
-	return v, nil
-}
-
-func checkVersion(path string, v int) error {
-	if v > schemaVersion {
-		return fmt.Errorf("audit: %s has schema version %d, newer than %d, the newest this dlprelay knows: it was written by a newer dlprelay", path, v, schemaVersion)
-	}
-	return nil
-}
-
-// migrate brings the database to schemaVersion in one transaction. The
-// transaction is IMMEDIATE (see Open), so two processes opening the same
-// new file migrate one after the other.
-func migrate(ctx context.Context, db *sql.DB, path string) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("audit: opening %s: %w", path, err)
-	}
-	defer tx.Rollback()
-	v, err := userVersion(ctx, tx)
-	if err != nil {
-		return err
-	}
-	if err := checkVersion(path, v); err != nil {
-		return err
-	}
-	if v == schemaVersion {
-		return nil
-	}
-	if v == 0 {
-		// Version 0 is a new, empty file. Tables in it mean some
-		// other database was given as the audit log.
-		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
-		if n > 0 {
-			return fmt.Errorf("audit: %s has tables but no schema version: not a dlprelay audit database", path)
-		}
-	}
-	for ; v < schemaVersion; v++ {
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-			return fmt.Errorf("audit: migrating %s from schema version %d: %w", path, v, err)
-		}
-	}
-	// PRAGMA takes no parameters; v is an int.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("audit: migrating %s: %w", path, err)
-	}
-	return nil
 }
 
 // Append implements Log. It stores line ends in the free text as LF (see
@@ -441,11 +310,7 @@ func (s *SQLite) Path() string { return s.path }
 // Close implements Log. It closes the read connections first so that the
 // writer, closing last, can checkpoint the WAL into the database file.
 func (s *SQLite) Close() error {
-	err := s.r.Close()
-	if s.w != nil {
-		err = errors.Join(err, s.w.Close())
-	}
-	if err != nil {
+	if err := sqlitedb.Close(s.w, s.r); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil

@@ -3,14 +3,12 @@ package quarantine
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go (no cgo)
+	"github.com/dlprelay/dlprelay/internal/sqlitedb"
 )
 
 // migrations[i] takes a database from PRAGMA user_version i to i+1. Append
@@ -102,13 +100,10 @@ var migrations = []string{
 // schemaVersion is the user_version this code writes and reads.
 var schemaVersion = len(migrations)
 
+// schema is how sqlitedb opens and migrates the file.
+var schema = sqlitedb.Schema{Name: "quarantine", Migrations: migrations}
+
 const (
-	// busyTimeout is how long a connection waits for another one's lock
-	// (another process on the same file, a checkpoint) before SQLITE_BUSY.
-	busyTimeout = "busy_timeout(5000)"
-	// readConns bounds the read connections: in WAL mode they read while
-	// the writer writes, so the console never waits for a Put's fsync.
-	readConns = 4
 	// dbFile and msgDir are the names of the database and the message
 	// directory in the data directory.
 	dbFile = "quarantine.db"
@@ -180,37 +175,18 @@ func Open(dataDir string, opt Options) (*SQLite, error) {
 		return nil, fmt.Errorf("quarantine: %w", err)
 	}
 	path := filepath.Join(abs, dbFile)
-	// Create the file here so that it is 0600 (SQLite would make it 0644
-	// less the umask); SQLite gives the -wal and -shm files the same mode.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	// foreign_keys: the side tables reference their entry. Transactions
+	// are IMMEDIATE (see sqlitedb.OpenWriter), so the reads that decide a
+	// state change and the change itself see one state.
+	w, err := sqlitedb.OpenWriter(context.Background(), path, schema, "FULL", "foreign_keys(1)")
 	if err != nil {
 		return nil, fmt.Errorf("quarantine: %w", err)
 	}
-	f.Close()
-
-	w, err := sql.Open("sqlite", dsn(path, url.Values{
-		"_pragma": {busyTimeout, "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"},
-		// BEGIN IMMEDIATE: a transaction takes the write lock at its
-		// start, where the busy timeout applies, so the reads that
-		// decide a state change and the change itself see one state.
-		"_txlock": {"immediate"},
-	}))
-	if err != nil {
-		return nil, fmt.Errorf("quarantine: %w", err)
-	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	if err := migrate(context.Background(), w, path); err != nil {
-		w.Close()
-		return nil, err
-	}
-	r, err := sql.Open("sqlite", dsn(path, url.Values{"mode": {"ro"}, "_pragma": {busyTimeout}}))
+	r, err := sqlitedb.OpenReader(path)
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("quarantine: %w", err)
 	}
-	r.SetMaxOpenConns(readConns)
-	r.SetMaxIdleConns(readConns)
 	s := &SQLite{dir: dir, path: path, retention: opt.Retention, now: opt.Now, w: w, r: r}
 	if err := s.importFolder(); err != nil {
 		s.Close()
@@ -223,56 +199,6 @@ func Open(dataDir string, opt Options) (*SQLite, error) {
 		}
 	}
 	return s, nil
-}
-
-// dsn is the file: URI for path (absolute) with the query q. The URI form
-// lets SQLite see mode=ro; the driver reads the underscore keys in it too.
-func dsn(path string, q url.Values) string {
-	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
-	return u.String()
-}
-
-// migrate brings the database to schemaVersion in one transaction. The
-// transaction is IMMEDIATE (see Open), so two processes opening the same
-// new file migrate one after the other.
-func migrate(ctx context.Context, db *sql.DB, path string) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("quarantine: opening %s: %w", path, err)
-	}
-	defer tx.Rollback()
-	var v, tables int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return fmt.Errorf("quarantine: reading schema version of %s: %w", path, err)
-	}
-	switch {
-	case v > schemaVersion:
-		return fmt.Errorf("quarantine: %s has schema version %d, newer than %d, the newest this dlprelay knows: it was written by a newer dlprelay", path, v, schemaVersion)
-	case v == schemaVersion:
-		return nil
-	case v == 0:
-		// Version 0 is a new, empty file. Tables in it mean some other
-		// database was given as the quarantine.
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
-			return fmt.Errorf("quarantine: %w", err)
-		}
-		if tables > 0 {
-			return fmt.Errorf("quarantine: %s has tables but no schema version: not a dlprelay quarantine database", path)
-		}
-	}
-	for ; v < schemaVersion; v++ {
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-			return fmt.Errorf("quarantine: migrating %s from schema version %d: %w", path, v, err)
-		}
-	}
-	// PRAGMA takes no parameters; v is an int.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
-		return fmt.Errorf("quarantine: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("quarantine: migrating %s: %w", path, err)
-	}
-	return nil
 }
 
 // write runs fn in one write transaction and commits it.
@@ -311,7 +237,7 @@ func (s *SQLite) Path() string { return s.path }
 // Close implements Store. It closes the read connections first so that
 // the writer, closing last, can checkpoint the WAL into the database file.
 func (s *SQLite) Close() error {
-	if err := errors.Join(s.r.Close(), s.w.Close()); err != nil {
+	if err := sqlitedb.Close(s.w, s.r); err != nil {
 		return fmt.Errorf("quarantine: %w", err)
 	}
 	return nil

@@ -6,13 +6,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go (no cgo)
+
+	"github.com/dlprelay/dlprelay/internal/sqlitedb"
 )
 
 // migrations[i] takes a database from PRAGMA user_version i to i+1. Append
@@ -33,13 +32,8 @@ var migrations = []string{
 // schemaVersion is the user_version this code writes and reads.
 var schemaVersion = len(migrations)
 
-const (
-	// busyTimeout is how long a connection waits for another one's lock
-	// (a `dlprelay user` command beside the relay, a checkpoint) before
-	// SQLITE_BUSY.
-	busyTimeout = "busy_timeout(5000)"
-	readConns   = 4
-)
+// schema is how sqlitedb opens and migrates the file.
+var schema = sqlitedb.Schema{Name: "user", Migrations: migrations}
 
 const (
 	userColumns = `name, role, disabled, locked_until, created`
@@ -122,40 +116,15 @@ func Open(path string, opt Options) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
-		return nil, fmt.Errorf("users: %w", err)
-	}
-	// Create the file here so that it is 0600 (SQLite would make it 0644
-	// less the umask); SQLite gives the -wal and -shm files the same mode.
-	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	w, err := sqlitedb.OpenWriter(context.Background(), abs, schema, "FULL", "secure_delete(ON)")
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
-	f.Close()
-
-	w, err := sql.Open("sqlite", dsn(abs, url.Values{
-		"_pragma": {busyTimeout, "journal_mode(WAL)", "synchronous(FULL)", "secure_delete(ON)"},
-		"_txlock": {"immediate"},
-	}))
-	if err != nil {
-		return nil, fmt.Errorf("users: %w", err)
-	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	if err := migrate(context.Background(), w, abs); err != nil {
-		w.Close()
-		return nil, err
-	}
-	r, err := sql.Open("sqlite", dsn(abs, url.Values{
-		"mode":    {"ro"},
-		"_pragma": {busyTimeout},
-	}))
+	r, err := sqlitedb.OpenReader(abs)
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("users: %w", err)
 	}
-	r.SetMaxOpenConns(readConns)
-	r.SetMaxIdleConns(readConns)
 
 	dummy, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), opt.Cost)
 	if err != nil {
@@ -166,66 +135,9 @@ func Open(path string, opt Options) (*SQLite, error) {
 	return &SQLite{path: abs, w: w, r: r, opt: opt, dummy: dummy}, nil
 }
 
-// dsn is the file: URI for path (absolute) with the query q.
-func dsn(path string, q url.Values) string {
-	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
-	return u.String()
-}
-
+// querier is a *sql.DB or *sql.Tx.
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func userVersion(ctx context.Context, q querier) (int, error) {
-	var v int
-	if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return 0, fmt.Errorf("users: reading schema version: %w", err)
-	}
-	return v, nil
-}
-
-// migrate brings the database to schemaVersion in one IMMEDIATE
-// transaction.
-func migrate(ctx context.Context, db *sql.DB, path string) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("users: opening %s: %w", path, err)
-	}
-	defer tx.Rollback()
-	v, err := userVersion(ctx, tx)
-	if err != nil {
-		return err
-	}
-	if v > schemaVersion {
-		return fmt.Errorf("users: %s has schema version %d, newer than %d, the newest this dlprelay knows: it was written by a newer dlprelay", path, v, schemaVersion)
-	}
-	if v == schemaVersion {
-		return nil
-	}
-	if v == 0 {
-		// Version 0 is a new, empty file. Tables in it mean some
-		// other database was given as the user database.
-		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
-			return fmt.Errorf("users: %w", err)
-		}
-		if n > 0 {
-			return fmt.Errorf("users: %s has tables but no schema version: not a dlprelay user database", path)
-		}
-	}
-	for ; v < schemaVersion; v++ {
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-			return fmt.Errorf("users: migrating %s from schema version %d: %w", path, v, err)
-		}
-	}
-	// PRAGMA takes no parameters; v is an int.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
-		return fmt.Errorf("users: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("users: migrating %s: %w", path, err)
-	}
-	return nil
 }
 
 // login is what Authenticate reads of a user.
@@ -522,7 +434,7 @@ func (s *SQLite) Path() string { return s.path }
 // Close implements Directory. It closes the read connections first so that
 // the writer, closing last, can checkpoint the WAL into the database file.
 func (s *SQLite) Close() error {
-	if err := errors.Join(s.r.Close(), s.w.Close()); err != nil {
+	if err := sqlitedb.Close(s.w, s.r); err != nil {
 		return fmt.Errorf("users: %w", err)
 	}
 	return nil
