@@ -364,12 +364,16 @@ type consoleBrowser struct {
 // screenshot and logs the page and the relay's log.
 func startBrowser(t *testing.T, base string, relay *dlprelayProcess) *consoleBrowser {
 	t.Helper()
+	tmp := t.TempDir()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath),
+		// Chromium leaves a singleton socket directory in $TMPDIR; keep it
+		// (and the shared memory files) in the test's directory.
+		chromedp.Env("TMPDIR="+tmp),
 		chromedp.Headless,
 		chromedp.NoSandbox, // CI runs as root
 		chromedp.DisableGPU,
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "profile")),
+		chromedp.UserDataDir(filepath.Join(tmp, "profile")),
 		// No Internet here: keep Chromium from reaching for it.
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("no-first-run", true),
