@@ -224,29 +224,10 @@ func decodeFindings(raw json.RawMessage) ([]detect.RecordHit, error) {
 	return hits, err
 }
 
-// withholdSubject reports whether e's Subject may hold a customer value:
-// a record matched in a header segment ("1.header": the Subject, display
-// names, file names), or the findings cannot say (unreadable, or cut
-// short of the records found). The console masks such values from the
-// message text; the CLI, which never reads the message, leaves the
-// Subject out.
-func withholdSubject(e quarantine.Entry) bool {
-	if e.Subject == "" || len(e.RecordIDs) == 0 {
-		return false
-	}
-	hits, err := decodeFindings(e.Findings)
-	if err != nil || len(hits) < len(e.RecordIDs) {
-		return true
-	}
-	for _, h := range hits {
-		for _, p := range h.Parts {
-			if p == "header" || strings.HasSuffix(p, ".header") {
-				return true
-			}
-		}
-	}
-	return false
-}
+// withholdSubject reports whether e's Subject may hold a customer value;
+// the store decides it when the message is held (Entry.SubjectWithheld).
+// The CLI, which never reads the message to mask it, leaves it out.
+func withholdSubject(e quarantine.Entry) bool { return e.SubjectWithheld }
 
 // recordSummary is a customer record found in an entry, as show prints
 // it: where, never what.

@@ -389,3 +389,22 @@ func TestAuditPages(t *testing.T) {
 		t.Errorf("api audit: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestApproveOfferedOnlyToOthers: the officer who asked for a release is not
+// offered the approve button (it could only fail); another officer is.
+func TestApproveOfferedOnlyToOthers(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Config{FourEyes: true})
+	id := h.put(quarantine.Entry{Sender: "a@corp.example", Recipients: []string{"b@outside.example"}}, sampleMessage)
+	if resp, body := h.client().apiLogin("officer1").postJSON("/api/quarantine/"+id+"/release", map[string]any{"justification": "asked"}); resp.StatusCode != 200 {
+		t.Fatalf("release: %d %s", resp.StatusCode, body)
+	}
+	_, own := h.client().login("officer1").get("/console/q/" + id)
+	_, other := h.client().login("officer2").get("/console/q/" + id)
+	if strings.Contains(own, "/approve\"") || !strings.Contains(own, "別の担当者の承認待ち") {
+		t.Error("the requester is offered the approve button")
+	}
+	if !strings.Contains(other, "/console/q/"+id+"/approve\"") {
+		t.Error("another officer is not offered the approve button")
+	}
+}

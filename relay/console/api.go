@@ -77,6 +77,7 @@ func (c *Console) apiList(cl *call) error {
 	for i := range out.Entries {
 		out.Entries[i].Findings = nil // offsets only; the detail has them
 	}
+	withholdSubjects(out.Entries)
 	writeJSON(cl.w, http.StatusOK, out)
 	return nil
 }

@@ -99,13 +99,13 @@ var jaMsgs = map[string]string{
 
 	"bulk.title": "選択したメールを一括操作", "bulk.confirm": "選択したすべてのメールに実行しますか？",
 	"bulk.result": "一括操作の結果", "bulk.outcome": "結果", "bulk.ok": "完了",
-	"act.release": "送信を許可", "act.approve": "承認", "act.delete": "削除", "act.hold": "リーガルホールド",
+	"act.release": "送信を許可", "act.approve": "承認", "rel.waiting_other": "別の担当者の承認待ち", "act.delete": "削除", "act.hold": "リーガルホールド",
 	"act.reveal": "マスクを外して表示", "act.download": ".eml をダウンロード", "act.note": "メモを追加",
 	"act.extend": "保存期限を延長", "act.resolve": "送信結果を確定", "act.confirm": "実行しますか？",
 	"hold.on": "ホールドする", "hold.off": "ホールドを解除", "extend.until": "新しい期限", "note.text": "メモ",
 	"resolve.delivered": "届いていた（送信済みにする）", "resolve.notdelivered": "届いていない（保留に戻す）",
 
-	"detail.nosubject": "（件名なし）", "detail.gone": "メール本体は削除済みまたは期限切れです。記録のみ残っています。",
+	"detail.nosubject": "（件名なし）", "list.subject_withheld": "（件名に顧客情報の可能性 — 開いて確認）", "detail.gone": "メール本体は削除済みまたは期限切れです。記録のみ残っています。",
 	"detail.hold": "ホールド中", "detail.expires": "保存期限", "detail.noexpiry": "なし（リーガルホールド中）",
 	"detail.client": "接続元", "detail.reasons": "理由", "detail.findings": "検出された顧客情報",
 	"detail.masked":        "値はマスクされています。表示するには理由を入力してください（監査ログに記録されます）。",
@@ -185,13 +185,13 @@ var enMsgs = map[string]string{
 
 	"bulk.title": "Act on the selected messages", "bulk.confirm": "Apply to every selected message?",
 	"bulk.result": "Bulk action results", "bulk.outcome": "Outcome", "bulk.ok": "Done",
-	"act.release": "Release", "act.approve": "Approve", "act.delete": "Delete", "act.hold": "Legal hold",
+	"act.release": "Release", "act.approve": "Approve", "rel.waiting_other": "Waiting for another officer", "act.delete": "Delete", "act.hold": "Legal hold",
 	"act.reveal": "Reveal values", "act.download": "Download .eml", "act.note": "Add note",
 	"act.extend": "Extend retention", "act.resolve": "Resolve release", "act.confirm": "Are you sure?",
 	"hold.on": "Put on hold", "hold.off": "Take off hold", "extend.until": "Keep until", "note.text": "Note",
 	"resolve.delivered": "It was delivered (mark released)", "resolve.notdelivered": "It was not delivered (back to held)",
 
-	"detail.nosubject": "(no subject)", "detail.gone": "The message itself was deleted or has expired; only its record is kept.",
+	"detail.nosubject": "(no subject)", "list.subject_withheld": "(subject may name a customer — open the entry)", "detail.gone": "The message itself was deleted or has expired; only its record is kept.",
 	"detail.hold": "On hold", "detail.expires": "Expires", "detail.noexpiry": "Never (legal hold)",
 	"detail.client": "Client", "detail.reasons": "Reasons", "detail.findings": "Customer data found",
 	"detail.masked":        "Values are masked. To see them, give a justification (it is recorded in the audit log).",

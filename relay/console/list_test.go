@@ -109,3 +109,27 @@ func TestSortURL(t *testing.T) {
 		t.Errorf("other column: %s", got)
 	}
 }
+
+// TestListWithholdsSubjects: a Subject that may name a customer is not
+// shown in the list, on the page or by the API, to any role.
+func TestListWithholdsSubjects(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Config{})
+	h.put(quarantine.Entry{Sender: "a@corp.example", Subject: "Call 山田 太郎 at 03-1234-5678", SubjectWithheld: true}, sampleMessage)
+	h.put(quarantine.Entry{Sender: "b@corp.example", Subject: "Quarterly figures"}, sampleMessage)
+	for _, who := range []string{"viewer1", "officer1"} {
+		_, page := h.client().login(who).get("/console/")
+		_, api := h.client().apiLogin(who).get("/api/quarantine")
+		for name, body := range map[string]string{"page": page, "api": api} {
+			if strings.Contains(body, "山田") || strings.Contains(body, "03-1234-5678") {
+				t.Errorf("%s %s shows a withheld Subject", who, name)
+			}
+			if !strings.Contains(body, "Quarterly figures") {
+				t.Errorf("%s %s lost an ordinary Subject", who, name)
+			}
+		}
+		if !strings.Contains(page, "件名に顧客情報の可能性") {
+			t.Errorf("%s page does not say the Subject is withheld", who)
+		}
+	}
+}

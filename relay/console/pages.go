@@ -236,6 +236,7 @@ func (c *Console) listPage(cl *call) error {
 	if err != nil {
 		return err
 	}
+	withholdSubjects(pg.Entries)
 	v := &listView{Entries: pg.Entries, Total: pg.Total, F: f, Q: q, Statuses: statuses, Status: q.Get("status")}
 	c.render(cl, http.StatusOK, "list", v)
 	return nil
@@ -334,4 +335,15 @@ func (c *Console) bulkForm(cl *call) error {
 	}
 	c.render(cl, http.StatusOK, "bulk", &bulkView{Action: form.Get("action"), Results: res})
 	return nil
+}
+
+// withholdSubjects blanks the Subjects that may hold a customer value
+// (Entry.SubjectWithheld): a list shows no customer value unmasked. The
+// detail page shows such a Subject masked, and revealed on request.
+func withholdSubjects(es []quarantine.Entry) {
+	for i := range es {
+		if es[i].SubjectWithheld {
+			es[i].Subject = ""
+		}
+	}
 }

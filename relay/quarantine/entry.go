@@ -39,6 +39,10 @@ type Entry struct {
 	// Subject is the decoded Subject header, for the console's list. It
 	// may hold customer data: shown only to logged-in users, never logged.
 	Subject string `json:"subject,omitempty"`
+	// SubjectWithheld says the Subject may hold a customer value (a record
+	// matched in a header, or the findings cannot tell): lists show it
+	// only masked or after a reveal. Put sets it from Findings.
+	SubjectWithheld bool `json:"subject_withheld,omitempty"`
 	// Findings is the JSON of the detector's per-record findings (record
 	// IDs, fields, parts, match offsets; never values), for the console's
 	// masked snippets. Put keeps at most MaxFindings bytes of it (see

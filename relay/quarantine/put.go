@@ -114,6 +114,7 @@ func (s *SQLite) prepare(e Entry) (Entry, error) {
 	}
 	e.Findings = f
 	e.Status, e.ExpiresAt, e.Hold = StatusHeld, e.Received.Add(s.retention), false
+	e.SubjectWithheld = subjectWithheld(e)
 	e.Notes, e.Releases = nil, nil
 	return e, nil
 }
@@ -170,8 +171,8 @@ func syncDir(dir string) error {
 }
 
 const insertEntrySQL = `INSERT INTO entries (id, received, client_addr, helo, sender, sender_fold, verdict,
-	reasons, records, record_ids, size, subject, subject_fold, findings, status, expires_at, hold)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	reasons, records, record_ids, size, subject, subject_fold, findings, status, expires_at, hold, subject_withheld)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // insertEntry inserts e (checked by prepare) with its recipients and rules.
 func insertEntry(ctx context.Context, tx *sql.Tx, e Entry) error {
@@ -181,7 +182,7 @@ func insertEntry(ctx context.Context, tx *sql.Tx, e Entry) error {
 	}
 	if _, err := tx.ExecContext(ctx, insertEntrySQL, e.ID, nanos(e.Received), e.ClientAddr, e.Helo,
 		e.Sender, fold(e.Sender), e.Verdict, jsonList(e.Reasons), e.Records, jsonList(e.RecordIDs),
-		e.Size, e.Subject, fold(e.Subject), findings, e.Status, nanos(e.ExpiresAt), e.Hold); err != nil {
+		e.Size, e.Subject, fold(e.Subject), findings, e.Status, nanos(e.ExpiresAt), e.Hold, e.SubjectWithheld); err != nil {
 		return err
 	}
 	for i, r := range e.Recipients {
@@ -352,4 +353,28 @@ func boundFindings(f json.RawMessage) (json.RawMessage, error) {
 		out = append(out, el...)
 	}
 	return append(out, ']'), nil
+}
+
+// subjectWithheld reports whether e's Subject may hold a customer value: a
+// record was found in a header segment ("1.header": the Subject, display
+// names, file names), or the findings cannot say (missing, unreadable, or
+// cut short of the records found).
+func subjectWithheld(e Entry) bool {
+	if e.Subject == "" || len(e.RecordIDs) == 0 && e.Records == 0 {
+		return false
+	}
+	var hits []struct {
+		Parts []string `json:"parts"`
+	}
+	if err := json.Unmarshal(e.Findings, &hits); err != nil || len(hits) < max(len(e.RecordIDs), e.Records) {
+		return true
+	}
+	for _, h := range hits {
+		for _, p := range h.Parts {
+			if p == "header" || strings.HasSuffix(p, ".header") {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -16,7 +16,7 @@ import (
 
 // entryCols are the columns scanEntry reads, findings left out.
 const entryCols = `e.id, e.received, e.client_addr, e.helo, e.sender, e.verdict, e.reasons, e.records,
-	e.record_ids, e.size, e.subject, e.status, e.expires_at, e.hold`
+	e.record_ids, e.size, e.subject, e.status, e.expires_at, e.hold, e.subject_withheld`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -29,7 +29,7 @@ func scanEntry(sc scanner, extra ...any) (Entry, error) {
 		err                error
 	)
 	dest := append([]any{&e.ID, &received, &e.ClientAddr, &e.Helo, &e.Sender, &e.Verdict, &reasons, &e.Records,
-		&recordIDs, &e.Size, &e.Subject, &status, &expires, &e.Hold}, extra...)
+		&recordIDs, &e.Size, &e.Subject, &status, &expires, &e.Hold, &e.SubjectWithheld}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return Entry{}, err
 	}

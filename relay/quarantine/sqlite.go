@@ -95,6 +95,10 @@ var migrations = []string{
 	CREATE UNIQUE INDEX releases_open ON releases (entry_id)
 		WHERE status IN ('pending_approval', 'approved', 'sending', 'release_uncertain');
 	CREATE INDEX releases_due ON releases (next_attempt, id) WHERE status = 'approved';`,
+
+	// 1 → 2: whether the Subject may hold a customer value (see
+	// Entry.SubjectWithheld). Entries from before are withheld.
+	`ALTER TABLE entries ADD COLUMN subject_withheld INTEGER NOT NULL DEFAULT 1;`,
 }
 
 // schemaVersion is the user_version this code writes and reads.

@@ -185,6 +185,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 	want.Size = int64(len(msgFor(3)))
 	want.Status = StatusHeld
 	want.ExpiresAt = want.Received.Add(DefaultRetention)
+	want.SubjectWithheld = true // the sample's findings list fewer records than it found
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Put returned\n%+v\nwant\n%+v", got, want)
 	}
@@ -661,5 +662,48 @@ func TestImportFolderStore(t *testing.T) {
 	ts.reopen(t) // nothing more to import
 	if p, _ := ts.List(context.Background(), Filter{}); p.Total != 1 {
 		t.Errorf("%d entries after a second Open", p.Total)
+	}
+}
+
+// TestSubjectWithheld: a Subject is withheld from lists when a record was
+// found in a header segment, or the findings cannot say where.
+func TestSubjectWithheld(t *testing.T) {
+	t.Parallel()
+	ts := openTest(t)
+	ctx := context.Background()
+	tests := []struct {
+		name     string
+		subject  string
+		ids      []string
+		findings string
+		want     bool
+	}{
+		{"no records", "hello", nil, "", false},
+		{"record in the body", "hello", []string{"C1"}, `[{"id":"C1","parts":["1"]}]`, false},
+		{"record in the header", "山田 太郎 様", []string{"C1"}, `[{"id":"C1","parts":["1","1.header"]}]`, true},
+		{"record in an attachment's header", "x", []string{"C1"}, `[{"id":"C1","parts":["1.2.header"]}]`, true},
+		{"findings missing", "x", []string{"C1"}, "", true},
+		{"findings cut short", "x", []string{"C1", "C2"}, `[{"id":"C1","parts":["1"]}]`, true},
+		{"no subject", "", []string{"C1"}, `[{"id":"C1","parts":["1.header"]}]`, false},
+	}
+	for _, tt := range tests {
+		e := Entry{Sender: "a@corp.test", Recipients: []string{"b@x.test"}, Verdict: "quarantine", Subject: tt.subject,
+			RecordIDs: tt.ids, Records: len(tt.ids)}
+		if tt.findings != "" {
+			e.Findings = []byte(tt.findings)
+		}
+		got := ts.put(t, e, "Subject: x\r\n\r\nbody\r\n")
+		if got.SubjectWithheld != tt.want {
+			t.Errorf("%s: Put: SubjectWithheld = %v, want %v", tt.name, got.SubjectWithheld, tt.want)
+		}
+		pg, err := ts.List(ctx, Filter{Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, le := range pg.Entries {
+			if le.ID == got.ID && le.SubjectWithheld != tt.want {
+				t.Errorf("%s: List: SubjectWithheld = %v", tt.name, le.SubjectWithheld)
+			}
+		}
 	}
 }
