@@ -240,18 +240,20 @@ func (ss *session) Data(r io.Reader) error {
 		return ss.deliver(log, tx, d, sp)
 	case policy.Quarantine:
 		tx.up.Abort()
+		msg, forged := cleanReader(sp.Reader())
 		e, err := ss.live.Quarantine.Put(quarantine.Entry{
 			ID: tx.id, Received: time.Now().UTC(), ClientAddr: ss.client.String(), Helo: ss.helo,
 			Sender: tx.from, Recipients: tx.rcpts, Verdict: v.Action.String(), Reasons: reasonList(v.Reasons),
 			Rules: firedList(v.Fired), Records: v.Records, RecordIDs: d.RecordIDs(),
 			Subject: subject(sp.Reader()), Findings: findings(d),
-		}, sp.Reader())
+		}, msg)
+		msg.Close()
 		if err != nil {
 			log.Error("quarantine failed; message temp-failed", "err", err)
 			return replyInternal
 		}
 		ss.s.m.Quarantined.Inc()
-		log.Info("message quarantined", "quarantine_id", e.ID)
+		log.Info("message quarantined", "quarantine_id", e.ID, "forged_headers_removed", <-forged)
 		ss.notify(tx, v, e.ID)
 		return queued(tx.id)
 	default: // policy.Reject, and anything newer than this code: refuse.
@@ -357,8 +359,9 @@ func (ss *session) notify(tx *transaction, v policy.Verdict, quarantineID string
 }
 
 // deliver forwards the message with a Received: header (and X-DLP-* headers
-// when flagged or monitored) prepended, the Subject tagged when flagged and
-// configured, the rest byte for byte.
+// when flagged or monitored) prepended, the client's own X-DLP-* headers
+// removed, the Subject tagged when flagged and configured, the rest byte for
+// byte.
 func (ss *session) deliver(log *slog.Logger, tx *transaction, d inspect.Decision, sp *spool) error {
 	var hdr strings.Builder
 	ss.received(&hdr, tx)
@@ -378,14 +381,13 @@ func (ss *session) deliver(log *slog.Logger, tx *transaction, d inspect.Decision
 		tag = ss.live.SubjectTag
 	}
 	start := time.Now()
+	forged := 0
 	text, err := tx.up.Data(func(w io.Writer) error {
 		if _, err := io.WriteString(w, hdr.String()); err != nil {
 			return err
 		}
-		if tag != "" {
-			return tagSubject(w, sp.Reader(), tag)
-		}
-		_, err := io.Copy(w, sp.Reader())
+		n, err := cleanHeader(w, sp.Reader(), tag)
+		forged = n
 		return err
 	})
 	ss.s.m.UpstreamSeconds.Observe(time.Since(start).Seconds())
@@ -394,7 +396,7 @@ func (ss *session) deliver(log *slog.Logger, tx *transaction, d inspect.Decision
 		log.Warn("upstream refused message", "err", err)
 		return toReply(err, atData)
 	}
-	log.Info("message delivered", "upstream_reply", printableLine(text, 120))
+	log.Info("message delivered", "upstream_reply", printableLine(text, 120), "forged_headers_removed", forged)
 	if v.Action == policy.Flag {
 		ss.notify(tx, v, "")
 	}

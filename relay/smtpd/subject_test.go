@@ -23,7 +23,7 @@ func TestTagSubject(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var b strings.Builder
-		if err := tagSubject(&b, strings.NewReader(tt.in), tt.tag); err != nil {
+		if _, err := cleanHeader(&b, strings.NewReader(tt.in), tt.tag); err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
 		if b.String() != tt.want {
@@ -33,7 +33,7 @@ func TestTagSubject(t *testing.T) {
 	// A header line longer than the read buffer is copied through whole.
 	long := "X-Long: " + strings.Repeat("a", 10000) + "\r\nSubject: s\r\n\r\nb"
 	var b strings.Builder
-	if err := tagSubject(&b, strings.NewReader(long), "[T]"); err != nil {
+	if _, err := cleanHeader(&b, strings.NewReader(long), "[T]"); err != nil {
 		t.Fatal(err)
 	}
 	if want := strings.Replace(long, "Subject: s", "Subject: [T] s", 1); b.String() != want {
