@@ -44,6 +44,10 @@ var (
 	replyLongLine = reply(554, 5, 6, 0, "Error: message has a line longer than allowed")
 	// RFC 6531 §3.7.1 / RFC 3463 X.6.7: SMTPUTF8 required but not supported downstream.
 	replyNoUTF8Upstream = reply(553, 5, 6, 7, "Error: upstream relay does not support SMTPUTF8")
+	// RFC 5321 §4.2.2 553 mailbox name not allowed; RFC 3463 X.1.3 bad
+	// destination mailbox address syntax, X.1.7 bad sender's mailbox syntax.
+	replyBadRcptSyntax   = reply(553, 5, 1, 3, "Error: recipient address syntax not accepted")
+	replyBadSenderSyntax = reply(553, 5, 1, 7, "Error: sender address syntax not accepted")
 	// RFC 3463 X.7.1 delivery not authorized, message refused (policy reject).
 	replyPolicyReject = reply(550, 5, 7, 1, "Message refused by data loss prevention policy")
 )

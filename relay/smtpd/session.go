@@ -149,6 +149,8 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 		return replyNestedMail
 	case !ss.live.allowed(ss.client) && ss.user == "":
 		return replyAuthRequired
+	case from != "" && !plainAddress(from):
+		return replyBadSenderSyntax
 	}
 	tx := &transaction{id: newID(), from: from}
 	if opts != nil {
@@ -168,6 +170,9 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	if ss.tx == nil {
 		return replyNeedMail
+	}
+	if !plainAddress(to) {
+		return replyBadRcptSyntax
 	}
 	if err := ss.tx.up.Rcpt(to, opts); err != nil {
 		ss.upstreamError(err)
