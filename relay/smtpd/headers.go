@@ -3,9 +3,12 @@ package smtpd
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"mime"
 	"strings"
+
+	"github.com/dlprelay/dlprelay/policy"
 )
 
 // dlpHeaderPrefix starts the name of every header field dlprelay writes
@@ -14,6 +17,47 @@ import (
 // past the relay, or it could tell a downstream filter that it was scanned
 // and passed.
 const dlpHeaderPrefix = "x-dlp-"
+
+// writeDLPHeaders writes the X-DLP-* fields a delivered message carries:
+// the verdict's when it is flag, the monitor's when a monitor rule would
+// have done more. Every value goes through headerValue, so whatever a rule
+// name or reason holds, each field is one line.
+func writeDLPHeaders(b *strings.Builder, v policy.Verdict, id string) {
+	if v.Action == policy.Flag {
+		fmt.Fprintf(b, "X-DLP-Verdict: %s\r\n", headerValue(v.Action.String()))
+		fmt.Fprintf(b, "X-DLP-Scan-ID: %s\r\n", headerValue(id))
+		fmt.Fprintf(b, "X-DLP-Records: %d\r\n", v.Records)
+		fmt.Fprintf(b, "X-DLP-Rules: %s\r\n", headerValue(strings.Join(enforcedList(v.Fired), ", ")))
+		fmt.Fprintf(b, "X-DLP-Reasons: %s\r\n", headerValue(strings.Join(reasonList(v.Reasons), ", ")))
+	}
+	if v.Monitored() {
+		fmt.Fprintf(b, "X-DLP-Monitor: would=%s; rule=%s; scan-id=%s\r\n", headerValue(v.Would.String()), headerValue(v.WouldRule), headerValue(id))
+	}
+}
+
+// headerValue makes s safe inside an unstructured header value: anything
+// but printable ASCII (CR and LF above all) becomes '_'.
+func headerValue(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// encodeTag returns the Subject tag as it is written: as is when it is
+// printable ASCII, else an RFC 2047 encoded word, which encodes control
+// characters too, so no tag can end the Subject line (config refuses such
+// tags; this holds whatever it lets through).
+func encodeTag(tag string) string {
+	for i := 0; i < len(tag); i++ {
+		if tag[i] < 0x20 || tag[i] > 0x7e {
+			return mime.QEncoding.Encode("utf-8", tag)
+		}
+	}
+	return tag
+}
 
 // cleanHeader copies the message from r to w, leaving out every top-level
 // header field whose name starts with X-DLP- (any case), with its folded
@@ -29,10 +73,7 @@ const dlpHeaderPrefix = "x-dlp-"
 // lenient parsers read on past such a line, so forged fields after it are
 // still left out.
 func cleanHeader(w io.Writer, r io.Reader, tag string) (removed int, err error) {
-	enc := tag
-	if !isASCII(tag) {
-		enc = mime.QEncoding.Encode("utf-8", tag)
-	}
+	enc := encodeTag(tag)
 	tagged := tag == ""
 	br := bufio.NewReaderSize(r, 4096)
 	skip := false    // the current field is being left out
@@ -158,13 +199,4 @@ func hasFieldName(line []byte, name string) bool {
 	}
 	rest := bytes.TrimLeft(line[len(name):], " \t")
 	return len(rest) > 0 && rest[0] == ':'
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }

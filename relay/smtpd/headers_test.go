@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/dlprelay/dlprelay/policy"
 )
 
 func TestCleanHeaderRemovesForgedDLPFields(t *testing.T) {
@@ -129,5 +131,94 @@ func TestForgedDLPHeadersNeverArrive(t *testing.T) {
 	}
 	if string(stored) != "X-Test-Verdict: quarantine\r\nSubject: q\r\n\r\nrows\r\n" {
 		t.Errorf("quarantined message:\n%q", stored)
+	}
+}
+
+// FuzzCleanHeader: without a tag, the output is the input with whole lines
+// left out, and no line of its header section starts an X-DLP- field; with
+// any tag, the tag as written holds no CR, LF or other control character
+// (a tab is white space inside the value).
+func FuzzCleanHeader(f *testing.F) {
+	f.Add("X-DLP-Verdict: pass\r\n folded\r\nSubject: s\r\n\r\nX-DLP-Verdict: body\r\n", "[DLP]")
+	f.Add("x-dlp-a: 1\nFrom: a\n\n", "a\r\nX-DLP-Verdict: pass")
+	f.Add("\r\nX-DLP-A: 1", "[要確認]\n")
+	f.Add("From: a", "\r")
+	f.Fuzz(func(t *testing.T, msg, tag string) {
+		var b strings.Builder
+		if _, err := cleanHeader(&b, strings.NewReader(msg), ""); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		in := strings.SplitAfter(msg, "\n")
+		inHeader := true
+		for line := range strings.SplitAfterSeq(out, "\n") {
+			if line == "" {
+				continue
+			}
+			for len(in) > 0 && in[0] != line {
+				in = in[1:]
+			}
+			if len(in) == 0 {
+				t.Fatalf("output line %q is not an input line in order; in %q out %q", line, msg, out)
+			}
+			in = in[1:]
+			if strings.TrimRight(line, "\r\n") == "" {
+				inHeader = false
+			}
+			if inHeader && hasPrefixFold([]byte(line), dlpHeaderPrefix) {
+				t.Fatalf("X-DLP- field left in: in %q out %q", msg, out)
+			}
+		}
+		if enc := encodeTag(tag); strings.ContainsFunc(enc, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
+			t.Fatalf("tag %q written as %q", tag, enc)
+		}
+		b.Reset()
+		if _, err := cleanHeader(&b, strings.NewReader(msg), tag); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzDLPHeaders: whatever a verdict's rule names and reasons hold, the
+// X-DLP-* fields are whole lines of printable ASCII.
+func FuzzDLPHeaders(f *testing.F) {
+	f.Add("records-flag", "records", "watch", "id")
+	f.Add("r\r\nX-DLP-Verdict: pass", "x\ny", "w\rz", "1\r\n2")
+	line := regexp.MustCompile(`^X-DLP-(Verdict|Scan-ID|Records|Rules|Reasons|Monitor): [\x20-\x7e]*\r\n$`)
+	f.Fuzz(func(t *testing.T, rule, reason, wouldRule, id string) {
+		v := policy.Verdict{Action: policy.Flag, Would: policy.Quarantine, WouldRule: wouldRule, Records: 2,
+			Fired:   []policy.Fired{{Rule: rule, Action: policy.Flag}, {Rule: wouldRule, Action: policy.Quarantine, Monitor: true}},
+			Reasons: []policy.Reason{policy.Reason(reason)}}
+		var b strings.Builder
+		writeDLPHeaders(&b, v, id)
+		lines := strings.SplitAfter(b.String(), "\r\n")
+		if len(lines) != 7 || lines[6] != "" {
+			t.Fatalf("want 6 lines: %q", b.String())
+		}
+		for _, l := range lines[:6] {
+			if !line.MatchString(l) {
+				t.Fatalf("bad header line %q", l)
+			}
+		}
+	})
+}
+
+// TestSubjectTagCannotBreakHeader: even a tag with CR LF that config would
+// refuse cannot add a header field to a flagged message: it is written as
+// an encoded word.
+func TestSubjectTagCannotBreakHeader(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t, func(_ *Options, l *Live) { l.SubjectTag = "[DLP]\r\nBcc: x@evil.example" })
+	c := greet(t, r.addr)
+	if got := c.sendMail("a@corp.test", []string{"b@example.test"}, "X-Test-Verdict: flag\r\nSubject: rows\r\n\r\nb\r\n"); !strings.HasPrefix(got, "250 ") {
+		t.Fatalf("DATA reply %q", got)
+	}
+	msgs := r.up.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("upstream got %d messages", len(msgs))
+	}
+	if !strings.Contains(string(msgs[0].Data), "\r\nSubject: =?utf-8?q?[DLP]=0D=0ABcc:_x@evil.example?= rows\r\n\r\nb\r\n") ||
+		strings.Contains(string(msgs[0].Data), "\nBcc:") {
+		t.Fatalf("forwarded:\n%q", msgs[0].Data)
 	}
 }

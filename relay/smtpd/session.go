@@ -371,16 +371,7 @@ func (ss *session) deliver(log *slog.Logger, tx *transaction, d inspect.Decision
 	var hdr strings.Builder
 	ss.received(&hdr, tx)
 	v := d.Verdict
-	if v.Action == policy.Flag {
-		fmt.Fprintf(&hdr, "X-DLP-Verdict: %s\r\n", v.Action)
-		fmt.Fprintf(&hdr, "X-DLP-Scan-ID: %s\r\n", tx.id)
-		fmt.Fprintf(&hdr, "X-DLP-Records: %d\r\n", v.Records)
-		fmt.Fprintf(&hdr, "X-DLP-Rules: %s\r\n", strings.Join(enforcedList(v.Fired), ", "))
-		fmt.Fprintf(&hdr, "X-DLP-Reasons: %s\r\n", strings.Join(reasonList(v.Reasons), ", "))
-	}
-	if v.Monitored() {
-		fmt.Fprintf(&hdr, "X-DLP-Monitor: would=%s; rule=%s; scan-id=%s\r\n", v.Would, v.WouldRule, tx.id)
-	}
+	writeDLPHeaders(&hdr, v, tx.id)
 	tag := ""
 	if v.Action == policy.Flag {
 		tag = ss.live.SubjectTag
