@@ -194,8 +194,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		within := cfg.Admin.ReadyUpstreamWithin
+		ready := func() error { return srv.Ready(within) }
+		m.SetReadiness(ready)
 		adminSrv = &http.Server{
-			Handler:           comp.handler(admin.Handler(m.Registry, func() error { return srv.Ready(within) })),
+			Handler:           comp.handler(admin.Handler(m.Registry, ready)),
 			ReadHeaderTimeout: 10 * time.Second,
 		}
 		go adminSrv.Serve(aln)

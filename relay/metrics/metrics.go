@@ -6,6 +6,7 @@ package metrics
 
 import (
 	"runtime"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -44,6 +45,9 @@ type Metrics struct {
 	MessageBytes     prometheus.Histogram
 	Reasons          *prometheus.CounterVec
 	Quarantined      prometheus.Counter
+	// MessageRecords is the number of distinct customer records found in
+	// each scanned message.
+	MessageRecords prometheus.Histogram
 
 	// Policy: rule names come from the configuration (a bounded set).
 	RuleFired        *prometheus.CounterVec
@@ -73,6 +77,11 @@ type Metrics struct {
 	ReloadSuccess   prometheus.Gauge
 	Reloads         *prometheus.CounterVec
 	BuildInfo       *prometheus.GaugeVec
+	// Ready is 1 while the relay can take mail (what /readyz says), 0
+	// otherwise; it reads the function given to SetReadiness at each
+	// scrape, and is 0 until then.
+	Ready     prometheus.GaugeFunc
+	readiness *atomic.Pointer[func() error]
 }
 
 // New creates and registers every metric, and pre-creates every label value
@@ -80,8 +89,10 @@ type Metrics struct {
 // reason constants.
 func New(version string, reasons, unscannable []string) *Metrics {
 	r := prometheus.NewRegistry()
+	readiness := new(atomic.Pointer[func() error])
 	m := &Metrics{
-		Registry: r,
+		Registry:  r,
+		readiness: readiness,
 		Connections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dlprelay_smtp_connections_total",
 			Help: "SMTP connections by result: accepted, denied_network (client not allowed, 554), denied_limit (too many connections, 421).",
@@ -107,6 +118,12 @@ func New(version string, reasons, unscannable []string) *Metrics {
 			Name: "dlprelay_policy_reasons_total",
 			Help: "Policy reasons that applied to messages.",
 		}, []string{"reason"}),
+		MessageRecords: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "dlprelay_policy_message_records",
+			Help: "Distinct customer records found per scanned message (low confidence, which includes high); messages let through unscanned are not counted.",
+			// 0 is its own bucket: most mail carries no record.
+			Buckets: []float64{0, 1, 2, 3, 5, 10, 20, 50, 100, 500, 1000, 10000},
+		}),
 		Quarantined: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "dlprelay_quarantine_stored_total",
 			Help: "Messages written durably to quarantine.",
@@ -201,13 +218,22 @@ func New(version string, reasons, unscannable []string) *Metrics {
 			Name: "dlprelay_build_info",
 			Help: "Always 1; labels carry the version and Go version.",
 		}, []string{"version", "goversion"}),
+		Ready: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "dlprelay_ready",
+			Help: "1 if the relay can take mail now (as /readyz: a customer list loaded, the upstream answered recently, not draining), else 0.",
+		}, func() float64 {
+			if f := readiness.Load(); f != nil && (*f)() == nil {
+				return 1
+			}
+			return 0
+		}),
 	}
 	r.MustRegister(
-		m.Connections, m.SessionsInFlight, m.Replies, m.Messages, m.MessageBytes, m.Reasons, m.Quarantined,
+		m.Connections, m.SessionsInFlight, m.Replies, m.Messages, m.MessageBytes, m.Reasons, m.MessageRecords, m.Quarantined,
 		m.QuarantineHeld, m.QuarantinePending, m.QuarantineOldestAge, m.QuarantineBytes, m.QuarantinePurged, m.Releases,
 		m.RuleFired, m.MonitorWould, m.WindowTriggers, m.WatchlistEntries, m.WatchlistActive, m.Unscannable, m.Notifications,
 		m.ScanSeconds, m.ScanBytes, m.UpstreamSeconds, m.UpstreamErrors,
-		m.CustomerRecords, m.ReloadTimestamp, m.ReloadSuccess, m.Reloads, m.BuildInfo,
+		m.CustomerRecords, m.ReloadTimestamp, m.ReloadSuccess, m.Reloads, m.BuildInfo, m.Ready,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -244,6 +270,9 @@ func New(version string, reasons, unscannable []string) *Metrics {
 	m.BuildInfo.WithLabelValues(version, runtime.Version()).Set(1)
 	return m
 }
+
+// SetReadiness makes dlprelay_ready report ready(): 1 when it returns nil.
+func (m *Metrics) SetReadiness(ready func() error) { m.readiness.Store(&ready) }
 
 // Reply counts one final reply by its code.
 func (m *Metrics) Reply(code int) {

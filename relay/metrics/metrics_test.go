@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -28,6 +29,9 @@ func TestEveryMetricExported(t *testing.T) {
 	}
 	v := reflect.ValueOf(m).Elem()
 	for i := 0; i < v.NumField(); i++ {
+		if !v.Type().Field(i).IsExported() {
+			continue
+		}
 		c, ok := v.Field(i).Interface().(prometheus.Collector)
 		if !ok || v.Type().Field(i).Name == "Registry" {
 			continue
@@ -67,6 +71,31 @@ func TestReplyClasses(t *testing.T) {
 			t.Errorf("%s = %v, want %v", class, got, want)
 		}
 	}
+}
+
+func TestReady(t *testing.T) {
+	m := New("test", nil, nil)
+	if got := gaugeValue(t, m.Ready); got != 0 {
+		t.Errorf("before SetReadiness: %v, want 0", got)
+	}
+	var err error
+	m.SetReadiness(func() error { return err })
+	if got := gaugeValue(t, m.Ready); got != 1 {
+		t.Errorf("ready: %v, want 1", got)
+	}
+	err = errors.New("upstream not reached recently")
+	if got := gaugeValue(t, m.Ready); got != 0 {
+		t.Errorf("not ready: %v, want 0", got)
+	}
+}
+
+func gaugeValue(t *testing.T, c prometheus.Metric) float64 {
+	t.Helper()
+	var pb = &dto.Metric{}
+	if err := c.Write(pb); err != nil {
+		t.Fatal(err)
+	}
+	return pb.GetGauge().GetValue()
 }
 
 func testutilValue(t *testing.T, c prometheus.Counter) float64 {

@@ -312,6 +312,9 @@ func (ss *session) observe(d inspect.Decision) {
 	m, v := ss.s.m, d.Verdict
 	m.ScanBytes.Add(float64(d.Result.BytesScanned))
 	m.Messages.WithLabelValues(v.Action.String()).Inc()
+	if d.Scanned {
+		m.MessageRecords.Observe(float64(v.Records))
+	}
 	for _, r := range v.Reasons {
 		m.Reasons.WithLabelValues(string(r)).Inc()
 	}
