@@ -120,11 +120,14 @@ func (p *Policy) LongestWindow() time.Duration {
 	return p.windows[len(p.windows)-1]
 }
 
-// Class returns the class of a recipient address.
+// Class returns the class of a recipient address. An address whose local
+// part carries another route (the "%" hack, a "!" bang path, or a second
+// "@") is external whatever its domain, because an upstream that honours
+// those routes would send it elsewhere than the domain says.
 func (p *Policy) Class(addr string) Class {
 	d := domainOf(addr)
 	switch {
-	case d == "":
+	case d == "" || strings.ContainsAny(localOf(addr), "%!@"):
 		return ClassExternal
 	case freemail.Match(d, p.cfg.InternalDomains):
 		return ClassInternal

@@ -191,7 +191,11 @@ func TestClass(t *testing.T) {
 		"x@docomo.ne.jp":         ClassFreeMail,
 		"d@customer.example.com": ClassExternal,
 		"postmaster":             ClassExternal,
-		"":                       ClassExternal,
+		// Routes in the local part go elsewhere than the domain says.
+		"user%outside.example@example.co.jp": ClassExternal,
+		"outside.example!user@example.co.jp": ClassExternal,
+		"user%x@gmail.com":                   ClassExternal,
+		"":                                   ClassExternal,
 	}
 	for addr, want := range tests {
 		if got := p.Class(addr); got != want {
