@@ -168,16 +168,22 @@ func stopProcess(t *testing.T, cmd *exec.Cmd, exited chan error) {
 // waitReady polls GET /readyz until it answers 200, the process exits or the
 // timeout passes.
 func waitReady(admin string, exited <-chan error, timeout time.Duration) error {
+	return waitHTTPOK("dlprelay", "http://"+admin+"/readyz", exited, timeout)
+}
+
+// waitHTTPOK polls GET url until it answers 200, the process named what
+// exits or the timeout passes.
+func waitHTTPOK(what, url string, exited <-chan error, timeout time.Duration) error {
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(timeout)
 	last := "no answer"
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
-			return fmt.Errorf("dlprelay exited before it was ready: %v", err)
+			return fmt.Errorf("%s exited before it was ready: %v", what, err)
 		default:
 		}
-		resp, err := client.Get("http://" + admin + "/readyz")
+		resp, err := client.Get(url)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -189,7 +195,7 @@ func waitReady(admin string, exited <-chan error, timeout time.Duration) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return fmt.Errorf("GET /readyz not 200 after %v (last: %s)", timeout, last)
+	return fmt.Errorf("GET %s not 200 after %v (last: %s)", url, timeout, last)
 }
 
 func tailLines(s string, n int) string {

@@ -318,27 +318,7 @@ scrape_configs:
 }
 
 func (p *promProcess) waitReady(exited <-chan error) error {
-	deadline := time.Now().Add(promStartTimeout)
-	last := "no answer"
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("prometheus exited before it was ready: %v", err)
-		default:
-		}
-		resp, err := p.client.Get("http://" + p.addr + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			last = resp.Status
-		} else {
-			last = err.Error()
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("GET /-/ready not 200 after %v (last: %s)", promStartTimeout, last)
+	return waitHTTPOK("prometheus", "http://"+p.addr+"/-/ready", exited, promStartTimeout)
 }
 
 // promSample is one series of an instant query's result; a scalar result
