@@ -141,12 +141,20 @@ func initTables() {
 			asciiLower[c] = byte(c + 'a' - 'A')
 		}
 	}
-	for k := rune(0x30A1); k <= 0x30FA; k++ {
-		for _, mark := range []rune{0x3099, 0x309A} {
-			c := []rune(norm.NFC.String(string([]rune{k, mark})))
-			if len(c) == 1 {
-				voiced[[2]rune{k, mark}] = c[0]
-			}
+	// Every canonical composition of one rune and one mark (ä = a + ̈,
+	// ヹ = ヱ + ゙, ǖ = ü + ̄).
+	for c := rune(0xC0); c < 0x12000; c++ {
+		if c == 0x3100 {
+			c = 0x11000 // the compositions in between are Hangul (algorithmic) or none
+		}
+		d := []rune(norm.NFD.String(string(c)))
+		if len(d) < 2 {
+			continue
+		}
+		base := []rune(norm.NFC.String(string(d[:len(d)-1])))
+		mark := d[len(d)-1]
+		if len(base) == 1 && norm.NFC.String(string([]rune{base[0], mark})) == string(c) {
+			composites[[2]rune{base[0], mark}] = c
 		}
 	}
 	for r := rune(128); r < 1<<16; r++ {
@@ -395,20 +403,16 @@ func (n *normalizer) stable(p []byte, i, e int, src int64) int {
 	return i
 }
 
-// voiced maps a katakana and a combining (semi-)voiced sound mark to the
-// precomposed katakana, for the pairs NFKC composes.
-var voiced = map[[2]rune]rune{}
+// composites maps a rune and a combining mark to their canonical
+// composition.
+var composites = map[[2]rune]rune{}
 
-// composeKana replaces the katakana at the end of buf with its composition
-// with mark, if there is one, and reports whether it did.
-func composeKana(buf []byte, mark rune) bool {
-	last, size := utf8.DecodeLastRune(buf)
-	c, ok := voiced[[2]rune{last, mark}]
-	if !ok || utf8.RuneLen(c) != size {
-		return false
+// combining reports whether r may combine with the rune before it.
+func combining(r rune) bool {
+	if r < 1<<16 {
+		return bmp[r]&bmpStarts == 0
 	}
-	utf8.EncodeRune(buf[len(buf)-size:], c)
-	return true
+	return unicode.IsMark(r)
 }
 
 // cgj is COMBINING GRAPHEME JOINER, which NFKC inserts into runs of more
@@ -490,12 +494,14 @@ func (n *normalizer) runes(p []byte, src, srcEnd int64) {
 			continue
 		}
 		r = fold(r)
-		if (r == 0x3099 || r == 0x309A) && !n.lastSpace && composeKana(n.sp.buf, r) {
-			// Folding hiragana to katakana can make a voiced pair
-			// composable (ゑ゙ → ヹ) that NFKC left apart; compose it, so
-			// the forms are the same as for the katakana text. The
-			// mark's bytes are not added to the rune's source range.
-			composeKana(n.cp.buf, r)
+		if !n.lastSpace && combining(r) && n.sp.compose(r) {
+			// Folding can make a rune and the mark after it composable
+			// where NFKC left them apart: hiragana to katakana (ゑ゙ →
+			// ヹ), or a lower case that takes the mark where the upper
+			// case did not (İ̈ → ï, H̱ → ẖ). Compose them, so the forms
+			// are what the folded text normalizes to. The mark's bytes
+			// are not added to the rune's source range.
+			n.cp.compose(r)
 			continue
 		}
 		o1, o2 := len(n.sp.buf), len(n.cp.buf)

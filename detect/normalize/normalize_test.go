@@ -181,10 +181,11 @@ func reference(s string) (spaced, compact string) {
 		default:
 			r = unicode.ToLower(r)
 		}
-		if (r == 0x3099 || r == 0x309A) && !last {
-			// Folding may have made a voiced pair composable (ゑ゙ → ヹ).
+		if unicode.IsMark(r) && !last {
+			// Folding may have made a rune and the mark composable
+			// (ゑ゙ → ヹ, İ̈ → ï).
 			prev, n := utf8.DecodeLastRune(sp)
-			if c := []rune(norm.NFC.String(string([]rune{prev, r}))); len(c) == 1 && 0x30A0 <= prev && prev <= 0x30FF {
+			if c := []rune(norm.NFC.String(string([]rune{prev, r}))); len(c) == 1 {
 				sp = utf8.AppendRune(sp[:len(sp)-n], c[0])
 				cp = utf8.AppendRune(cp[:len(cp)-n], c[0])
 				continue
@@ -246,6 +247,9 @@ func TestPositions(t *testing.T) {
 		{"お客様：山田　太郎（やまだ たろう）", []string{"山田太郎", "ヤマダタロウ"}, []string{"山田　太郎", "やまだ たろう"}},
 		{"ＡＮＮ　ＬＥＥ", []string{"annlee"}, []string{"ＡＮＮ　ＬＥＥ"}},
 		{"久保誠一さん", []string{"久保誠", "久保誠一"}, []string{"久保誠", "久保誠一"}},
+		// A rune composed with the mark after it when folding made that
+		// possible; the word still maps onto the original text.
+		{"Mr AH̱MED and Äİ̈X", []string{"aẖmed", "ẖmed", "äïx"}, []string{"AH̱MED", "H̱MED", "Äİ̈X"}},
 		{"TEL ０３－１２３４－５６７８ まで", nil, []string{"tel:０３－１２３４－５６７８"}},
 		{"call 03-1234-5678.", nil, []string{"tel:03-1234-5678"}},
 		{strings.Repeat("あいうえお、", 5000) + "Ann Lee", []string{"annlee"}, []string{"Ann Lee"}},

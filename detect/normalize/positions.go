@@ -1,6 +1,9 @@
 package normalize
 
-import "sort"
+import (
+	"sort"
+	"unicode/utf8"
+)
 
 // Positions maps byte offsets in one normalized form of a text back to
 // byte offsets in the original text. It covers the current piece, the one
@@ -98,6 +101,37 @@ func (f *form) mark(start int, src, srcEnd int64, linear bool) {
 		}
 	}
 	f.runs = append(f.runs, run{out: out, src: src, n: n, srcN: int32(srcEnd - src), linear: linear})
+}
+
+// compose replaces the rune at the end of the buffer with its composition
+// with mark (see composites), if there is one, and reports whether it did.
+// The composed rune keeps the source range of the rune it replaces.
+func (f *form) compose(mark rune) bool {
+	last, size := utf8.DecodeLastRune(f.buf)
+	c, ok := composites[[2]rune{last, mark}]
+	if !ok || len(f.runs) <= f.head {
+		return false
+	}
+	start := len(f.buf) - size
+	if utf8.RuneLen(c) == size {
+		utf8.EncodeRune(f.buf[start:], c)
+		return true
+	}
+	// Another length: take the rune out of its run and mark it anew.
+	k := len(f.runs) - 1
+	l := &f.runs[k]
+	src, srcEnd := l.src, l.src+int64(l.srcN)
+	if l.linear {
+		src = srcEnd - int64(size)
+		l.srcN -= int32(size)
+	}
+	l.n -= int32(size)
+	if l.n == 0 {
+		f.runs = f.runs[:k]
+	}
+	f.buf = utf8.AppendRune(f.buf[:start], c)
+	f.mark(start, src, srcEnd, false)
+	return true
 }
 
 // flush hands the piece to send and starts the next one.
