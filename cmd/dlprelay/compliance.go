@@ -49,7 +49,8 @@ func openCompliance(cfg *config.Config, q quarantine.Store, log *slog.Logger, m 
 		return nil, fmt.Errorf("console users: %w", err)
 	}
 	c := &compliance{audit: a, users: u}
-	c.worker = release.New(release.Config{Hostname: cfg.Hostname, Poll: 2 * time.Second}, q, a, transport, log,
+	c.worker = release.New(release.Config{Hostname: cfg.Hostname, Poll: 2 * time.Second,
+		OnDelivered: func(d time.Duration) { m.ReleaseLatency.Observe(d.Seconds()) }}, q, a, transport, log,
 		func(result string) { m.Releases.WithLabelValues(result).Inc() })
 	if cfg.Console.Enabled {
 		var proxies []netip.Prefix

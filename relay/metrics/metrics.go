@@ -65,6 +65,7 @@ type Metrics struct {
 	QuarantineBytes     prometheus.Gauge
 	QuarantinePurged    prometheus.Counter
 	Releases            *prometheus.CounterVec
+	ReleaseLatency      prometheus.Histogram
 
 	ScanSeconds prometheus.Histogram
 	ScanBytes   prometheus.Counter
@@ -180,6 +181,11 @@ func New(version string, reasons, unscannable []string) *Metrics {
 			Name: "dlprelay_release_attempts_total",
 			Help: "Release attempts by result: released, retry (temporary upstream failure), failed (refused), uncertain (interrupted by a restart).",
 		}, []string{"result"}),
+		ReleaseLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "dlprelay_release_latency_seconds",
+			Help:    "Time from a release's approval to the upstream accepting the message (includes retries).",
+			Buckets: prometheus.ExponentialBuckets(0.5, 4, 10), // 0.5 s .. ~36 h
+		}),
 		ScanSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "dlprelay_scan_duration_seconds",
 			Help:    "Time to extract and match one message.",
@@ -230,7 +236,7 @@ func New(version string, reasons, unscannable []string) *Metrics {
 	}
 	r.MustRegister(
 		m.Connections, m.SessionsInFlight, m.Replies, m.Messages, m.MessageBytes, m.Reasons, m.MessageRecords, m.Quarantined,
-		m.QuarantineHeld, m.QuarantinePending, m.QuarantineOldestAge, m.QuarantineBytes, m.QuarantinePurged, m.Releases,
+		m.QuarantineHeld, m.QuarantinePending, m.QuarantineOldestAge, m.QuarantineBytes, m.QuarantinePurged, m.Releases, m.ReleaseLatency,
 		m.RuleFired, m.MonitorWould, m.WindowTriggers, m.WatchlistEntries, m.WatchlistActive, m.Unscannable, m.Notifications,
 		m.ScanSeconds, m.ScanBytes, m.UpstreamSeconds, m.UpstreamErrors,
 		m.CustomerRecords, m.ReloadTimestamp, m.ReloadSuccess, m.Reloads, m.BuildInfo, m.Ready,

@@ -43,6 +43,9 @@ type Config struct {
 	// MaxAttempts makes a request fail for good after this many temporary
 	// failures. Default 50 (days of retries at the maximum backoff).
 	MaxAttempts int
+	// OnDelivered, if set, is told how long a delivered release took from
+	// its approval to the upstream's 250 (for a latency metric).
+	OnDelivered func(time.Duration)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -171,6 +174,9 @@ func (w *Worker) Once(ctx context.Context) (bool, error) {
 	switch {
 	case o.Delivered:
 		result = ResultReleased
+		if w.cfg.OnDelivered != nil && !req.ApprovedAt.IsZero() {
+			w.cfg.OnDelivered(w.cfg.Now().Sub(req.ApprovedAt))
+		}
 	case o.Permanent:
 		result = ResultFailed
 	}

@@ -136,6 +136,8 @@ func TestReleaseRetriesTemporaryAndFailsPermanent(t *testing.T) {
 	}
 	f.up.OnData(func([]byte) error { return relaytest.Err(451, smtp.EnhancedCode{4, 3, 0}, "try later") })
 	w := f.worker()
+	var latencies []time.Duration
+	w.cfg.OnDelivered = func(d time.Duration) { latencies = append(latencies, d) }
 	if did, err := w.Once(ctx); !did || err != nil {
 		t.Fatal(did, err)
 	}
@@ -152,6 +154,9 @@ func TestReleaseRetriesTemporaryAndFailsPermanent(t *testing.T) {
 	}
 	if s := f.status(t, e.ID); s != quarantine.StatusReleased || len(f.up.Messages()) != 1 {
 		t.Fatalf("after the retry: %s, %d messages", s, len(f.up.Messages()))
+	}
+	if len(latencies) != 1 || latencies[0] != 2*time.Minute {
+		t.Errorf("release latency %v, want [2m0s] (approved, a 451, delivered 2 minutes later)", latencies)
 	}
 
 	e2 := f.hold(t, "b@outside.test")
