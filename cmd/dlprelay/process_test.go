@@ -129,7 +129,13 @@ func startDlprelayWith(t *testing.T, bin string, o procOptions) *dlprelayProcess
 		go func() { exited <- cmd.Wait(); logf.Close() }()
 		p.cmd, p.exited = cmd, exited
 		var once sync.Once
-		stop := func() { once.Do(func() { stopProcess(t, cmd, exited) }) }
+		stop := func() {
+			once.Do(func() {
+				if stopProcess(cmd, exited, 15*time.Second) {
+					t.Errorf("dlprelay did not exit within 15s of SIGTERM; killed")
+				}
+			})
+		}
 		p.stop = stop
 
 		err = waitReady(p.admin, exited, 30*time.Second)
@@ -149,19 +155,23 @@ func startDlprelayWith(t *testing.T, bin string, o procOptions) *dlprelayProcess
 	return nil
 }
 
-func stopProcess(t *testing.T, cmd *exec.Cmd, exited chan error) {
+// stopProcess ends a process with SIGTERM, or SIGKILL if it has not exited
+// after timeout, and reports whether it had to kill it. It returns at once
+// if the process already exited.
+func stopProcess(cmd *exec.Cmd, exited chan error, timeout time.Duration) (killed bool) {
 	select {
 	case <-exited:
-		return
+		return false
 	default:
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-exited:
-	case <-time.After(15 * time.Second):
-		t.Errorf("dlprelay did not exit within 15s of SIGTERM; killed")
+		return false
+	case <-time.After(timeout):
 		cmd.Process.Kill()
 		<-exited
+		return true
 	}
 }
 

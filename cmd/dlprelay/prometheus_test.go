@@ -37,7 +37,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -285,22 +284,7 @@ scrape_configs:
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait(); logf.Close() }()
 		var once sync.Once
-		stop := func() {
-			once.Do(func() {
-				select {
-				case <-exited:
-					return
-				default:
-				}
-				cmd.Process.Signal(syscall.SIGTERM)
-				select {
-				case <-exited:
-				case <-time.After(10 * time.Second):
-					cmd.Process.Kill()
-					<-exited
-				}
-			})
-		}
+		stop := func() { once.Do(func() { stopProcess(cmd, exited, 10*time.Second) }) }
 		if err = p.waitReady(exited); err == nil {
 			t.Cleanup(stop)
 			t.Logf("prometheus on %s scraping %s", p.addr, admin)
