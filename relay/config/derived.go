@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 )
 
 // AllowedPrefixes returns smtp.allowed_networks parsed, host bits cleared; a
@@ -22,14 +23,53 @@ func (c *Config) AllowedPrefixes() []netip.Prefix {
 	return out
 }
 
+// CredentialsDirEnv is the environment variable systemd sets to the
+// directory of a unit's credentials (LoadCredential=, SetCredential=).
+const CredentialsDirEnv = "CREDENTIALS_DIRECTORY"
+
+// SecretPath returns where a secret file configured as path is read from:
+// a relative path is taken in $CREDENTIALS_DIRECTORY when that is set (so
+// "password_file: upstream-password" finds the credential systemd passed
+// as LoadCredential=upstream-password:/etc/...), else as given (relative
+// to the working directory). Absolute paths are used as they are.
+func SecretPath(path string) string {
+	return secretPath(path, os.LookupEnv)
+}
+
+func secretPath(path string, lookup func(string) (string, bool)) string {
+	if path == "" || filepath.IsAbs(path) {
+		return path
+	}
+	if dir, ok := lookup(CredentialsDirEnv); ok && dir != "" {
+		return filepath.Join(dir, path)
+	}
+	return path
+}
+
 // UpstreamPassword reads the upstream AUTH password: the first line of
-// upstream.password_file, without its line ending. It returns "" and no error
-// when no password file is configured. The password never appears in errors.
+// upstream.password_file (found with SecretPath), without its line ending,
+// or the value of the environment variable upstream.password_env. It
+// returns "" and no error when neither is configured. The password never
+// appears in errors; each error names the field.
 func (c *Config) UpstreamPassword() (string, error) {
-	path := c.Upstream.PasswordFile
-	if path == "" {
+	return c.upstreamPassword(os.LookupEnv)
+}
+
+func (c *Config) upstreamPassword(lookup func(string) (string, bool)) (string, error) {
+	if name := c.Upstream.PasswordEnv; name != "" {
+		v, ok := lookup(name)
+		switch {
+		case !ok:
+			return "", fmt.Errorf("upstream.password_env: the environment variable %s is not set", name)
+		case v == "":
+			return "", fmt.Errorf("upstream.password_env: the environment variable %s is empty; want the password", name)
+		}
+		return v, nil
+	}
+	if c.Upstream.PasswordFile == "" {
 		return "", nil
 	}
+	path := secretPath(c.Upstream.PasswordFile, lookup)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", fmt.Errorf("upstream.password_file: %w", err)
@@ -40,4 +80,11 @@ func (c *Config) UpstreamPassword() (string, error) {
 		return "", fmt.Errorf("upstream.password_file: %s: the first line is empty; want the password", path)
 	}
 	return string(line), nil
+}
+
+// ConsoleSecureCookies reports whether the console marks its cookies
+// Secure whatever the request: console.secure_cookies (for a TLS proxy in
+// front), or admin.tls, since then the admin listener speaks only HTTPS.
+func (c *Config) ConsoleSecureCookies() bool {
+	return c.Console.SecureCookies || c.Admin.TLS.CertFile != ""
 }

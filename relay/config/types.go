@@ -55,7 +55,9 @@ type SMTP struct {
 	Auth         Auth          `yaml:"auth"`
 }
 
-// TLS holds the server certificate that enables STARTTLS. Empty: no STARTTLS.
+// TLS holds a server certificate and its key, both PEM files: for
+// smtp.tls it enables STARTTLS, for admin.tls it makes the admin listener
+// HTTPS only. Both files or neither; empty means no TLS.
 type TLS struct {
 	CertFile string `yaml:"cert_file"`
 	KeyFile  string `yaml:"key_file"`
@@ -80,8 +82,13 @@ type Upstream struct {
 	ServerName string `yaml:"server_name"`
 	Username   string `yaml:"username"`
 	// PasswordFile holds the AUTH password (first line); never the password
-	// inline. Required with Username; read it with Config.UpstreamPassword.
+	// inline. A relative path is taken in $CREDENTIALS_DIRECTORY when that
+	// is set (systemd LoadCredential=), else in the working directory.
+	// PasswordEnv instead names an environment variable holding it. With
+	// Username exactly one of the two is required; read the password with
+	// Config.UpstreamPassword.
 	PasswordFile   string        `yaml:"password_file"`
+	PasswordEnv    string        `yaml:"password_env"`
 	ConnectTimeout time.Duration `yaml:"connect_timeout"` // default 30s
 	CommandTimeout time.Duration `yaml:"command_timeout"` // default 5m
 	DataTimeout    time.Duration `yaml:"data_timeout"`    // default 10m
@@ -229,7 +236,8 @@ type Console struct {
 	// FourEyes: a release needs a second officer's approval. Default true.
 	FourEyes bool `yaml:"four_eyes"`
 	// SecureCookies forces the Secure cookie flag (set it when a TLS proxy
-	// fronts the admin listener); requests over TLS get it anyway.
+	// fronts the admin listener); requests over TLS get it anyway, and with
+	// admin.tls set it is always on (see Config.ConsoleSecureCookies).
 	// Default false.
 	SecureCookies bool `yaml:"secure_cookies"`
 	// ProxyUserHeader enables single sign-on behind an authenticating
@@ -241,11 +249,15 @@ type Console struct {
 	SessionMax      time.Duration `yaml:"session_max"`  // default 12h
 }
 
-// Admin is the HTTP listener for /metrics, /healthz and /readyz.
+// Admin is the HTTP listener for /metrics, /healthz, /readyz and the
+// console.
 type Admin struct {
 	Listen string `yaml:"listen"` // default "127.0.0.1:8025"; "" disables
 	// ReadyUpstreamWithin: /readyz needs a successful upstream contact this recent. Default 2m.
 	ReadyUpstreamWithin time.Duration `yaml:"ready_upstream_within"`
+	// TLS makes the listener HTTPS only (TLS 1.2 or later) with this
+	// certificate. Default: neither file, plain HTTP.
+	TLS TLS `yaml:"tls"`
 }
 
 // Log configures log/slog output.

@@ -68,6 +68,31 @@ func (k *checker) listen(field, addr string) {
 	}
 }
 
+// tls checks that a certificate and key come together: both files or
+// neither.
+func (k *checker) tls(field string, t TLS) {
+	switch {
+	case t.CertFile != "" && t.KeyFile == "":
+		k.add(field+".key_file", "required when %s.cert_file is set", field)
+	case t.CertFile == "" && t.KeyFile != "":
+		k.add(field+".cert_file", "required when %s.key_file is set", field)
+	}
+}
+
+// validEnvName accepts a portable environment variable name:
+// [A-Za-z_][A-Za-z0-9_]*.
+func validEnvName(s string) bool {
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // splitHostPort checks that addr is host:port with a numeric port of at
 // least minPort.
 func splitHostPort(addr string, minPort int) (string, int, error) {
@@ -159,12 +184,7 @@ func (c *Config) validate() []*FieldError {
 	k.positive("smtp.max_connections", int64(s.MaxConnections))
 	k.oneOf("smtp.bare_line_endings", s.BareLineEndings, BareLineEndingsReject, BareLineEndingsNormalize)
 	k.nonNegative("smtp.drain_timeout", int64(s.DrainTimeout))
-	switch {
-	case s.TLS.CertFile != "" && s.TLS.KeyFile == "":
-		k.add("smtp.tls.key_file", "required when smtp.tls.cert_file is set")
-	case s.TLS.CertFile == "" && s.TLS.KeyFile != "":
-		k.add("smtp.tls.cert_file", "required when smtp.tls.key_file is set")
-	}
+	k.tls("smtp.tls", s.TLS)
 
 	// upstream
 	u := &c.Upstream
@@ -177,10 +197,17 @@ func (c *Config) validate() []*FieldError {
 	}
 	k.oneOf("upstream.tls", u.TLS, UpstreamTLSNone, UpstreamTLSOpportunistic, UpstreamTLSRequired)
 	switch {
-	case u.Username != "" && u.PasswordFile == "":
-		k.add("upstream.password_file", "required when upstream.username is set")
+	case u.PasswordFile != "" && u.PasswordEnv != "":
+		k.add("upstream.password_env", "is set, and so is upstream.password_file; want one of the two")
+	case u.Username != "" && u.PasswordFile == "" && u.PasswordEnv == "":
+		k.add("upstream.password_file", "required when upstream.username is set (or name an environment variable in upstream.password_env)")
 	case u.Username == "" && u.PasswordFile != "":
 		k.add("upstream.username", "required when upstream.password_file is set")
+	case u.Username == "" && u.PasswordEnv != "":
+		k.add("upstream.username", "required when upstream.password_env is set")
+	}
+	if u.PasswordEnv != "" && !validEnvName(u.PasswordEnv) {
+		k.add("upstream.password_env", "is %q; want the name of an environment variable (letters, digits and _, not starting with a digit)", u.PasswordEnv)
 	}
 	k.positive("upstream.connect_timeout", int64(u.ConnectTimeout))
 	k.positive("upstream.command_timeout", int64(u.CommandTimeout))
@@ -229,6 +256,7 @@ func (c *Config) validate() []*FieldError {
 		k.listen("admin.listen", c.Admin.Listen)
 	}
 	k.positive("admin.ready_upstream_within", int64(c.Admin.ReadyUpstreamWithin))
+	k.tls("admin.tls", c.Admin.TLS)
 
 	// log
 	k.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
