@@ -9,6 +9,7 @@
 //	dlprelay scan [-config FILE] [-customers FILE.csv] [-json] [-sender ADDR] [-rcpt ADDR] FILE.eml...
 //	dlprelay check-config [-config FILE] [-customers FILE.csv]
 //	dlprelay version
+//	dlprelay healthcheck [-config FILE | -url URL] [-timeout D] [-insecure]
 //	dlprelay sink [-listen ADDR] [-dir DIR]
 //	dlprelay quarantine list|show|release|approve|delete|note|hold [-config FILE] [-data DIR] -user NAME [flags] [ID]
 //	dlprelay audit verify [-config FILE] [-data DIR]
@@ -42,6 +43,7 @@ var commands = []command{
 	{"scan", "scan .eml files offline and print findings and verdicts", runScan},
 	{"check-config", "validate the configuration and load the customer list", runCheckConfig},
 	{"version", "print the version", runVersion},
+	{"healthcheck", "ask a running relay's /readyz (exit 0 ready, 1 not)", runHealthcheck},
 	{"sink", "development upstream that saves what it receives (for trying dlprelay)", runSink},
 	{"quarantine", "list, show, release, approve, delete, annotate and hold quarantined mail", runQuarantine},
 	{"audit", "verify or export the audit log", runAudit},
