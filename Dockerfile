@@ -11,6 +11,16 @@
 # defaults listen on 127.0.0.1, which is unreachable from outside a container:
 # the config should set smtp.listen: ":10025", admin.listen: ":8025" and
 # data_dir: /var/lib/dlprelay (quarantine and spool, a volume owned by 65532).
+#
+# Read-only root filesystem: the relay writes only to data_dir, so
+#   docker run --read-only --cap-drop ALL --security-opt no-new-privileges ...
+# (or Kubernetes readOnlyRootFilesystem: true) works as long as
+# /var/lib/dlprelay is a writable volume. Attachment extraction also spools
+# archives, documents and PDFs to unlinked temporary files in $TMPDIR (and
+# SQLite may put its temporary files there); TMPDIR is set to the data
+# volume below, so /tmp need not be writable. To keep them off the data
+# volume instead, run with --tmpfs /tmp -e TMPDIR=/tmp (tmpfs is memory:
+# size it for scan.max_part_bytes times the concurrent messages).
 
 ARG GO_VERSION=1.26
 
@@ -38,10 +48,16 @@ USER 65532:65532
 VOLUME ["/etc/dlprelay", "/var/lib/dlprelay"]
 # 10025: SMTP from the company MTA; 8025: /metrics, /healthz, /readyz.
 EXPOSE 10025 8025
-# No HEALTHCHECK: distroless has no shell or curl to call /readyz with. When
-# the binary gets a `healthcheck` subcommand (GET /readyz, exit 0 on 200), add
-#   HEALTHCHECK --interval=30s --timeout=5s CMD ["/dlprelay", "healthcheck"]
-# (Docker image format only; OCI images drop HEALTHCHECK.) On Kubernetes, use
-# an httpGet probe on :8025/readyz instead.
+# Temporary files go to the data volume (see the read-only note above).
+ENV TMPDIR=/var/lib/dlprelay
+# `dlprelay healthcheck` GETs /readyz on the config's admin.listen (":8025"
+# is asked on 127.0.0.1) and exits 0 on 200, 1 otherwise; it needs no shell
+# or curl. /readyz also fails while the upstream has not answered within
+# admin.ready_upstream_within, so "unhealthy" can mean the upstream is down.
+# HEALTHCHECK is kept only in the Docker image format (docker build, or
+# buildah/podman build --format docker); OCI images drop it. On Kubernetes,
+# use an httpGet readinessProbe on :8025/readyz instead.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
+    CMD ["/dlprelay", "healthcheck", "-config", "/etc/dlprelay/dlprelay.yaml"]
 ENTRYPOINT ["/dlprelay"]
 CMD ["serve", "-config", "/etc/dlprelay/dlprelay.yaml"]
