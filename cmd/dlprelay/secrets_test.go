@@ -2,12 +2,23 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
+	"io"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -116,4 +127,235 @@ func TestSecretsNeverLogged(t *testing.T) {
 	if strings.Contains(out, string(hash)) || strings.Contains(out, "$2a$") || strings.Contains(out, "$2b$") {
 		t.Errorf("the log holds a bcrypt hash:\n%s", out)
 	}
+}
+
+// TestSecretsFromEnvironmentAndAdminTLS runs the binary with the upstream
+// password in an environment variable (upstream.password_env) and an
+// HTTPS-only admin listener (admin.tls): /readyz answers over HTTPS and
+// plain HTTP is refused, every console cookie is Secure, the password
+// reaches the upstream's AUTH, and neither the password nor the admin
+// key is in the log or in check-config's output, which also finds a
+// relative password_file in $CREDENTIALS_DIRECTORY.
+func TestSecretsFromEnvironmentAndAdminTLS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	const (
+		envPass     = "Env-Upstream-Pass-3c81d0"
+		officerPass = "Officer-Pass-a4b2c9"
+	)
+	bin := buildDlprelayBinary(t)
+	up := relaytest.NewUpstream(t)
+	up.RequireAuth("relayuser", envPass)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	dirUsers, err := users.Open(filepath.Join(data, "users.db"), users.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dirUsers.Add(context.Background(), "olivia", officerPass, users.Officer); err != nil {
+		t.Fatal(err)
+	}
+	dirUsers.Close()
+	certFile, keyFile, keyPEM, pool := writeAdminCert(t, dir)
+	customers := sharedTestdata(t, "testdata/customers.csv")
+	cfg := filepath.Join(dir, "dlprelay.yaml")
+	writeFile(t, cfg, "data_dir: "+data+"\ncustomers:\n  file: "+customers+"\n"+
+		"upstream:\n  tls: none\n  username: relayuser\n  password_env: DLPRELAY_TEST_UPSTREAM_PW\n"+
+		"admin:\n  tls:\n    cert_file: "+certFile+"\n    key_file: "+keyFile+"\n"+
+		"log:\n  level: debug\n")
+	env := append(os.Environ(), "DLPRELAY_TEST_UPSTREAM_PW="+envPass)
+	p := startDlprelayTLS(t, bin, env, pool, "-config", cfg, "-upstream", up.Addr, "-data", data)
+	https := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+
+	// HTTPS only.
+	resp, err := http.Get("http://" + p.admin + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || strings.Contains(string(body), "ready\n") {
+		t.Errorf("plain GET /readyz = %s %q; want 400 from the TLS layer", resp.Status, body)
+	}
+
+	// The env password reaches the upstream's AUTH.
+	if err := sendPlain(p.listen, "sales@dlprelay.example", "b@example.test", []byte("Subject: hi\r\n\r\nhello\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := up.Messages(); len(msgs) != 1 || !msgs[0].Authenticated {
+		t.Fatalf("upstream got %d messages (want 1, with AUTH)", len(msgs))
+	}
+
+	// Console cookies over HTTPS: all Secure.
+	cookies := map[string]*http.Cookie{}
+	resp, err = https.Get("https://" + p.admin + "/console/login?lang=en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		cookies[c.Name] = c
+	}
+	resp, err = https.Post("https://"+p.admin+"/api/login", "application/json",
+		strings.NewReader(`{"user":"olivia","password":"`+officerPass+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("console login over HTTPS: %s", resp.Status)
+	}
+	for _, c := range resp.Cookies() {
+		cookies[c.Name+" (login)"] = c
+	}
+	if len(cookies) < 2 {
+		t.Errorf("want the login page's and the session's cookies, got %d", len(cookies))
+	}
+	for name, c := range cookies {
+		if !c.Secure || !c.HttpOnly {
+			t.Errorf("cookie %s: Secure %v HttpOnly %v; want both", name, c.Secure, c.HttpOnly)
+		}
+	}
+
+	// check-config reads the same secrets and prints none of them; a
+	// relative password_file is found in $CREDENTIALS_DIRECTORY.
+	check := func(conf string, env []string) string {
+		t.Helper()
+		cmd := exec.Command(bin, "check-config", "-config", conf)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("check-config %s: %v\n%s", filepath.Base(conf), err, out)
+		}
+		return string(out)
+	}
+	outputs := p.output() + check(cfg, env)
+	creds := filepath.Join(dir, "credentials")
+	os.Mkdir(creds, 0o700)
+	writeFile(t, filepath.Join(creds, "upstream-password"), envPass+"\n")
+	credCfg := filepath.Join(dir, "credentials.yaml")
+	writeFile(t, credCfg, "data_dir: "+data+"\ncustomers:\n  file: "+customers+"\n"+
+		"upstream:\n  username: relayuser\n  password_file: upstream-password\n")
+	outputs += check(credCfg, append(os.Environ(), "CREDENTIALS_DIRECTORY="+creds))
+
+	p.stop()
+	outputs += p.output()
+	if !strings.Contains(outputs, "tls=true") {
+		t.Errorf("the log does not say the admin listener uses TLS:\n%s", tailLines(p.output(), 30))
+	}
+	keyBody := strings.Split(keyPEM, "\n")[1]
+	for _, s := range []string{envPass, base64.StdEncoding.EncodeToString([]byte("\x00relayuser\x00" + envPass)), officerPass, keyBody, "PRIVATE KEY"} {
+		if strings.Contains(outputs, s) {
+			t.Errorf("the log or check-config output holds a secret (%q):\n%s", s, outputs)
+		}
+	}
+}
+
+// TestAdminPlainHTTPWarning: an admin listener other hosts can reach,
+// without TLS, with the console on, is warned about at start.
+func TestAdminPlainHTTPWarning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildDlprelayBinary(t)
+	up := relaytest.NewUpstream(t)
+	for _, tc := range []struct {
+		admin string
+		warn  bool
+	}{
+		{"0.0.0.0:0", true},
+		{"127.0.0.1:0", false},
+	} {
+		p := startDlprelayTLS(t, bin, os.Environ(), nil, "-upstream", up.Addr, "-admin", tc.admin, "-data", t.TempDir(),
+			"-customers", sharedTestdata(t, "testdata/customers.csv"))
+		p.stop()
+		if got := strings.Contains(p.output(), "the admin listener takes plain HTTP from other hosts"); got != tc.warn {
+			t.Errorf("admin on %s: warning logged %v, want %v:\n%s", tc.admin, got, tc.warn, tailLines(p.output(), 20))
+		}
+	}
+}
+
+// writeAdminCert writes a throwaway certificate for 127.0.0.1 and its key
+// as PEM files in dir; it returns their paths, the key's PEM and a pool
+// trusting the certificate.
+func writeAdminCert(t *testing.T, dir string) (certFile, keyFile, keyPEM string, pool *x509.CertPool) {
+	t.Helper()
+	tc, pool := relaytest.SelfSigned(t, "admin.test")
+	c := tc.Certificates[0]
+	der, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey.(*ecdsa.PrivateKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "admin.pem"), filepath.Join(dir, "admin.key")
+	keyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	writeFile(t, certFile, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificate[0]})))
+	writeFile(t, keyFile, keyPEM)
+	os.Chmod(keyFile, 0o600)
+	return certFile, keyFile, keyPEM, pool
+}
+
+// startDlprelayTLS runs `dlprelay serve` with the environment env and
+// args on a free SMTP port and, unless args choose one, a free admin
+// port. With pool it waits for /readyz over HTTPS, trusting pool; without
+// it, for the "dlprelay started" log line. It stops the process when the
+// test ends.
+func startDlprelayTLS(t *testing.T, bin string, env []string, pool *x509.CertPool, args ...string) *dlprelayProcess {
+	t.Helper()
+	dir := t.TempDir()
+	p := &dlprelayProcess{
+		listen: net.JoinHostPort("127.0.0.1", strconv.Itoa(loopbackPort(t))),
+		admin:  net.JoinHostPort("127.0.0.1", strconv.Itoa(loopbackPort(t))),
+		log:    filepath.Join(dir, "dlprelay.log"),
+	}
+	args = append([]string{"serve", "-listen", p.listen}, args...)
+	if !slices.Contains(args, "-admin") {
+		args = append(args, "-admin", p.admin)
+	}
+	logf, err := os.Create(p.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait(); logf.Close() }()
+	p.cmd, p.exited = cmd, exited
+	var once sync.Once
+	p.stop = func() {
+		once.Do(func() {
+			if stopProcess(cmd, exited, 15*time.Second) {
+				t.Errorf("dlprelay did not exit within 15s of SIGTERM; killed")
+			}
+		})
+	}
+	t.Cleanup(p.stop)
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("dlprelay exited before it was ready: %v\n%s", err, tailLines(p.output(), 30))
+		default:
+		}
+		if pool == nil {
+			if strings.Contains(p.output(), "dlprelay started") {
+				return p
+			}
+			continue
+		}
+		if resp, err := client.Get("https://" + p.admin + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+	}
+	t.Fatalf("dlprelay did not become ready:\n%s", tailLines(p.output(), 30))
+	return nil
 }

@@ -155,6 +155,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		log.Error("refusing to start", "err", err)
 		return 1
 	}
+	adminTLS, err := admin.TLSConfig(cfg.Admin.TLS)
+	if err != nil {
+		log.Error("refusing to start", "err", err)
+		return 1
+	}
 	spool := filepath.Join(cfg.DataDir, "spool")
 	if err := os.MkdirAll(spool, 0o700); err != nil {
 		log.Error("refusing to start", "err", err)
@@ -196,12 +201,17 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		within := cfg.Admin.ReadyUpstreamWithin
 		ready := func() error { return srv.Ready(within) }
 		m.SetReadiness(ready)
-		adminSrv = &http.Server{
-			Handler:           comp.handler(admin.Handler(m.Registry, ready)),
-			ReadHeaderTimeout: 10 * time.Second,
+		adminSrv = admin.NewServer(comp.handler(admin.Handler(m.Registry, ready)), adminTLS)
+		go func() {
+			if err := admin.Serve(adminSrv, aln); err != nil {
+				log.Error("admin listener failed", "err", err)
+			}
+		}()
+		log.Info("admin listening", "addr", aln.Addr().String(), "tls", adminTLS != nil)
+		if adminTLS == nil && cfg.Console.Enabled && !admin.Loopback(aln.Addr()) {
+			log.Warn("the admin listener takes plain HTTP from other hosts: console passwords and session cookies cross the network in clear; set admin.tls, or bind admin.listen to a loopback address behind a TLS proxy",
+				"addr", aln.Addr().String())
 		}
-		go adminSrv.Serve(aln)
-		log.Info("admin listening", "addr", aln.Addr().String())
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -294,7 +304,7 @@ func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.M
 			prev.Upstream.Close()
 			observeEngine(m, eng, cfg)
 			if restartNeeded(old, cfg) {
-				log.Warn("reloaded; changes to smtp.*, hostname, data_dir, admin.listen or policy.notify.from take effect only after a restart")
+				log.Warn("reloaded; changes to smtp.*, hostname, data_dir, admin.listen, admin.tls or policy.notify.from take effect only after a restart")
 			}
 			n, active := eng.Watchlist()
 			log.Info("reloaded", "customers", eng.Records(), "patterns", eng.Patterns(), "rules", len(cfg.Policy.Rules),
@@ -309,7 +319,7 @@ func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.M
 }
 
 func restartNeeded(a, b *config.Config) bool {
-	return fmt.Sprint(a.SMTP) != fmt.Sprint(b.SMTP) || a.Hostname != b.Hostname || a.Admin.Listen != b.Admin.Listen ||
+	return fmt.Sprint(a.SMTP) != fmt.Sprint(b.SMTP) || a.Hostname != b.Hostname || a.Admin.Listen != b.Admin.Listen || a.Admin.TLS != b.Admin.TLS ||
 		a.DataDir != b.DataDir || a.Policy.Notify.From != b.Policy.Notify.From
 }
 
@@ -417,9 +427,9 @@ func upstreamConfig(cfg *config.Config) (upstream.Config, error) {
 		out.TLSConfig = tc
 	}
 	if u.Username != "" {
-		pw, err := cfg.UpstreamPassword()
+		pw, err := cfg.UpstreamPassword() // its errors name the field
 		if err != nil {
-			return out, fmt.Errorf("upstream.password_file: %w", err)
+			return out, err
 		}
 		out.Password = pw
 	}

@@ -1,6 +1,7 @@
 // Package admin owns the relay's HTTP listener for operators: /metrics for
 // Prometheus, /healthz (the process is alive) and /readyz (it can take mail
-// now: a customer list is loaded and the upstream answered recently).
+// now: a customer list is loaded and the upstream answered recently), and
+// the console next to them. With admin.tls it speaks HTTPS only.
 package admin
 
 import (

@@ -1,0 +1,138 @@
+package admin
+
+import (
+	"crypto/ecdsa"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dlprelay/dlprelay/relay/config"
+	"github.com/dlprelay/dlprelay/relay/metrics"
+	"github.com/dlprelay/dlprelay/relay/relaytest"
+)
+
+// writeCert writes a throwaway certificate for 127.0.0.1 and its key as PEM
+// files in dir and returns their paths, the key's PEM and a pool trusting
+// the certificate.
+func writeCert(t *testing.T, dir, name string) (certFile, keyFile, keyPEM string, pool *x509.CertPool) {
+	t.Helper()
+	tc, pool := relaytest.SelfSigned(t, "admin.test")
+	c := tc.Certificates[0]
+	der, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey.(*ecdsa.PrivateKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+".key")
+	keyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificate[0]}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, []byte(keyPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile, keyPEM, pool
+}
+
+// TestAdminTLS: with admin.tls the listener answers /readyz over HTTPS
+// (TLS 1.2 at least) and refuses plain HTTP: a request in clear gets a 400
+// from the TLS layer, never the handler's answer.
+func TestAdminTLS(t *testing.T) {
+	t.Parallel()
+	certFile, keyFile, _, pool := writeCert(t, t.TempDir(), "admin")
+	tc, err := TLSConfig(config.TLS{CertFile: certFile, KeyFile: keyFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := metrics.New("test", nil, nil)
+	srv := NewServer(Handler(m.Registry, func() error { return nil }), tc)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- Serve(srv, ln) }()
+	t.Cleanup(func() {
+		srv.Close()
+		if err := <-served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	addr := ln.Addr().String()
+
+	get := func(c *http.Client, url string) (int, string, error) {
+		resp, err := c.Get(url)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), nil
+	}
+	https := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	if code, body, err := get(https, "https://"+addr+"/readyz"); err != nil || code != 200 || body != "ready\n" {
+		t.Errorf("GET https /readyz = %d %q, %v; want 200 ready", code, body, err)
+	}
+	if code, body, err := get(&http.Client{Timeout: 10 * time.Second}, "http://"+addr+"/readyz"); err != nil || code != http.StatusBadRequest || strings.Contains(body, "ready\n") {
+		t.Errorf("GET http /readyz = %d %q, %v; want 400 from the TLS layer", code, body, err)
+	}
+	old := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS11}}}
+	if code, _, err := get(old, "https://"+addr+"/readyz"); err == nil {
+		t.Errorf("GET over TLS 1.1 = %d; want a failed handshake", code)
+	}
+}
+
+// TestAdminTLSConfigErrors: each broken admin.tls names its field, and no
+// error quotes the private key.
+func TestAdminTLSConfigErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	certFile, keyFile, keyPEM, _ := writeCert(t, dir, "a")
+	otherCert, _, _, _ := writeCert(t, dir, "b")
+	for _, tt := range []struct {
+		name string
+		tls  config.TLS
+		want string
+	}{
+		{"missing cert", config.TLS{CertFile: filepath.Join(dir, "none.pem"), KeyFile: keyFile}, "admin.tls.cert_file: "},
+		{"missing key", config.TLS{CertFile: certFile, KeyFile: filepath.Join(dir, "none.key")}, "admin.tls.key_file: "},
+		{"key of another certificate", config.TLS{CertFile: otherCert, KeyFile: keyFile}, "admin.tls: "},
+		{"files swapped", config.TLS{CertFile: keyFile, KeyFile: certFile}, "admin.tls: "},
+	} {
+		tc, err := TLSConfig(tt.tls)
+		if err == nil || tc != nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%s: %v, %v; want an error starting %q", tt.name, tc, err, tt.want)
+			continue
+		}
+		body := strings.Split(keyPEM, "\n")[1]
+		if strings.Contains(err.Error(), body) {
+			t.Errorf("%s: the error quotes the key: %v", tt.name, err)
+		}
+	}
+	if tc, err := TLSConfig(config.TLS{}); tc != nil || err != nil {
+		t.Errorf("no admin.tls: %v, %v; want nil, nil", tc, err)
+	}
+}
+
+func TestLoopback(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8025": true, "127.9.9.9:1": true, "[::1]:8025": true,
+		"0.0.0.0:8025": false, "[::]:8025": false, "192.0.2.10:8025": false, "[2001:db8::1]:8025": false,
+	} {
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Loopback(a); got != want {
+			t.Errorf("Loopback(%s) = %v, want %v", addr, got, want)
+		}
+	}
+}
