@@ -22,6 +22,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -96,6 +97,28 @@ func TestPostfixRelay(t *testing.T) {
 		}
 	})
 
+	t.Run("a 4xx from dlprelay keeps the message queued until it is accepted", func(t *testing.T) {
+		// The upstream refuses for a while; dlprelay passes its 451 on, and
+		// Postfix must defer and retry, as configs/mta/postfix-relayhost says.
+		up.OnData(func([]byte) error { return relaytest.Err(451, smtp.EnhancedCode{4, 3, 0}, "try later") })
+		msg := bytes.Replace(cleanMsg, []byte("Message-ID: <"), []byte("Message-ID: <deferred."), 1)
+		before := len(up.Messages())
+		qid := submitSMTP(t, pf.smtpAddr, "alice@corp.example", "bob@partner.example", msg)
+		line := pf.waitLog(t, qid, "status=deferred", postfixTimeout)
+		// dlprelay passes a temporary upstream failure after DATA on as 451
+		// 4.4.0 with the upstream's text (relay/smtpd/reply.go).
+		if !strings.Contains(line, "said: 451 4.4.0 upstream: try later") {
+			t.Errorf("Postfix deferred %s, but not with dlprelay's 451 4.4.0 upstream: try later:\n%s", qid, line)
+		}
+		up.OnData(nil)
+		if line := pf.waitDelivered(t, qid, postfixTimeout); !strings.Contains(line, "status=sent") {
+			t.Fatalf("Postfix did not deliver %s on retry:\n%s", qid, line)
+		}
+		if msgs := up.WaitMessages(before+1, 5*time.Second); len(msgs) != before+1 {
+			t.Fatalf("upstream has %d messages, want %d", len(msgs), before+1)
+		}
+	})
+
 	t.Run("customer rows are quarantined", func(t *testing.T) {
 		before := len(up.Messages())
 		qid := submitSMTP(t, pf.smtpAddr, "alice@corp.example", "bob@partner.example", rowsMsg)
@@ -119,6 +142,144 @@ func TestPostfixRelay(t *testing.T) {
 			t.Errorf("upstream got %d new message(s) after the quarantine", n-before)
 		}
 	})
+}
+
+// TestPostfixProxyFilter runs configs/mta/postfix-proxy-filter: Postfix's
+// public smtpd with dlprelay as its smtpd_proxy_filter, dlprelay (with that
+// directory's dlprelay.yaml) forwarding to the second smtpd of that
+// master.cf, which queues the message and relays it to the recording
+// upstream:
+//
+//	go-smtp client → Postfix smtpd (proxy) → dlprelay → Postfix smtpd → queue → relaytest upstream
+func TestPostfixProxyFilter(t *testing.T) {
+	if _, err := os.Stat(postfixBin); err != nil {
+		t.Skipf("Postfix not installed (%v): apt-get install postfix (debconf: No configuration), or run .ci/run", err)
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: `postfix start` runs only as root")
+	}
+	const (
+		masterExample = "postfix-proxy-filter/master.cf"
+		relayExample  = "postfix-proxy-filter/dlprelay.yaml"
+		rejectReply   = "550 5.7.1 Message rejected by data loss prevention policy; contact your administrator"
+	)
+	services := masterServices(t, mtaExample(t, masterExample))
+	public, ok := services["smtp/inet"]
+	if !ok {
+		t.Fatalf("%s has no smtp inet service", masterExample)
+	}
+	after, ok := services["127.0.0.1:10026/inet"]
+	if !ok {
+		t.Fatalf("%s has no 127.0.0.1:10026 inet service", masterExample)
+	}
+
+	customers := sharedTestdata(t, "testdata/customers.csv")
+	cleanMsg := readMessage(t, sharedTestdata(t, "testdata/mail/01-clean-plain.eml"))
+	rowsMsg := readMessage(t, sharedTestdata(t, "testdata/mail/02-rows-plain.eml"))
+
+	bin := buildDlprelayBinary(t)
+	up := relaytest.NewUpstream(t)
+	_, upPort, _ := net.SplitHostPort(up.Addr)
+	// The after-filter smtpd first: dlprelay is ready only once its upstream
+	// answers. This instance relays what it queues to the recording upstream.
+	pf := startPostfixInstance(t,
+		"# the next hop of the after-filter smtpd\nrelayhost = [127.0.0.1]:"+upPort+"\n",
+		replaceOnce(t, after, "127.0.0.1:10026 ", "127.0.0.1:{{smtpd_port}} ", masterExample))
+	relay := startDlprelayWith(t, bin, procOptions{upstream: pf.smtpAddr, customers: customers,
+		config: sharedTestdata(t, "configs/mta/"+relayExample)})
+	// Then the public smtpd, on a loopback port instead of 25, proxying to
+	// dlprelay.
+	public = replaceOnce(t, public, "smtp ", "127.0.0.1:{{port}} ", masterExample)
+	public = replaceOnce(t, public, "smtpd_proxy_filter=127.0.0.1:10025\n", "smtpd_proxy_filter="+relay.listen+"\n", masterExample)
+	publicAddr := pf.addService(t, public)
+	t.Logf("Postfix %s: public smtpd on %s → dlprelay %s → after-filter smtpd %s → upstream %s",
+		pf.dir, publicAddr, relay.listen, pf.smtpAddr, up.Addr)
+
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("Postfix maillog (last 60 lines):\n%s", tailLines(pf.maillog(), 60))
+			t.Logf("dlprelay output (last 60 lines):\n%s", tailLines(relay.output(), 60))
+		}
+	})
+
+	t.Run("clean message arrives", func(t *testing.T) {
+		reply, err := sendGetReply(publicAddr, "alice@corp.example", "bob@partner.example", cleanMsg)
+		if err != nil {
+			t.Fatalf("client got %v, want 250", err)
+		}
+		t.Logf("client got: 250 %s", reply)
+		msgs := up.WaitMessages(1, postfixTimeout)
+		if len(msgs) != 1 {
+			t.Fatalf("upstream got %d messages, want 1", len(msgs))
+		}
+		got := msgs[0]
+		if got.From != "alice@corp.example" || len(got.To) != 1 || got.To[0] != "bob@partner.example" {
+			t.Errorf("upstream envelope = %q -> %q, want alice@corp.example -> [bob@partner.example]", got.From, got.To)
+		}
+		body, trace := stripTraceHeaders(got.Data)
+		t.Logf("upstream message starts with %d Received: header(s):\n%s", trace, got.Data[:len(got.Data)-len(body)])
+		if !bytes.Contains(got.Data[:len(got.Data)-len(body)], []byte("(dlprelay)")) {
+			t.Errorf("the message did not pass through dlprelay (no Received: by dlprelay)")
+		}
+		if !bytes.Equal(body, cleanMsg) {
+			t.Errorf("upstream message differs from the submitted one (leading Received: headers stripped)\n%s", diffLines(cleanMsg, body))
+		}
+	})
+
+	t.Run("customer rows are rejected in the client's SMTP dialog", func(t *testing.T) {
+		before := len(up.Messages())
+		_, err := sendGetReply(publicAddr, "alice@corp.example", "bob@partner.example", rowsMsg)
+		var se *smtp.SMTPError
+		if !errors.As(err, &se) {
+			t.Fatalf("client got %v, want %q", err, rejectReply)
+		}
+		if got := fmt.Sprintf("%d %d.%d.%d %s", se.Code, se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2], se.Message); got != rejectReply {
+			t.Errorf("client got %q, want %q", got, rejectReply)
+		}
+		// Before-queue: Postfix logs the proxy's reject and has queued nothing.
+		if !strings.Contains(pf.maillog(), "proxy-reject: END-OF-MESSAGE: "+rejectReply) {
+			t.Errorf("no proxy-reject for the message in the maillog")
+		}
+		out, err := exec.Command(postqueueBin, "-c", pf.confDir(), "-p").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Mail queue is empty") {
+			t.Errorf("postqueue -p: %v\n%s\nwant an empty queue", err, out)
+		}
+		time.Sleep(500 * time.Millisecond)
+		if n := len(up.Messages()); n != before {
+			t.Errorf("upstream got %d new message(s); the rejected one must not be forwarded", n-before)
+		}
+	})
+}
+
+// sendGetReply submits msg to addr and returns the text of the 250 reply to
+// the end of DATA, or the error (an *smtp.SMTPError for a refusal).
+func sendGetReply(addr, from, to string, msg []byte) (string, error) {
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	if err := c.Hello("client.test"); err != nil {
+		return "", err
+	}
+	if err := c.Mail(from, nil); err != nil {
+		return "", err
+	}
+	if err := c.Rcpt(to, nil); err != nil {
+		return "", err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return "", err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return "", err
+	}
+	resp, err := w.CloseWithResponse()
+	if err != nil {
+		return "", err
+	}
+	return resp.StatusText, c.Quit()
 }
 
 // readMessage reads an .eml file with CRLF line endings (converting bare LF),
@@ -218,11 +379,13 @@ func (p *postfixInstance) maillog() string {
 	return string(b)
 }
 
-// postfixMainCF is the private instance's main.cf. Besides the paths and the
-// relayhost, it keeps Postfix from changing the message: headers of remote
-// clients are not rewritten, missing headers are not added, 8-bit mail is not
-// converted to quoted-printable, so what dlprelay forwards can be compared
-// byte for byte apart from the Received: headers.
+// postfixMainCF is the start of the private instance's main.cf: the paths,
+// loopback only, no local delivery. It also keeps Postfix from changing the
+// message: headers of remote clients are not rewritten, missing headers are
+// not added, 8-bit mail is not converted to quoted-printable, so what
+// dlprelay forwards can be compared byte for byte apart from the Received:
+// headers. Each test appends what it tests (an example from configs/mta/),
+// then postfixTestMainCF.
 const postfixMainCF = `# Private Postfix instance for dlprelay's integration test.
 compatibility_level = 3.6
 config_directory = {{dir}}/etc
@@ -242,7 +405,6 @@ mydestination =
 local_recipient_maps =
 alias_maps =
 alias_database =
-relayhost = [127.0.0.1]:{{relay_port}}
 smtp_dns_support_level = disabled
 smtpd_peername_lookup = no
 smtp_tls_security_level = none
@@ -251,16 +413,20 @@ smtpd_tls_security_level = none
 local_header_rewrite_clients =
 always_add_missing_headers = no
 disable_mime_output_conversion = yes
-# Retry fast if dlprelay deferred (the test also flushes the queue).
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-maximal_backoff_time = 2s
 biff = no
 `
 
-// postfixMasterCF lists only the services this test uses, none chrooted.
+// postfixTestMainCF ends the private instance's main.cf, after the example
+// under test; a later line wins in main.cf.
+const postfixTestMainCF = `# Retry fast if dlprelay deferred (the test also flushes the queue).
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+`
+
+// postfixMasterCF lists the daemons the tests use, none chrooted; each test
+// adds its smtpd services.
 const postfixMasterCF = `# service type  private unpriv  chroot  wakeup  maxproc command
-127.0.0.1:{{smtpd_port}} inet n - n - - smtpd
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -282,14 +448,32 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 `
 
-// startPrivatePostfix starts a Postfix instance relaying everything to
-// relayAddr and stops it when the test ends.
+// startPrivatePostfix starts a Postfix instance set up as
+// configs/mta/postfix-relayhost/main.cf says, relaying everything to
+// relayAddr, with one smtpd on a free loopback port, and stops it when the
+// test ends.
 func startPrivatePostfix(t *testing.T, relayAddr string) *postfixInstance {
 	t.Helper()
 	_, relayPort, err := net.SplitHostPort(relayAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
+	const example = "postfix-relayhost/main.cf"
+	mainCF := replaceOnce(t, activeLines(mtaExample(t, example)),
+		"relayhost = [127.0.0.1]:10025\n", "relayhost = [127.0.0.1]:"+relayPort+"\n", example)
+	p := startPostfixInstance(t, "# "+example+", relayhost changed\n"+mainCF,
+		"127.0.0.1:{{smtpd_port}} inet n - n - - smtpd\n")
+	t.Logf("Postfix %s: smtpd on %s, relayhost [127.0.0.1]:%s", p.dir, p.smtpAddr, relayPort)
+	return p
+}
+
+// startPostfixInstance starts a private Postfix instance whose main.cf is
+// postfixMainCF, then mainCF, then postfixTestMainCF, and whose master.cf is
+// postfixMasterCF and services, with {{smtpd_port}} in services replaced by
+// a free loopback port: the smtpd that p.smtpAddr names. It stops the
+// instance when the test ends.
+func startPostfixInstance(t *testing.T, mainCF, services string) *postfixInstance {
+	t.Helper()
 	// Postfix daemons drop root and must reach their directories, so the
 	// instance lives in a world-searchable directory, not in t.TempDir()
 	// (mode 0700). `postfix check` creates the queue's subdirectories and
@@ -312,7 +496,7 @@ func startPrivatePostfix(t *testing.T, relayAddr string) *postfixInstance {
 			t.Fatal(err)
 		}
 	}
-	mainCF := strings.NewReplacer("{{dir}}", dir, "{{relay_port}}", relayPort).Replace(postfixMainCF)
+	mainCF = strings.ReplaceAll(postfixMainCF, "{{dir}}", dir) + withoutParams(mainCF, postfixTestMainCF) + postfixTestMainCF
 	if err := os.WriteFile(filepath.Join(p.confDir(), "main.cf"), []byte(mainCF), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +505,7 @@ func startPrivatePostfix(t *testing.T, relayAddr string) *postfixInstance {
 	for attempt := 1; attempt <= 3; attempt++ {
 		port := loopbackPort(t)
 		p.smtpAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		masterCF := strings.ReplaceAll(postfixMasterCF, "{{smtpd_port}}", strconv.Itoa(port))
+		masterCF := postfixMasterCF + strings.ReplaceAll(services, "{{smtpd_port}}", strconv.Itoa(port))
 		if err := os.WriteFile(filepath.Join(p.confDir(), "master.cf"), []byte(masterCF), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -341,7 +525,9 @@ func startPrivatePostfix(t *testing.T, relayAddr string) *postfixInstance {
 					t.Errorf("postfix -c %s stop: %v\n%s", p.confDir(), err, out)
 				}
 			})
-			t.Logf("Postfix %s: smtpd on %s, relayhost [127.0.0.1]:%s", dir, p.smtpAddr, relayPort)
+			if out := p.maillog(); strings.Contains(out, "warning:") {
+				t.Logf("Postfix warnings at start:\n%s", grepLines(out, "warning:"))
+			}
 			return p
 		}
 		p.postfix("stop")
@@ -353,6 +539,62 @@ func startPrivatePostfix(t *testing.T, relayAddr string) *postfixInstance {
 	}
 	t.Fatalf("Postfix smtpd did not answer: %v\nmaillog:\n%s", lastErr, tailLines(p.maillog(), 60))
 	return nil
+}
+
+// addService appends service to the running instance's master.cf, with
+// {{port}} replaced by a free loopback port, reloads Postfix and waits for
+// the new listener's greeting at the address it returns.
+func (p *postfixInstance) addService(t *testing.T, service string) string {
+	t.Helper()
+	port := loopbackPort(t)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	f, err := os.OpenFile(filepath.Join(p.confDir(), "master.cf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString(strings.ReplaceAll(service, "{{port}}", strconv.Itoa(port)))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := p.postfix("reload"); err != nil {
+		t.Fatalf("postfix -c %s reload: %v\n%s\nmaillog:\n%s", p.confDir(), err, out, tailLines(p.maillog(), 30))
+	}
+	if err := waitBanner(addr, 20*time.Second); err != nil {
+		t.Fatalf("new Postfix service on %s: %v\nmaillog:\n%s", addr, err, tailLines(p.maillog(), 30))
+	}
+	return addr
+}
+
+// withoutParams drops from mainCF the parameters that overrides sets, so
+// that Postfix does not warn about entries overriding earlier ones.
+func withoutParams(mainCF, overrides string) string {
+	set := map[string]bool{}
+	for _, line := range strings.Split(overrides, "\n") {
+		if name, _, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			set[strings.TrimSpace(name)] = true
+		}
+	}
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(mainCF, "\n") {
+		if name, _, ok := strings.Cut(line, "="); ok && set[strings.TrimSpace(name)] {
+			continue
+		}
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+func grepLines(s, substr string) string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, substr) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // postfix runs `postfix -c DIR cmd`. Postfix writes its messages to stderr
@@ -452,6 +694,24 @@ func (p *postfixInstance) waitDelivered(t *testing.T, qid string, timeout time.D
 				t.Logf("postqueue -f: %v: %s", err, out)
 			}
 			next = time.Now().Add(2 * time.Second)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitLog waits for a maillog line about queue id qid that contains substr
+// and returns it.
+func (p *postfixInstance) waitLog(t *testing.T, qid, substr string, timeout time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		for _, line := range strings.Split(p.maillog(), "\n") {
+			if strings.Contains(line, qid+":") && strings.Contains(line, substr) {
+				return line
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the maillog for %s within %v:\n%s", substr, qid, timeout, grepLines(p.maillog(), qid+":"))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
