@@ -370,7 +370,7 @@ func pruneHistory(ctx context.Context, hist history.Store, longest *atomic.Int64
 // access rules. The quarantine q, like the history, is the process's one
 // store, opened once by runServe.
 func buildLive(cfg *config.Config, log *slog.Logger, hist history.Store, q smtpd.Quarantine) (*smtpd.Live, *inspect.Engine, error) {
-	keyer, err := inspect.HistoryKeyer(cfg)
+	keyer, err := historyKeyer(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -403,6 +403,20 @@ func buildLive(cfg *config.Config, log *slog.Logger, hist history.Store, q smtpd
 		live.Users = users
 	}
 	return live, eng, nil
+}
+
+// historyKeyer is inspect.HistoryKeyer, honouring policy.history.key_file:
+// a key the operator keeps outside data_dir is read, never created.
+func historyKeyer(cfg *config.Config) (history.Keyer, error) {
+	path, create := cfg.HistoryKeyFile()
+	if !cfg.Policy.History.HashIDs || create {
+		return inspect.HistoryKeyer(cfg)
+	}
+	secret, err := history.LoadSecret(path)
+	if err != nil {
+		return history.Keyer{}, fmt.Errorf("policy.history.key_file: %w", err)
+	}
+	return history.NewKeyer(secret), nil
 }
 
 func upstreamConfig(cfg *config.Config) (upstream.Config, error) {

@@ -196,3 +196,35 @@ func get(t *testing.T, url string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+// TestServeHistoryKeyFile: with policy.history.key_file the history key is
+// read from there and none is created in data_dir; a missing key file
+// stops the start with an error naming the field.
+func TestServeHistoryKeyFile(t *testing.T) {
+	bin := buildDlprelayBinary(t)
+	up := relaytest.NewUpstream(t)
+	customers := sharedTestdata(t, "testdata/customers.csv")
+	dir := t.TempDir()
+	key := filepath.Join(dir, "history.key")
+	cfg := filepath.Join(dir, "dlprelay.yaml")
+	if err := os.WriteFile(cfg, []byte("customers:\n  file: "+customers+"\npolicy:\n  history:\n    key_file: "+key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := exec.Command(bin, "serve", "-config", cfg, "-listen", "127.0.0.1:0", "-admin", "",
+		"-upstream", up.Addr, "-data", t.TempDir()).CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !bytes.Contains(out, []byte("policy.history.key_file")) {
+		t.Fatalf("serve with a missing key_file: err %v, want exit status 1 naming the field\n%s", err, out)
+	}
+
+	if err := os.WriteFile(key, bytes.Repeat([]byte{0xa5}, 32), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	p := startDlprelayWith(t, bin, procOptions{upstream: up.Addr, customers: customers, config: cfg, data: data})
+	p.stop()
+	if _, err := os.Stat(filepath.Join(data, "history.key")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("data_dir/history.key: %v; want none with key_file set", err)
+	}
+}

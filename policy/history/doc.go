@@ -14,7 +14,7 @@
 // Memory, for tests and for running without a data directory.
 //
 // Keys come from a Keyer: with a secret (LoadOrCreateSecret keeps one next to
-// the database) a key is a truncated HMAC-SHA256 of the record ID, so the
+// the database; LoadSecret reads one the operator keeps elsewhere) a key is a truncated HMAC-SHA256 of the record ID, so the
 // database alone does not tell which customers were sent; without a secret
 // the ID itself is the key.
 package history

@@ -107,6 +107,14 @@ func LoadOrCreateSecret(path string) ([]byte, error) {
 	return secret, nil
 }
 
+// LoadSecret returns the 32-byte secret in the file at path, which the
+// operator provides (policy.history.key_file, kept out of the data
+// directory): it is never created or replaced. The error names the path
+// and the length found, never the content.
+func LoadSecret(path string) ([]byte, error) {
+	return readSecret(path)
+}
+
 func readSecret(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {

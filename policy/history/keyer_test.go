@@ -140,3 +140,35 @@ func TestLoadOrCreateSecretRace(t *testing.T) {
 		t.Errorf("files in the directory: %v, want only the secret", names)
 	}
 }
+
+// TestLoadSecret: a key the operator provides is read as it is, never
+// created or replaced, and a wrong one is an error that does not quote it.
+func TestLoadSecret(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "history.key")
+	if _, err := LoadSecret(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v, want not exist", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("LoadSecret created the file: %v", err)
+	}
+	want := bytes.Repeat([]byte{0x5a}, SecretLen)
+	if err := os.WriteFile(path, want, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := LoadSecret(path); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("LoadSecret = %x, %v; want %x", got, err, want)
+	}
+	short := []byte("short-secret-text")
+	if err := os.WriteFile(path, short, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadSecret(path)
+	if err == nil || bytes.Contains([]byte(err.Error()), short) {
+		t.Errorf("short key: %v; want an error that does not quote it", err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, short) {
+		t.Error("LoadSecret replaced a wrong key")
+	}
+}

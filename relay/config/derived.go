@@ -82,6 +82,17 @@ func (c *Config) upstreamPassword(lookup func(string) (string, bool)) (string, e
 	return string(line), nil
 }
 
+// HistoryKeyFile returns where the sender history's HMAC key is read from
+// and whether it may be created there: policy.history.key_file (found
+// with SecretPath; never created, the operator provides it), or
+// data_dir/history.key (created on first use).
+func (c *Config) HistoryKeyFile() (path string, create bool) {
+	if f := c.Policy.History.KeyFile; f != "" {
+		return SecretPath(f), false
+	}
+	return filepath.Join(c.DataDir, "history.key"), true
+}
+
 // ConsoleSecureCookies reports whether the console marks its cookies
 // Secure whatever the request: console.secure_cookies (for a TLS proxy in
 // front), or admin.tls, since then the admin listener speaks only HTTPS.

@@ -112,6 +112,7 @@ func TestValidationErrors(t *testing.T) {
 		{"upstream password_file and password_env", "upstream:\n  username: relay\n  password_file: pw\n  password_env: RELAY_PW\n", "upstream.password_env", 5, "and so is upstream.password_file"},
 		{"upstream password_env not a name", "upstream:\n  username: relay\n  password_env: 'RELAY PW'\n", "upstream.password_env", 4, "want the name of an environment variable"},
 		{"upstream password_env starts with a digit", "upstream:\n  username: relay\n  password_env: 1PW\n", "upstream.password_env", 4, "not starting with a digit"},
+		{"history key_file without hashing", "policy:\n  history:\n    hash_ids: false\n    key_file: /etc/dlprelay/history.key\n", "policy.history.key_file", 5, "hash_ids is false"},
 		{"admin tls cert without key", "admin:\n  tls:\n    cert_file: c.pem\n", "admin.tls.key_file", 0, "required when admin.tls.cert_file is set"},
 		{"admin tls key without cert", "admin:\n  tls:\n    key_file: k.pem\n", "admin.tls.cert_file", 0, "required when admin.tls.key_file is set"},
 		{"admin tls key empty with cert", "admin:\n  tls:\n    cert_file: c.pem\n    key_file: ''\n", "admin.tls.key_file", 5, "required when admin.tls.cert_file is set"},

@@ -133,3 +133,25 @@ func TestAdminTLSParsed(t *testing.T) {
 		t.Errorf("default admin.tls = %+v, want none", d.Admin.TLS)
 	}
 }
+
+// TestHistoryKeyFile: the history key is data_dir/history.key (created on
+// first use) unless policy.history.key_file names one, which is only read,
+// from $CREDENTIALS_DIRECTORY when relative.
+func TestHistoryKeyFile(t *testing.T) {
+	t.Parallel()
+	c := Embedded()
+	c.DataDir = "/var/lib/dlprelay"
+	if path, create := c.HistoryKeyFile(); path != "/var/lib/dlprelay/history.key" || !create {
+		t.Errorf("default: %q, create %v", path, create)
+	}
+	c.Policy.History.KeyFile = "/etc/dlprelay/history.key"
+	if path, create := c.HistoryKeyFile(); path != "/etc/dlprelay/history.key" || create {
+		t.Errorf("key_file: %q, create %v", path, create)
+	}
+	if err := c.Validate(); err != nil {
+		t.Error(err)
+	}
+	if got := secretPath("history-key", env(map[string]string{CredentialsDirEnv: "/run/credentials/dlprelay.service"})); got != "/run/credentials/dlprelay.service/history-key" {
+		t.Errorf("relative key_file with systemd credentials: %q", got)
+	}
+}

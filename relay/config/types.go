@@ -208,8 +208,14 @@ type Watchlist struct {
 // a window. It lives in data_dir/history.db.
 type History struct {
 	// HashIDs stores an HMAC of each record ID (key in
-	// data_dir/history.key) instead of the ID. Default true.
+	// data_dir/history.key, or KeyFile) instead of the ID. Default true.
 	HashIDs bool `yaml:"hash_ids"`
+	// KeyFile holds the HMAC key (exactly 32 bytes) outside data_dir; it is
+	// read, never created. A relative path is taken in
+	// $CREDENTIALS_DIRECTORY when that is set (see SecretPath). Default ""
+	// (data_dir/history.key, created on first use). Read the path with
+	// Config.HistoryKeyFile.
+	KeyFile string `yaml:"key_file"`
 }
 
 // Notify configures the notification mails rules ask for.

@@ -289,6 +289,9 @@ func (k *checker) policy(p *Policy) {
 	if _, err := time.LoadLocation(p.Watchlist.TimeZone); err != nil || p.Watchlist.TimeZone == "" {
 		k.add("policy.watchlist.time_zone", "is %q; want an IANA time zone such as Asia/Tokyo or UTC", p.Watchlist.TimeZone)
 	}
+	if p.History.KeyFile != "" && !p.History.HashIDs {
+		k.add("policy.history.key_file", "is set but policy.history.hash_ids is false; the key would not be used")
+	}
 	if len(p.Rules) == 0 {
 		k.add("policy.rules", "is empty; an empty rule list would pass everything (write a pass rule if that is what you want)")
 	}
