@@ -14,9 +14,9 @@ import (
 // empty. Like every reply text it carries no customer data.
 const DefaultRejectMessage = "Message rejected by data loss prevention policy; contact your administrator"
 
-// maxRejectMessage bounds the reply text so that "550 5.7.1 " plus the text
+// MaxRejectMessage bounds the reply text so that "550 5.7.1 " plus the text
 // and CRLF stay within the 512-octet reply line of RFC 5321 §4.5.3.1.5.
-const maxRejectMessage = 400
+const MaxRejectMessage = 400
 
 // Config is what a Policy decides with.
 type Config struct {
@@ -87,8 +87,8 @@ func CheckReplyText(s string) error {
 	if s == "" {
 		return errors.New("empty")
 	}
-	if len(s) > maxRejectMessage {
-		return fmt.Errorf("%d bytes long; want at most %d", len(s), maxRejectMessage)
+	if len(s) > MaxRejectMessage {
+		return fmt.Errorf("%d bytes long; want at most %d", len(s), MaxRejectMessage)
 	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c != '\t' && (c < 0x20 || c > 0x7e) {

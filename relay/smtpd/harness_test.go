@@ -25,10 +25,11 @@ import (
 
 // fakeInspector judges by a header line in the message, so these tests
 // exercise the session's handling of each verdict without depending on the
-// customer list: "X-Test-Verdict: flag|quarantine|reject|error".
-type fakeInspector struct{}
+// customer list: "X-Test-Verdict: flag|quarantine|reject|error". A reject
+// carries message as the verdict's reject text.
+type fakeInspector struct{ message string }
 
-func (fakeInspector) Inspect(_ context.Context, _ inspect.Envelope, msg io.Reader) (inspect.Decision, error) {
+func (f fakeInspector) Inspect(_ context.Context, _ inspect.Envelope, msg io.Reader) (inspect.Decision, error) {
 	b, err := io.ReadAll(msg)
 	if err != nil {
 		return inspect.Decision{}, err
@@ -51,7 +52,7 @@ func (fakeInspector) Inspect(_ context.Context, _ inspect.Envelope, msg io.Reade
 		res.Records = []detect.RecordHit{{ID: "C001"}, {ID: "C002"}, {ID: "C003"}}
 	case bytes.Contains(b, []byte("X-Test-Verdict: reject")):
 		v = policy.Verdict{Action: policy.Reject, Would: policy.Reject, Rule: "records-reject", Fired: fired("records-reject", policy.Reject),
-			Reasons: []policy.Reason{policy.ReasonRecords}, Records: 9}
+			Reasons: []policy.Reason{policy.ReasonRecords}, Records: 9, Message: f.message}
 	}
 	return inspect.Decision{Verdict: v, Result: res}, nil
 }

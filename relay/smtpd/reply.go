@@ -37,6 +37,12 @@ var (
 	replyUpstreamDown    = reply(451, 4, 4, 1, "Error: upstream relay unreachable, try again later")
 	replyUpstreamTimeout = reply(451, 4, 4, 2, "Error: upstream relay timed out, try again later")
 	replyUpstreamTemp    = reply(451, 4, 4, 0, "Error: upstream relay deferred the message, try again later")
+	// The upstream refused the session itself (greeting, EHLO, our AUTH):
+	// a problem of the relay's setup, so temporary whatever its code.
+	replyUpstreamRefused = reply(451, 4, 4, 0, "Error: upstream relay refused the relay's session (greeting, EHLO or AUTH), try again later")
+	// STARTTLS with the upstream failed as configured (RFC 3463 X.7.5:
+	// cryptographic failure).
+	replyUpstreamTLS = reply(451, 4, 7, 5, "Error: TLS with the upstream relay failed, try again later")
 	// RFC 3463 X.3.4 message too big for system.
 	replyTooBig = reply(552, 5, 3, 4, "Error: message too big")
 	// RFC 3463 X.6.0 other or undefined media error.
@@ -94,6 +100,10 @@ func toReply(err error, at stage) *smtp.SMTPError {
 		return replyNoUTF8Upstream
 	case errors.Is(err, upstream.ErrTimeout), errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
 		return replyUpstreamTimeout
+	case errors.Is(err, upstream.ErrTLS):
+		return replyUpstreamTLS
+	case errors.Is(err, upstream.ErrRefused):
+		return replyUpstreamRefused
 	case errors.Is(err, upstream.ErrUnavailable):
 		return replyUpstreamDown
 	}

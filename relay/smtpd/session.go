@@ -148,6 +148,10 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	case ss.tx != nil:
 		return replyNestedMail
 	case !ss.live.allowed(ss.client) && ss.user == "":
+		if ss.live.Users == nil {
+			// No AUTH to offer (a reload removed the client's network).
+			return replyNetworkDenied
+		}
 		return replyAuthRequired
 	case from != "" && !plainAddress(from):
 		return replyBadSenderSyntax
@@ -254,9 +258,11 @@ func (ss *session) Data(r io.Reader) error {
 		}, msg)
 		msg.Close()
 		if err != nil {
+			ss.s.m.Messages.WithLabelValues("error").Inc()
 			log.Error("quarantine failed; message temp-failed", "err", err)
 			return replyInternal
 		}
+		ss.s.m.Messages.WithLabelValues(v.Action.String()).Inc()
 		ss.s.m.Quarantined.Inc()
 		log.Info("message quarantined", "quarantine_id", e.ID, "forged_headers_removed", <-forged)
 		ss.notify(tx, v, e.ID)
@@ -267,7 +273,7 @@ func (ss *session) Data(r io.Reader) error {
 		ss.notify(tx, v, "")
 		r := *replyPolicyReject
 		if v.Message != "" {
-			r.Message = printableLine(v.Message, 200)
+			r.Message = printableLine(v.Message, policy.MaxRejectMessage)
 		}
 		return &r
 	}
@@ -311,7 +317,11 @@ func findings(d inspect.Decision) json.RawMessage {
 func (ss *session) observe(d inspect.Decision) {
 	m, v := ss.s.m, d.Verdict
 	m.ScanBytes.Add(float64(d.Result.BytesScanned))
-	m.Messages.WithLabelValues(v.Action.String()).Inc()
+	if v.Action != policy.Quarantine {
+		// A quarantine is counted once it is durable (Data): a failed
+		// write temp-fails the message, which counts as "error".
+		m.Messages.WithLabelValues(v.Action.String()).Inc()
+	}
 	if d.Scanned {
 		m.MessageRecords.Observe(float64(v.Records))
 	}

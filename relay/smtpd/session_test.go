@@ -1,11 +1,14 @@
 package smtpd
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"net"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -18,6 +21,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/dlprelay/dlprelay/relay/relaytest"
+	"github.com/dlprelay/dlprelay/relay/upstream"
 )
 
 const cleanMsg = "From: a@corp.test\r\nTo: b@example.test\r\nSubject: hello\r\n\r\nJust a note.\r\n"
@@ -146,6 +150,14 @@ func TestFailClosed(t *testing.T) {
 		}
 		if n := len(r.up.Messages()); n != 0 {
 			t.Fatalf("upstream got %d messages", n)
+		}
+		// Counted as not judged (what DlprelayMessagesNotJudged alerts on),
+		// not as quarantined.
+		if v := counterValue(t, r.metrics.Messages.WithLabelValues("error")); v != 1 {
+			t.Errorf(`messages{verdict="error"} = %v, want 1`, v)
+		}
+		if v := counterValue(t, r.metrics.Messages.WithLabelValues("quarantine")); v != 0 {
+			t.Errorf(`messages{verdict="quarantine"} = %v, want 0`, v)
 		}
 	})
 }
@@ -641,5 +653,90 @@ func TestSubject(t *testing.T) {
 		if got := subject(strings.NewReader(tt.msg)); got != tt.want {
 			t.Errorf("%s: subject %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// refusingUpstream accepts connections and answers them with greeting, then
+// whatever ehlo says to EHLO (nothing if ehlo is ""), and hangs up.
+func refusingUpstream(t *testing.T, greeting, ehlo string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				io.WriteString(c, greeting+"\r\n")
+				if ehlo == "" {
+					return
+				}
+				bufio.NewReader(c).ReadString('\n')
+				io.WriteString(c, ehlo+"\r\n")
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// An upstream that refuses the relay's session (greeting, EHLO) is a setup
+// problem, not the message's: the client gets a 451, never the upstream's
+// 5xx, so no mail bounces over it. A required STARTTLS that is not offered
+// gets its own 451 4.7.5.
+func TestUpstreamRefusesSession(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, greeting, ehlo string
+		tls                  upstream.TLSMode
+		want                 string
+	}{
+		{"greeting 554", "554 5.7.1 no service for you", "", upstream.TLSNone, "451 4.4.0 Error: upstream relay refused the relay's session"},
+		{"greeting 554 before STARTTLS", "554 5.7.1 no service for you", "", upstream.TLSOpportunistic, "451 4.4.0 Error: upstream relay refused the relay's session"},
+		{"EHLO 550", "220 up.test", "550 5.7.1 not you", upstream.TLSNone, "451 4.4.0 Error: upstream relay refused the relay's session"},
+		{"STARTTLS required, not offered", "220 up.test", "250 up.test", upstream.TLSRequired, "451 4.7.5 Error: TLS with the upstream relay failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			addr := refusingUpstream(t, tt.greeting, tt.ehlo)
+			r := startRelay(t, func(_ *Options, l *Live) {
+				l.Upstream = upstream.New(upstream.Config{Address: addr, LocalName: "relay.test", TLS: tt.tls,
+					CommandTimeout: 5 * time.Second, DataTimeout: 5 * time.Second, ConnectTimeout: 2 * time.Second})
+			})
+			c := greet(t, r.addr)
+			c.cmd("MAIL FROM:<a@corp.test>", tt.want)
+		})
+	}
+}
+
+// A client outside the allowed networks reaches MAIL only when AUTH is
+// configured (it may authenticate) or after a reload removed its network:
+// without AUTH it gets the network refusal, not "authentication required".
+func TestMailFromDeniedNetworkWithoutAuth(t *testing.T) {
+	t.Parallel()
+	var live *Live
+	r := startRelay(t, func(_ *Options, l *Live) { live = l })
+	c := greet(t, r.addr)
+	next := *live
+	next.Allowed = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	r.srv.SetLive(&next)
+	c.cmd("MAIL FROM:<a@corp.test>", "554 5.7.1 Error: client host rejected")
+}
+
+// A reject_message up to the 400 characters the policy allows reaches the
+// client whole.
+func TestRejectMessageLength(t *testing.T) {
+	t.Parallel()
+	msg := strings.Repeat("x", 390) + " call 1234"
+	r := startRelay(t, func(_ *Options, l *Live) { l.Engine = fakeInspector{message: msg} })
+	c := greet(t, r.addr)
+	if got := c.sendMail("a@corp.test", []string{"b@example.test"}, "X-Test-Verdict: reject\r\n\r\nx\r\n"); got != "550 5.7.1 "+msg {
+		t.Fatalf("DATA reply %q", got)
 	}
 }

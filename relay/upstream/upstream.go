@@ -55,6 +55,15 @@ var (
 	ErrUnavailable = errors.New("upstream unavailable")
 	// ErrTimeout: the upstream did not answer in time. Temporary.
 	ErrTimeout = errors.New("upstream timed out")
+	// ErrRefused (with ErrUnavailable): the upstream answered but refused
+	// the session itself — its greeting, EHLO or our AUTH. That concerns
+	// the relay's setup, not the message, so it is temporary whatever code
+	// the upstream used: no mail bounces over it.
+	ErrRefused = errors.New("upstream refused the session")
+	// ErrTLS (with ErrUnavailable): STARTTLS could not be set up as
+	// configured (not offered while required, refused, or the handshake or
+	// certificate check failed). Temporary.
+	ErrTLS = errors.New("upstream TLS failed")
 	// ErrNoUTF8: the transaction needs SMTPUTF8 and the upstream does not
 	// offer it. Permanent.
 	ErrNoUTF8 = errors.New("upstream does not offer SMTPUTF8")
@@ -306,14 +315,12 @@ func (f *Forwarder) put(c *conn) {
 // dial connects, greets, starts TLS as configured and authenticates.
 func (f *Forwarder) dial(ctx context.Context) (*conn, error) {
 	c, err := f.dialOnce(ctx, f.cfg.TLS != TLSNone)
-	if err != nil && f.cfg.TLS == TLSOpportunistic && errors.Is(err, errTLSFailed) {
+	if err != nil && f.cfg.TLS == TLSOpportunistic && errors.Is(err, ErrTLS) && !errors.Is(err, errCredentialsNeedTLS) {
 		// Opportunistic TLS falls back to plain text, as Postfix's "may".
 		c, err = f.dialOnce(ctx, false)
 	}
 	return c, err
 }
-
-var errTLSFailed = errors.New("STARTTLS failed")
 
 func (f *Forwarder) dialOnce(ctx context.Context, tryTLS bool) (*conn, error) {
 	d := net.Dialer{Timeout: f.cfg.ConnectTimeout}
@@ -341,12 +348,12 @@ func (f *Forwarder) dialOnce(ctx context.Context, tryTLS bool) (*conn, error) {
 	c.c = cl
 	if err := cl.Hello(f.cfg.LocalName); err != nil {
 		cl.Close()
-		return nil, classify(err)
+		return nil, refused("greeting or EHLO", classify(err))
 	}
 	if f.cfg.Username != "" {
 		if !c.tls && f.cfg.TLS != TLSNone {
 			cl.Close()
-			return nil, fmt.Errorf("%w: refusing to send credentials without TLS", ErrUnavailable)
+			return nil, fmt.Errorf("%w: %w: %w", ErrUnavailable, ErrTLS, errCredentialsNeedTLS)
 		}
 		if err := cl.Auth(sasl.NewPlainClient("", f.cfg.Username, f.cfg.Password)); err != nil {
 			cl.Close()
@@ -355,7 +362,7 @@ func (f *Forwarder) dialOnce(ctx context.Context, tryTLS bool) (*conn, error) {
 			if errors.As(err, &r) {
 				// A refused login is our configuration problem, not the
 				// sender's: always temporary so no mail bounces over it.
-				return nil, fmt.Errorf("%w: upstream AUTH refused: %d %s", ErrUnavailable, r.Code, r.Message)
+				return nil, refused("AUTH", r)
 			}
 			return nil, err
 		}
@@ -372,7 +379,7 @@ func (f *Forwarder) dialOnce(ctx context.Context, tryTLS bool) (*conn, error) {
 func (f *Forwarder) startTLS(nc net.Conn) (net.Conn, error) {
 	tp := textproto.NewConn(nc)
 	if _, _, err := tp.ReadResponse(220); err != nil {
-		return nil, classify(toSMTPErr(err))
+		return nil, refused("greeting", classify(toSMTPErr(err)))
 	}
 	id, err := tp.Cmd("EHLO %s", f.cfg.LocalName)
 	if err != nil {
@@ -391,7 +398,7 @@ func (f *Forwarder) startTLS(nc net.Conn) (net.Conn, error) {
 	}
 	if !offered {
 		if f.cfg.TLS == TLSRequired {
-			return nil, fmt.Errorf("%w: upstream does not offer STARTTLS and tls is required", ErrUnavailable)
+			return nil, fmt.Errorf("%w: %w: not offered and upstream.tls is required", ErrUnavailable, ErrTLS)
 		}
 		return nil, nil
 	}
@@ -403,11 +410,11 @@ func (f *Forwarder) startTLS(nc net.Conn) (net.Conn, error) {
 	_, _, err = tp.ReadResponse(220)
 	tp.EndResponse(id)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w: %v", ErrUnavailable, errTLSFailed, err)
+		return nil, fmt.Errorf("%w: %w: %v", ErrUnavailable, ErrTLS, err)
 	}
 	tc := tls.Client(nc, f.tlsConfig())
 	if err := tc.Handshake(); err != nil {
-		return nil, fmt.Errorf("%w: %w: %v", ErrUnavailable, errTLSFailed, err)
+		return nil, fmt.Errorf("%w: %w: %v", ErrUnavailable, ErrTLS, err)
 	}
 	return tc, nil
 }
@@ -456,6 +463,20 @@ func (c *conn) quit() {
 		c.c.Quit()
 		c.c.Close()
 	}()
+}
+
+// errCredentialsNeedTLS: STARTTLS failed and a username is configured; the
+// plain-text fallback of opportunistic TLS would not send it either.
+var errCredentialsNeedTLS = errors.New("no TLS, so the credentials are not sent")
+
+// refused marks an upstream reply to the session's setup (at is the
+// step) as ErrRefused; other errors (timeouts, broken connections) pass.
+func refused(at string, err error) error {
+	var r *Reply
+	if errors.As(err, &r) {
+		return fmt.Errorf("%w: %w: %s: %d %s", ErrUnavailable, ErrRefused, at, r.Code, r.Message)
+	}
+	return err
 }
 
 // classify turns an error from go-smtp's client into *Reply, ErrTimeout or
