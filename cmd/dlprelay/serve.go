@@ -300,11 +300,16 @@ func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.M
 		var eng *inspect.Engine
 		live, eng, err = buildLive(cfg, log, hist, q)
 		if err == nil {
+			if cfg.Upstream.Address == old.Upstream.Address {
+				// Same upstream: its health is known; /readyz must not
+				// go unready until the new pool's first contact.
+				live.Upstream.SeedContact(srv.Live().Upstream.LastContact())
+			}
 			prev := srv.SetLive(live)
 			prev.Upstream.Close()
 			observeEngine(m, eng, cfg)
-			if restartNeeded(old, cfg) {
-				log.Warn("reloaded; changes to smtp.*, hostname, data_dir, admin.listen, admin.tls or policy.notify.from take effect only after a restart")
+			if fields := restartFields(old, cfg); len(fields) > 0 {
+				log.Warn("reloaded; these changes take effect only after a restart", "fields", fields)
 			}
 			n, active := eng.Watchlist()
 			log.Info("reloaded", "customers", eng.Records(), "patterns", eng.Patterns(), "rules", len(cfg.Policy.Rules),
@@ -318,9 +323,30 @@ func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.M
 	return old, nil
 }
 
-func restartNeeded(a, b *config.Config) bool {
-	return fmt.Sprint(a.SMTP) != fmt.Sprint(b.SMTP) || a.Hostname != b.Hostname || a.Admin.Listen != b.Admin.Listen || a.Admin.TLS != b.Admin.TLS ||
-		a.DataDir != b.DataDir || a.Policy.Notify.From != b.Policy.Notify.From
+// restartFields lists the settings that differ between a and b and that
+// a reload cannot apply: the listeners, the stores opened once per process
+// and what the compliance console and the logger were built with. The
+// rest (smtp.allowed_networks, smtp.auth, upstream, customers, scan and
+// policy) is rebuilt by reload.
+func restartFields(a, b *config.Config) []string {
+	var out []string
+	diff := func(name string, x, y any) {
+		if fmt.Sprint(x) != fmt.Sprint(y) {
+			out = append(out, name)
+		}
+	}
+	sa, sb := a.SMTP, b.SMTP
+	sa.AllowedNetworks, sb.AllowedNetworks = nil, nil
+	sa.Auth, sb.Auth = config.Auth{}, config.Auth{}
+	diff("smtp (listener settings)", sa, sb)
+	diff("hostname", a.Hostname, b.Hostname)
+	diff("data_dir", a.DataDir, b.DataDir)
+	diff("admin", a.Admin, b.Admin)
+	diff("console", a.Console, b.Console)
+	diff("quarantine", a.Quarantine, b.Quarantine)
+	diff("log", a.Log, b.Log)
+	diff("policy.notify.from", a.Policy.Notify.From, b.Policy.Notify.From)
+	return out
 }
 
 func observeEngine(m *metrics.Metrics, eng *inspect.Engine, cfg *config.Config) {
@@ -370,7 +396,7 @@ func pruneHistory(ctx context.Context, hist history.Store, longest *atomic.Int64
 // access rules. The quarantine q, like the history, is the process's one
 // store, opened once by runServe.
 func buildLive(cfg *config.Config, log *slog.Logger, hist history.Store, q smtpd.Quarantine) (*smtpd.Live, *inspect.Engine, error) {
-	keyer, err := historyKeyer(cfg)
+	keyer, err := inspect.HistoryKeyer(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -403,20 +429,6 @@ func buildLive(cfg *config.Config, log *slog.Logger, hist history.Store, q smtpd
 		live.Users = users
 	}
 	return live, eng, nil
-}
-
-// historyKeyer is inspect.HistoryKeyer, honouring policy.history.key_file:
-// a key the operator keeps outside data_dir is read, never created.
-func historyKeyer(cfg *config.Config) (history.Keyer, error) {
-	path, create := cfg.HistoryKeyFile()
-	if !cfg.Policy.History.HashIDs || create {
-		return inspect.HistoryKeyer(cfg)
-	}
-	secret, err := history.LoadSecret(path)
-	if err != nil {
-		return history.Keyer{}, fmt.Errorf("policy.history.key_file: %w", err)
-	}
-	return history.NewKeyer(secret), nil
 }
 
 func upstreamConfig(cfg *config.Config) (upstream.Config, error) {

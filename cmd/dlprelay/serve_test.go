@@ -16,6 +16,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/dlprelay/dlprelay/relay/config"
 	"github.com/dlprelay/dlprelay/relay/quarantine"
 	"github.com/dlprelay/dlprelay/relay/relaytest"
 )
@@ -104,6 +105,20 @@ func TestServeReloadAndDrain(t *testing.T) {
 	}
 	p.cmd.Process.Signal(syscall.SIGHUP)
 	waitLog(t, p, "msg=reloaded", 1)
+	// The same upstream was reached before the reload: the relay stays
+	// ready (the new upstream pool inherits the last contact).
+	if resp, err := http.Get("http://" + p.admin + "/readyz"); err != nil {
+		t.Fatal(err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("/readyz right after a reload: %s %s", resp.Status, body)
+		}
+	}
+	if strings.Contains(p.output(), "take effect only after a restart") {
+		t.Errorf("a reload changing only the customer list warned about a restart:\n%s", tailLines(p.output(), 5))
+	}
 	if err := open.Noop(); err != nil {
 		t.Fatalf("connection dropped by the reload: %v", err)
 	}
@@ -200,6 +215,36 @@ func get(t *testing.T, url string) string {
 // TestServeHistoryKeyFile: with policy.history.key_file the history key is
 // read from there and none is created in data_dir; a missing key file
 // stops the start with an error naming the field.
+func TestRestartFields(t *testing.T) {
+	base := config.Default()
+	tests := []struct {
+		name   string
+		change func(*config.Config)
+		want   string
+	}{
+		{"customer list", func(c *config.Config) { c.Customers.File = "other.csv" }, ""},
+		{"allowed networks", func(c *config.Config) { c.SMTP.AllowedNetworks = []string{"10.0.0.0/8"} }, ""},
+		{"auth users", func(c *config.Config) { c.SMTP.Auth.UsersFile = "users" }, ""},
+		{"upstream", func(c *config.Config) { c.Upstream.Address = "mx.corp.test:25" }, ""},
+		{"policy rules", func(c *config.Config) { c.Policy.SubjectTag = "[DLP]" }, ""},
+		{"smtp listen", func(c *config.Config) { c.SMTP.Listen = "0.0.0.0:25" }, "smtp (listener settings)"},
+		{"smtp max size", func(c *config.Config) { c.SMTP.MaxMessageBytes = 1 }, "smtp (listener settings)"},
+		{"retention", func(c *config.Config) { c.Quarantine.Retention = time.Hour }, "quarantine"},
+		{"console", func(c *config.Config) { c.Console.FourEyes = !c.Console.FourEyes }, "console"},
+		{"admin readiness", func(c *config.Config) { c.Admin.ReadyUpstreamWithin = time.Second }, "admin"},
+		{"log", func(c *config.Config) { c.Log.Level = "debug" }, "log"},
+		{"notify from", func(c *config.Config) { c.Policy.Notify.From = "dlp@corp.test" }, "policy.notify.from"},
+	}
+	for _, tt := range tests {
+		c := config.Default()
+		tt.change(&c)
+		got := strings.Join(restartFields(&base, &c), ",")
+		if got != tt.want {
+			t.Errorf("%s: restartFields = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestServeHistoryKeyFile(t *testing.T) {
 	bin := buildDlprelayBinary(t)
 	up := relaytest.NewUpstream(t)

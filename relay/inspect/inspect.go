@@ -140,14 +140,23 @@ func PolicyConfig(cfg *config.Config) policy.Config {
 	}
 }
 
-// HistoryKeyer returns the keyer for cfg: HMAC with the secret in
-// data_dir/history.key (created on first use) when policy.history.hash_ids
-// is on, the plain record IDs otherwise.
+// HistoryKeyer returns the keyer for cfg: HMAC when policy.history.hash_ids
+// is on, the plain record IDs otherwise. The HMAC secret is
+// policy.history.key_file when set (read, never created: the operator
+// provides it) or data_dir/history.key (created on first use).
 func HistoryKeyer(cfg *config.Config) (history.Keyer, error) {
 	if !cfg.Policy.History.HashIDs {
 		return history.NewKeyer(nil), nil
 	}
-	secret, err := history.LoadOrCreateSecret(filepath.Join(cfg.DataDir, "history.key"))
+	path, create := cfg.HistoryKeyFile()
+	if !create {
+		secret, err := history.LoadSecret(path)
+		if err != nil {
+			return history.Keyer{}, fmt.Errorf("policy.history.key_file: %w", err)
+		}
+		return history.NewKeyer(secret), nil
+	}
+	secret, err := history.LoadOrCreateSecret(path)
 	if err != nil {
 		return history.Keyer{}, fmt.Errorf("history key: %w", err)
 	}

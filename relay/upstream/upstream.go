@@ -130,6 +130,15 @@ func (f *Forwarder) LastContact() time.Time {
 
 func (f *Forwarder) ok() { f.lastOK.Store(time.Now().UnixNano()) }
 
+// SeedContact sets LastContact to t if the forwarder has had no contact
+// yet: a forwarder that replaces one for the same upstream (a reload)
+// inherits what is known about its health.
+func (f *Forwarder) SeedContact(t time.Time) {
+	if !t.IsZero() {
+		f.lastOK.CompareAndSwap(0, t.UnixNano())
+	}
+}
+
 // Close closes idle connections; transactions in flight finish normally and
 // their connections are then closed instead of pooled.
 func (f *Forwarder) Close() {

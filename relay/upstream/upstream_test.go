@@ -152,3 +152,21 @@ func TestUpstreamSTARTTLS(t *testing.T) {
 		}
 	})
 }
+
+func TestSeedContact(t *testing.T) {
+	f := New(Config{Address: "127.0.0.1:1"})
+	defer f.Close()
+	f.SeedContact(time.Time{})
+	if !f.LastContact().IsZero() {
+		t.Fatal("a zero time set LastContact")
+	}
+	at := time.Now().Add(-time.Minute)
+	f.SeedContact(at)
+	if got := f.LastContact(); !got.Equal(at.Truncate(0)) && got.UnixNano() != at.UnixNano() {
+		t.Fatalf("LastContact = %v, want %v", got, at)
+	}
+	f.SeedContact(time.Now()) // only when there was no contact yet
+	if got := f.LastContact(); got.UnixNano() != at.UnixNano() {
+		t.Fatalf("a second seed replaced LastContact: %v", got)
+	}
+}
