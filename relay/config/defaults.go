@@ -37,7 +37,7 @@ func Default() Config {
 			TLS:                UpstreamTLSOpportunistic,
 			ConnectTimeout:     30 * time.Second,
 			CommandTimeout:     5 * time.Minute,
-			DataTimeout:        10 * time.Minute,
+			DataTimeout:        5 * time.Minute,
 			MaxIdleConnections: 4,
 			IdleTimeout:        60 * time.Second,
 		},

@@ -319,7 +319,7 @@ func TestDefaults(t *testing.T) {
 		{"upstream.tls", d.Upstream.TLS, "opportunistic"},
 		{"upstream.connect_timeout", d.Upstream.ConnectTimeout, 30 * time.Second},
 		{"upstream.command_timeout", d.Upstream.CommandTimeout, 5 * time.Minute},
-		{"upstream.data_timeout", d.Upstream.DataTimeout, 10 * time.Minute},
+		{"upstream.data_timeout", d.Upstream.DataTimeout, 5 * time.Minute},
 		{"upstream.max_idle_connections", d.Upstream.MaxIdleConnections, 4},
 		{"upstream.idle_timeout", d.Upstream.IdleTimeout, 60 * time.Second},
 		{"customers", d.Customers, Customers{}},

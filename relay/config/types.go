@@ -91,7 +91,7 @@ type Upstream struct {
 	PasswordEnv    string        `yaml:"password_env"`
 	ConnectTimeout time.Duration `yaml:"connect_timeout"` // default 30s
 	CommandTimeout time.Duration `yaml:"command_timeout"` // default 5m
-	DataTimeout    time.Duration `yaml:"data_timeout"`    // default 10m
+	DataTimeout    time.Duration `yaml:"data_timeout"`    // default 5m
 	// MaxIdleConnections is how many upstream connections are kept for reuse
 	// across transactions. Default 4; 0 disables reuse.
 	MaxIdleConnections int           `yaml:"max_idle_connections"`
