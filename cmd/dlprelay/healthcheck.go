@@ -22,14 +22,16 @@ func runHealthcheck(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("healthcheck", "healthcheck [-config FILE | -url URL] [-timeout D] [-insecure]",
 		"Asks a running relay whether it is ready to take mail: GET /readyz on the admin\n"+
 			"listener of the configuration (admin.listen; a wildcard address such as \":8025\"\n"+
-			"or \"0.0.0.0:8025\" is asked on loopback), or on -url.\n"+
+			"or \"0.0.0.0:8025\" is asked on loopback), or on -url. With admin.tls it asks\n"+
+			"over https and verifies the certificate against the system roots: asked on\n"+
+			"loopback, the certificate needs 127.0.0.1 among its names, or give -insecure.\n"+
 			"Exit status: 0 ready (200), 1 not ready, unreachable or bad flags; the reason\n"+
 			"is one line on stderr.", stderr)
 	var (
 		configFile = fs.String("config", "", "configuration `file` (YAML) whose admin.listen is asked; default: the embedded default (127.0.0.1:8025)")
 		rawURL     = fs.String("url", "", "readiness `URL` to GET instead, e.g. https://127.0.0.1:8025/readyz; overrides -config")
 		timeout    = fs.Duration("timeout", 5*time.Second, "give up after this `duration` (connect, TLS and response)")
-		insecure   = fs.Bool("insecure", false, "with https, do not verify the server certificate (a certificate for a public name, asked on loopback)")
+		insecure   = fs.Bool("insecure", false, "with https, do not verify the server certificate (say, one for a public name, asked on loopback); nothing secret is sent")
 	)
 	if code, stop := parseFlags(fs, args); stop {
 		if code != 0 {
@@ -53,7 +55,11 @@ func runHealthcheck(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "dlprelay: healthcheck: %s\n", oneLine(err.Error()))
 			return 1
 		}
-		if target, err = readyURL(cfg.Admin.Listen, "http"); err != nil {
+		scheme := "http"
+		if cfg.Admin.TLS.CertFile != "" {
+			scheme = "https" // the admin listener speaks only HTTPS then
+		}
+		if target, err = readyURL(cfg.Admin.Listen, scheme); err != nil {
 			fmt.Fprintf(stderr, "dlprelay: healthcheck: %v\n", err)
 			return 1
 		}

@@ -156,6 +156,35 @@ func TestHealthcheckTLS(t *testing.T) {
 	}
 }
 
+// TestHealthcheckConfigTLS: with admin.tls the listener is HTTPS only, so
+// the URL from the config is https, verified unless -insecure.
+func TestHealthcheckConfigTLS(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(admin.Handler(prometheus.NewRegistry(), func() error { return nil }))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	_, port, err := net.SplitHostPort(srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The files are not read: the healthcheck only needs to know TLS is on.
+	path := filepath.Join(t.TempDir(), "dlprelay.yaml")
+	cfg := "customers:\n  file: customers.csv\nadmin:\n  listen: \":" + port + "\"\n  tls:\n    cert_file: admin.crt\n    key_file: admin.key\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := healthcheck(t, "-config", path)
+	if code != 1 {
+		t.Fatalf("self-signed certificate without -insecure: exit %d, want 1", code)
+	}
+	wantOneLine(t, stderr, "https://127.0.0.1:"+port+"/readyz", "certificate")
+	code, stdout, stderr := healthcheck(t, "-config", path, "-insecure")
+	if want := "https://127.0.0.1:" + port + "/readyz: ready\n"; code != 0 || stdout != want {
+		t.Errorf("-insecure: exit %d, stdout %q, stderr %q; want 0 and %q", code, stdout, stderr, want)
+	}
+}
+
 // TestHealthcheckConfig finds the admin listener through -config: a
 // wildcard listen address is asked on loopback.
 func TestHealthcheckConfig(t *testing.T) {
