@@ -1,0 +1,157 @@
+//go:build postfix || exim
+
+package main
+
+// Message helpers shared by the real-MTA tests (postfix_test.go,
+// exim_test.go): test messages as they go over SMTP, comparing what the
+// upstream got, and finding a message in dlprelay's quarantine.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dlprelay/dlprelay/relay/quarantine"
+)
+
+// readMessage reads an .eml file with CRLF line endings (converting bare LF),
+// ending in CRLF, as it goes over SMTP.
+func readMessage(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	b = bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
+	if !bytes.HasSuffix(b, []byte("\r\n")) {
+		b = append(b, '\r', '\n')
+	}
+	for _, h := range []string{"From:", "Date:", "Message-ID:"} {
+		if !hasHeader(b, h) {
+			// Postfix would not add it (always_add_missing_headers = no),
+			// but a message without it is not what a real MUA sends.
+			t.Fatalf("%s has no %s header", path, h)
+		}
+	}
+	return b
+}
+
+func hasHeader(msg []byte, name string) bool {
+	hdr, _, _ := bytes.Cut(msg, []byte("\r\n\r\n"))
+	for _, line := range strings.Split(string(hdr), "\r\n") {
+		if len(line) >= len(name) && strings.EqualFold(line[:len(name)], name) {
+			return true
+		}
+	}
+	return false
+}
+
+func messageID(msg []byte) string {
+	hdr, _, _ := bytes.Cut(msg, []byte("\r\n\r\n"))
+	for _, line := range strings.Split(string(hdr), "\r\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(k, "Message-ID") {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// stripTraceHeaders removes the Received: headers (with their continuation
+// lines) at the top of msg and says how many there were. Nothing else is
+// removed: Postfix is configured not to add or rewrite headers.
+func stripTraceHeaders(msg []byte) ([]byte, int) {
+	n := 0
+	for bytes.HasPrefix(bytes.ToLower(msg[:min(len(msg), 9)]), []byte("received:")) {
+		n++
+		for {
+			i := bytes.Index(msg, []byte("\r\n"))
+			if i < 0 {
+				return nil, n
+			}
+			msg = msg[i+2:]
+			if len(msg) == 0 || (msg[0] != ' ' && msg[0] != '\t') {
+				break
+			}
+		}
+	}
+	return msg, n
+}
+
+// diffLines shows the first differing line of two messages, with line numbers.
+func diffLines(want, got []byte) string {
+	w := strings.Split(string(want), "\r\n")
+	g := strings.Split(string(got), "\r\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl || i >= len(w) || i >= len(g) {
+			return fmt.Sprintf("first difference at line %d:\n want %q\n  got %q\nwhole message received:\n%s", i+1, wl, gl, got)
+		}
+	}
+	return "(only line endings differ)"
+}
+
+func grepLines(s, substr string) string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, substr) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// waitQuarantine waits for a quarantine entry in the relay's data
+// directory whose message holds the Message-ID msgID, and returns it with
+// the message.
+func waitQuarantine(t *testing.T, data, msgID string, timeout time.Duration) (quarantine.Entry, []byte) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	find := func() (quarantine.Entry, []byte, bool) {
+		q, err := quarantine.Open(data, quarantine.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer q.Close()
+		ctx := context.Background()
+		p, err := q.List(ctx, quarantine.Filter{Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range p.Entries {
+			rc, err := q.Open(ctx, e.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			eml, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(eml, []byte(msgID)) {
+				return e, eml, true
+			}
+		}
+		return quarantine.Entry{}, nil, false
+	}
+	for {
+		if e, eml, ok := find(); ok {
+			return e, eml
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no quarantine entry for %s in %s within %v", msgID, data, timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
