@@ -235,9 +235,7 @@ func TestPostfixProxyFilter(t *testing.T) {
 			t.Errorf("client got %q, want %q", got, rejectReply)
 		}
 		// Before-queue: Postfix logs the proxy's reject and has queued nothing.
-		if !strings.Contains(pf.maillog(), "proxy-reject: END-OF-MESSAGE: "+rejectReply) {
-			t.Errorf("no proxy-reject for the message in the maillog")
-		}
+		pf.waitLog(t, "", "proxy-reject: END-OF-MESSAGE: "+rejectReply, 10*time.Second)
 		out, err := exec.Command(postqueueBin, "-c", pf.confDir(), "-p").CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "Mail queue is empty") {
 			t.Errorf("postqueue -p: %v\n%s\nwant an empty queue", err, out)
@@ -245,6 +243,25 @@ func TestPostfixProxyFilter(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 		if n := len(up.Messages()); n != before {
 			t.Errorf("upstream got %d new message(s); the rejected one must not be forwarded", n-before)
+		}
+	})
+
+	t.Run("dlprelay down: the client gets a temporary failure", func(t *testing.T) {
+		// No Postfix queue in front of dlprelay: the client has to retry.
+		relay.stop()
+		_, err := sendGetReply(publicAddr, "alice@corp.example", "bob@partner.example", cleanMsg)
+		var se *smtp.SMTPError
+		if !errors.As(err, &se) || se.Code/100 != 4 {
+			t.Fatalf("client got %v, want a 4xx reply", err)
+		}
+		if got := fmt.Sprintf("%d %d.%d.%d %s", se.Code, se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2], se.Message); got != "451 4.3.0 Error: queue file write error" {
+			t.Errorf("client got %q, want Postfix's own 451 4.3.0 Error: queue file write error", got)
+		}
+		// The message is not queued here. (Postfix queues a notice of the
+		// failure to the postmaster: notify_classes has "software".)
+		out, err := exec.Command(postqueueBin, "-c", pf.confDir(), "-p").CombinedOutput()
+		if err != nil || strings.Contains(string(out), "alice@corp.example") {
+			t.Errorf("postqueue -p: %v\n%s\nwant no message from alice@corp.example", err, out)
 		}
 	})
 }
@@ -603,14 +620,15 @@ func (p *postfixInstance) waitDelivered(t *testing.T, qid string, timeout time.D
 	}
 }
 
-// waitLog waits for a maillog line about queue id qid that contains substr
-// and returns it.
+// waitLog waits for a maillog line about queue id qid (any line if qid is
+// "") that contains substr and returns it. Postfix's postlogd writes the
+// maillog a moment after the event.
 func (p *postfixInstance) waitLog(t *testing.T, qid, substr string, timeout time.Duration) string {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		for _, line := range strings.Split(p.maillog(), "\n") {
-			if strings.Contains(line, qid+":") && strings.Contains(line, substr) {
+			if (qid == "" || strings.Contains(line, qid+":")) && strings.Contains(line, substr) {
 				return line
 			}
 		}
