@@ -142,6 +142,7 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	ss.live = ss.s.live.Load()
 	switch {
 	case ss.s.draining.Load():
+		ss.w.closeAfterReply = true // RFC 5321 §3.8: 421 closes the channel
 		return replyShuttingDown
 	case ss.w.tlsActive && !ss.w.heloAfterTLS:
 		return replyNeedHelo // RFC 3207 §4.2: forget the pre-TLS EHLO
@@ -163,7 +164,9 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	up, err := ss.live.Upstream.Begin(context.Background(), from, opts)
 	if err != nil {
 		ss.upstreamError(err)
-		return toReply(err, atMail)
+		r := toReply(err, atMail)
+		ss.s.log.Warn("upstream refused MAIL", "id", tx.id, "client", ss.client.String(), "reply", r.Code, "err", err)
+		return r
 	}
 	tx.up = up
 	ss.tx = tx
@@ -180,7 +183,10 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	}
 	if err := ss.tx.up.Rcpt(to, opts); err != nil {
 		ss.upstreamError(err)
-		return toReply(err, atRcpt)
+		r := toReply(err, atRcpt)
+		// The recipient is not logged: it may be a customer's address.
+		ss.s.log.Info("upstream refused RCPT", "id", ss.tx.id, "client", ss.client.String(), "reply", r.Code, "err", err)
+		return r
 	}
 	ss.tx.rcpts = append(ss.tx.rcpts, to)
 	return nil

@@ -554,6 +554,7 @@ func TestShutdownDrainsTransactions(t *testing.T) {
 	release := make(chan struct{})
 	r.up.OnData(func([]byte) error { <-release; return nil })
 	c := greet(t, r.addr)
+	idle := greet(t, r.addr) // open, no transaction
 	c.cmd("MAIL FROM:<a@corp.test>", "250 ")
 	c.cmd("RCPT TO:<b@example.test>", "250 ")
 	c.cmd("DATA", "354 ")
@@ -573,6 +574,12 @@ func TestShutdownDrainsTransactions(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("Shutdown returned %v while a transaction was in flight", err)
 	case <-time.After(200 * time.Millisecond):
+	}
+	// A new transaction during the drain gets 421, and the connection is
+	// closed after it (RFC 5321 §3.8).
+	idle.cmd("MAIL FROM:<a@corp.test>", "421 4.3.2 ")
+	if l, err := idle.r.ReadString('\n'); err == nil {
+		t.Errorf("connection still open after 421: read %q", l)
 	}
 	close(release)
 	c.expect("250 2.0.0 Ok")
