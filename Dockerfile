@@ -54,6 +54,9 @@ ENV TMPDIR=/var/lib/dlprelay
 # is asked on 127.0.0.1) and exits 0 on 200, 1 otherwise; it needs no shell
 # or curl. /readyz also fails while the upstream has not answered within
 # admin.ready_upstream_within, so "unhealthy" can mean the upstream is down.
+# With admin.tls it asks https://127.0.0.1:... and verifies the certificate
+# against the system roots: the certificate must name 127.0.0.1, or override
+# the HEALTHCHECK with -insecure added.
 # HEALTHCHECK is kept only in the Docker image format (docker build, or
 # buildah/podman build --format docker); OCI images drop it. On Kubernetes,
 # use an httpGet readinessProbe on :8025/readyz instead.
