@@ -504,6 +504,9 @@ func (n *normalizer) runes(p []byte, src, srcEnd int64) {
 			n.cp.compose(r)
 			continue
 		}
+		if !n.lastSpace && combining(r) && n.composeThrough(r) {
+			continue
+		}
 		o1, o2 := len(n.sp.buf), len(n.cp.buf)
 		n.sp.buf = utf8.AppendRune(n.sp.buf, r)
 		n.cp.buf = utf8.AppendRune(n.cp.buf, r)
@@ -512,6 +515,64 @@ func (n *normalizer) runes(p []byte, src, srcEnd int64) {
 		n.cp.mark(o2, from, to, lin)
 		n.lastSpace = false
 	}
+}
+
+// maxThrough bounds how many marks composeThrough looks back over.
+const maxThrough = 8
+
+// composeThrough composes mark with the starter before the marks at the end
+// of the forms when none of those marks blocks it, that is each has a
+// lower, non-zero combining class (Unicode canonical composition), and
+// reports whether it did. It is compose for marks that folding made
+// composable behind other marks: İ̹̈ is NFKC's İ ̹ ̈, folded to i ̹ ̈,
+// which NFC composes to ï ̹. The marks keep their source ranges.
+func (n *normalizer) composeThrough(mark rune) bool {
+	cm := ccc(mark)
+	if cm == 0 {
+		return false
+	}
+	b := n.sp.buf
+	end, marks := len(b), 0
+	for {
+		if end == 0 || marks > maxThrough {
+			return false
+		}
+		r, size := utf8.DecodeLastRune(b[:end])
+		c := ccc(r)
+		if c == 0 {
+			if _, ok := composites[[2]rune{r, mark}]; !ok || marks == 0 {
+				return false
+			}
+			break
+		}
+		if c >= cm {
+			return false // blocked
+		}
+		end -= size
+		marks++
+	}
+	if len(n.cp.buf) < len(b)-end {
+		return false
+	}
+	var spMarks, cpMarks [maxThrough + 1]popped
+	if !n.sp.popN(spMarks[:marks]) {
+		return false
+	}
+	if !n.cp.popN(cpMarks[:marks]) {
+		n.sp.pushN(spMarks[:marks])
+		return false
+	}
+	n.sp.compose(mark)
+	n.cp.compose(mark)
+	n.sp.pushN(spMarks[:marks])
+	n.cp.pushN(cpMarks[:marks])
+	return true
+}
+
+// ccc returns r's canonical combining class.
+func ccc(r rune) uint8 {
+	var b [utf8.UTFMax]byte
+	return norm.NFC.Properties(b[:utf8.EncodeRune(b[:], r)]).CCC()
 }
 
 // Stream reads UTF-8 text from r until EOF and hands its normalized forms to

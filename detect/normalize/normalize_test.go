@@ -181,23 +181,22 @@ func reference(s string) (spaced, compact string) {
 		default:
 			r = unicode.ToLower(r)
 		}
-		if unicode.IsMark(r) && !last {
-			// Folding may have made a rune and the mark composable
-			// (ゑ゙ → ヹ, İ̈ → ï).
-			prev, n := utf8.DecodeLastRune(sp)
-			if c := []rune(norm.NFC.String(string([]rune{prev, r}))); len(c) == 1 {
-				sp = utf8.AppendRune(sp[:len(sp)-n], c[0])
-				cp = utf8.AppendRune(cp[:len(cp)-n], c[0])
-				continue
-			}
-		}
 		sp = utf8.AppendRune(sp, r)
-		cp = utf8.AppendRune(cp, r)
 		last = false
 	}
 	if !last {
 		sp = append(sp, ' ')
 	}
+	// Folding may have made a rune and a mark after it composable (ゑ゙ →
+	// ヹ, İ̈ → ï, İ̹̈ → ï̹): the forms are the NFC of each folded word.
+	words := strings.Split(string(sp), " ")
+	for i, w := range words {
+		// norm inserts a CGJ into long runs of marks (stream-safe
+		// format); the forms leave CGJs out, as NFKC's.
+		words[i] = strings.ReplaceAll(norm.NFC.String(w), string(rune(cgj)), "")
+	}
+	sp = []byte(strings.Join(words, " "))
+	cp = []byte(strings.Join(words, ""))
 	return string(sp), string(cp)
 }
 

@@ -134,6 +134,65 @@ func (f *form) compose(mark rune) bool {
 	return true
 }
 
+// pop takes the last rune of the current piece off the buffer and its run,
+// and returns it with its source range and whether that range is exactly
+// its bytes (to append it again with mark). ok is false if the piece is
+// empty.
+func (f *form) pop() (r rune, src, srcEnd int64, linear, ok bool) {
+	k := len(f.runs) - 1
+	if len(f.buf) == 0 || k < f.head {
+		return 0, 0, 0, false, false
+	}
+	r, size := utf8.DecodeLastRune(f.buf)
+	l := &f.runs[k]
+	if l.out+int64(l.n) != f.base+int64(len(f.buf)) || int(l.n) < size {
+		return 0, 0, 0, false, false
+	}
+	src, srcEnd = l.src, l.src+int64(l.srcN)
+	if l.linear {
+		src = srcEnd - int64(size)
+		l.srcN -= int32(size)
+	}
+	l.n -= int32(size)
+	if l.n == 0 {
+		f.runs = f.runs[:k]
+	}
+	f.buf = f.buf[:len(f.buf)-size]
+	return r, src, srcEnd, l.linear, true
+}
+
+// popped is a rune taken off a form with its source range (see pop).
+type popped struct {
+	r           rune
+	src, srcEnd int64
+	linear      bool
+}
+
+// popN takes the last len(ps) runes off the form into ps, in their order.
+// If there are not that many in the current piece it takes none and
+// returns false.
+func (f *form) popN(ps []popped) bool {
+	for i := len(ps) - 1; i >= 0; i-- {
+		p := &ps[i]
+		var ok bool
+		p.r, p.src, p.srcEnd, p.linear, ok = f.pop()
+		if !ok {
+			f.pushN(ps[i+1:])
+			return false
+		}
+	}
+	return true
+}
+
+// pushN appends runes taken off with popN, with their source ranges.
+func (f *form) pushN(ps []popped) {
+	for _, p := range ps {
+		o := len(f.buf)
+		f.buf = utf8.AppendRune(f.buf, p.r)
+		f.mark(o, p.src, p.srcEnd, p.linear)
+	}
+}
+
 // flush hands the piece to send and starts the next one.
 func (f *form) flush(send func([]byte, *Positions)) {
 	if len(f.buf) == 0 {
