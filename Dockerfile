@@ -22,7 +22,7 @@
 # volume instead, run with --tmpfs /tmp -e TMPDIR=/tmp (tmpfs is memory:
 # size it for scan.max_part_bytes times the concurrent messages).
 
-ARG GO_VERSION=1.26
+ARG GO_VERSION=1.27
 
 FROM golang:${GO_VERSION} AS build
 WORKDIR /src
