@@ -172,6 +172,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		MaxLineLength:     cfg.SMTP.MaxLineLength,
 		MaxDataLineLength: cfg.SMTP.MaxDataLineLength,
 		ReadTimeout:       cfg.SMTP.ReadTimeout,
+		DataTimeout:       cfg.SMTP.DataTimeout,
 		WriteTimeout:      cfg.SMTP.WriteTimeout,
 		MaxConnections:    cfg.SMTP.MaxConnections,
 		TLSConfig:         tlsConf,

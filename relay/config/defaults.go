@@ -27,6 +27,7 @@ func Default() Config {
 			MaxLineLength:     2048,
 			MaxDataLineLength: 0,
 			ReadTimeout:       5 * time.Minute,
+			DataTimeout:       10 * time.Minute,
 			WriteTimeout:      5 * time.Minute,
 			MaxConnections:    100,
 			BareLineEndings:   BareLineEndingsReject,

@@ -40,9 +40,12 @@ type SMTP struct {
 	// is rejected with 554 5.6.0. 0 means no limit (max_message_bytes still
 	// bounds it). Default 0.
 	MaxDataLineLength int           `yaml:"max_data_line_length"`
-	ReadTimeout       time.Duration `yaml:"read_timeout"`    // default 5m
-	WriteTimeout      time.Duration `yaml:"write_timeout"`   // default 5m
-	MaxConnections    int           `yaml:"max_connections"` // default 100
+	ReadTimeout       time.Duration `yaml:"read_timeout"` // default 5m
+	// DataTimeout bounds the whole DATA phase of one message (read_timeout
+	// bounds each read); 0 means no bound. Default 10m.
+	DataTimeout    time.Duration `yaml:"data_timeout"`
+	WriteTimeout   time.Duration `yaml:"write_timeout"`   // default 5m
+	MaxConnections int           `yaml:"max_connections"` // default 100
 	// BareLineEndings says what to do with a bare CR or LF in DATA:
 	// "reject" (default: 554 5.6.0 after the final dot) or "normalize"
 	// (rewritten to CRLF before scanning and forwarding); see the

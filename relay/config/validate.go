@@ -184,6 +184,7 @@ func (c *Config) validate() []*FieldError {
 	k.positive("smtp.max_connections", int64(s.MaxConnections))
 	k.oneOf("smtp.bare_line_endings", s.BareLineEndings, BareLineEndingsReject, BareLineEndingsNormalize)
 	k.nonNegative("smtp.drain_timeout", int64(s.DrainTimeout))
+	k.nonNegative("smtp.data_timeout", int64(s.DataTimeout))
 	k.tls("smtp.tls", s.TLS)
 
 	// upstream

@@ -30,6 +30,8 @@ var (
 	replyAuthFailed   = reply(535, 5, 7, 8, "Error: authentication failed")
 	// RFC 5321 §4.2.3 421: service shutting down.
 	replyShuttingDown = reply(421, 4, 3, 2, "Error: service shutting down, try again later")
+	// The DATA phase outlasted smtp.data_timeout; the connection closes.
+	replyDataTimeout = reply(421, 4, 4, 2, "Error: timeout receiving the message data, closing connection")
 	// RFC 3463 X.3.0 other mail system status: our own temporary failure
 	// (scanner, spool, quarantine). The MTA keeps the message and retries.
 	replyInternal = reply(451, 4, 3, 0, "Error: temporary local problem, try again later")

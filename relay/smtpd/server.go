@@ -38,7 +38,11 @@ type Options struct {
 	MaxDataLineLength int
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
-	MaxConnections    int
+	// DataTimeout bounds the whole DATA phase of one message, however the
+	// client paces its bytes (a client dribbling a byte per read_timeout
+	// would otherwise hold a session for days); 0: no bound.
+	DataTimeout    time.Duration
+	MaxConnections int
 	// TLSConfig enables STARTTLS when not nil.
 	TLSConfig *tls.Config
 	// NormalizeBareEOL rewrites bare CR/LF in DATA to CRLF instead of
@@ -276,6 +280,7 @@ func (g *gate) Accept() (net.Conn, error) {
 		s.conns.Add(1)
 		s.m.SessionsInFlight.Inc()
 		w := newWire(c, s.opts.TLSConfig, s.opts.MaxLineLength, s.opts.MaxDataLineLength, s.opts.ReadTimeout)
+		w.dataTimeout = s.opts.DataTimeout
 		w.onReply = s.m.Reply
 		w.onClose = func() {
 			s.conns.Add(-1)

@@ -214,6 +214,11 @@ func (ss *session) Data(r io.Reader) error {
 			log.Info("message refused", "reason", "too big")
 			return replyTooBig
 		}
+		if errors.Is(err, errDataTimeout) {
+			log.Info("message refused", "reason", "data timeout", "size_so_far", sp.Size())
+			ss.w.closeAfterReply = true
+			return replyDataTimeout
+		}
 		log.Warn("reading message failed", "err", err)
 		return replyInternal
 	}

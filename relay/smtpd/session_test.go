@@ -747,3 +747,46 @@ func TestRejectMessageLength(t *testing.T) {
 		t.Fatalf("DATA reply %q", got)
 	}
 }
+
+// A client that paces its DATA slowly enough to stay within read_timeout
+// on every read is still cut off after smtp.data_timeout: 421 4.4.2, then
+// the connection closes. Nothing is forwarded.
+func TestDataTimeoutCutsSlowClient(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t, func(o *Options, _ *Live) { o.DataTimeout = 300 * time.Millisecond })
+	c := greet(t, r.addr)
+	c.cmd("MAIL FROM:<a@corp.test>", "250 ")
+	c.cmd("RCPT TO:<b@example.test>", "250 ")
+	c.cmd("DATA", "354 ")
+	c.send("Subject: slow\r\n\r\n")
+	replies := make(chan string, 1)
+	go func() {
+		l, err := c.r.ReadString('\n')
+		if err != nil {
+			l = "read error: " + err.Error()
+		}
+		replies <- l
+	}()
+	var got string
+dribble:
+	for range 100 { // 10 s at most
+		select {
+		case got = <-replies:
+			break dribble
+		case <-time.After(100 * time.Millisecond):
+			if _, err := io.WriteString(c.conn, "x"); err != nil {
+				got = <-replies
+				break dribble
+			}
+		}
+	}
+	if !strings.HasPrefix(got, "421 4.4.2 ") {
+		t.Fatalf("slow DATA: got %q, want 421 4.4.2", got)
+	}
+	if l, err := c.r.ReadString('\n'); err == nil {
+		t.Errorf("connection open after 421: read %q", l)
+	}
+	if n := len(r.up.Messages()); n != 0 {
+		t.Errorf("upstream got %d messages", n)
+	}
+}

@@ -51,6 +51,9 @@ type wire struct {
 	prev    byte     // previous data byte
 	lineLen int      // bytes of the current data line so far
 
+	dataTimeout time.Duration // bound on one DATA phase; 0: none
+	dataStart   time.Time
+
 	// Findings about the current or last DATA, read by the session.
 	bareEOL  bool
 	longLine bool
@@ -127,6 +130,9 @@ func (w *wire) readSlice() ([]byte, error) {
 // (data.go) byte for byte, so both agree on where the data ends, and notes
 // bare line endings and long lines on the way.
 func (w *wire) nextDataChunk() error {
+	if w.dataTimeout > 0 && time.Since(w.dataStart) > w.dataTimeout {
+		return errDataTimeout
+	}
 	chunk, err := w.readSlice()
 	if len(chunk) == 0 && err != nil {
 		return err
@@ -158,6 +164,11 @@ func (w *wire) nextDataChunk() error {
 	w.pending = append(w.pending[:0], chunk...)
 	return nil
 }
+
+// errDataTimeout: the DATA phase took longer than Options.DataTimeout. The
+// session answers 421 and hangs up: the rest of the data cannot be skipped
+// in bounded time.
+var errDataTimeout = errors.New("message data took longer than smtp.data_timeout")
 
 // dotState mirrors go-smtp's dataReader states.
 type dotState int
@@ -368,6 +379,7 @@ func (w *wire) rewrite(out, line []byte) []byte {
 		return out
 	case bytes.HasPrefix(line, []byte("354 ")):
 		w.mode = modeData
+		w.dataStart = time.Now()
 		w.ds, w.prev, w.lineLen = dotBeginLine, 0, 0
 		w.bareEOL, w.longLine = false, false
 	case bytes.HasPrefix(line, []byte("334 ")):
