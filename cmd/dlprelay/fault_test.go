@@ -409,7 +409,7 @@ func TestFaultSessionsBounded(t *testing.T) {
 	bin := buildDlprelayBinary(t)
 	up := relaytest.NewUpstream(t)
 	dir := t.TempDir()
-	cfg := writeFileAt(t, filepath.Join(dir, "dlprelay.yaml"), strings.Replace(faultConfig, "max_connections: 300", "max_connections: 250", 1))
+	cfg := writeFileAt(t, filepath.Join(dir, "dlprelay.yaml"), strings.Replace(faultConfig, "max_connections: 300", "max_connections: 250\n  data_timeout: 5s", 1))
 	p := startDlprelayWith(t, bin, procOptions{upstream: up.Addr, customers: sharedTestdata(t, "testdata/customers.csv"), config: cfg})
 	pid := p.cmd.Process.Pid
 	base, err := peakRSS(pid)
@@ -467,6 +467,8 @@ func TestFaultSessionsBounded(t *testing.T) {
 	}
 	stopLoris := make(chan struct{})
 	var loris sync.WaitGroup
+	var lorisCut atomic.Int64 // slowloris sessions the relay closed
+	lorisStart := time.Now()
 	for i := range 20 {
 		c, r, err := open()
 		if err != nil {
@@ -487,6 +489,7 @@ func TestFaultSessionsBounded(t *testing.T) {
 					return
 				case <-time.After(500 * time.Millisecond):
 					if _, err := c.Write([]byte("x")); err != nil {
+						lorisCut.Add(1)
 						return
 					}
 				}
@@ -579,6 +582,17 @@ func TestFaultSessionsBounded(t *testing.T) {
 	}
 	if refused == 0 {
 		t.Errorf("260 connections against max_connections 250: none was refused with 421 4.7.0")
+	}
+
+	// smtp.data_timeout (5s here) cuts the slowloris sessions, although
+	// each byte comes well within read_timeout.
+	for deadline := time.Now().Add(20 * time.Second); lorisCut.Load() < 20 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("slowloris: %d of 20 sessions closed by the relay %v after their DATA began (smtp.data_timeout 5s)",
+		lorisCut.Load(), time.Since(lorisStart).Round(100*time.Millisecond))
+	if lorisCut.Load() != 20 {
+		t.Errorf("only %d of 20 slowloris sessions were cut by smtp.data_timeout", lorisCut.Load())
 	}
 
 	peak, err := peakRSS(pid)

@@ -774,14 +774,14 @@ dribble:
 		case got = <-replies:
 			break dribble
 		case <-time.After(100 * time.Millisecond):
-			if _, err := io.WriteString(c.conn, "x"); err != nil {
+			if _, err := io.WriteString(c.conn, "x\r\n"); err != nil { // a line well within read_timeout
 				got = <-replies
 				break dribble
 			}
 		}
 	}
-	if !strings.HasPrefix(got, "421 4.4.2 ") {
-		t.Fatalf("slow DATA: got %q, want 421 4.4.2", got)
+	if want := "421 4.4.2 Error: timeout receiving the message data"; !strings.HasPrefix(got, want) {
+		t.Fatalf("slow DATA: got %q, want %q", got, want)
 	}
 	if l, err := c.r.ReadString('\n'); err == nil {
 		t.Errorf("connection open after 421: read %q", l)

@@ -119,8 +119,18 @@ func (w *wire) Read(b []byte) (int, error) {
 }
 
 func (w *wire) readSlice() ([]byte, error) {
+	var d time.Time
 	if w.timeout > 0 {
-		w.conn.SetReadDeadline(time.Now().Add(w.timeout))
+		d = time.Now().Add(w.timeout)
+	}
+	if w.mode == modeData && w.dataTimeout > 0 {
+		// A read that waits for a line end must not outlast the DATA phase.
+		if end := w.dataStart.Add(w.dataTimeout); d.IsZero() || end.Before(d) {
+			d = end
+		}
+	}
+	if !d.IsZero() {
+		w.conn.SetReadDeadline(d)
 	}
 	return w.br.ReadSlice('\n')
 }
@@ -130,11 +140,14 @@ func (w *wire) readSlice() ([]byte, error) {
 // (data.go) byte for byte, so both agree on where the data ends, and notes
 // bare line endings and long lines on the way.
 func (w *wire) nextDataChunk() error {
-	if w.dataTimeout > 0 && time.Since(w.dataStart) > w.dataTimeout {
+	if w.dataTimeout > 0 && time.Since(w.dataStart) >= w.dataTimeout {
 		return errDataTimeout
 	}
 	chunk, err := w.readSlice()
 	if len(chunk) == 0 && err != nil {
+		if w.dataTimeout > 0 && time.Since(w.dataStart) >= w.dataTimeout {
+			return errDataTimeout
+		}
 		return err
 	}
 	for i, c := range chunk {
