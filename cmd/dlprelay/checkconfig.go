@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 
+	"github.com/dlprelay/dlprelay/internal/keypair"
 	"github.com/dlprelay/dlprelay/relay/config"
 	"github.com/dlprelay/dlprelay/relay/inspect"
 )
@@ -43,7 +44,11 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
 		return 1
 	}
-	if _, err := serverTLS(cfg.SMTP.TLS); err != nil {
+	if _, err := keypair.Load("smtp.tls", cfg.SMTP.TLS.CertFile, cfg.SMTP.TLS.KeyFile); err != nil {
+		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
+		return 1
+	}
+	if _, err := keypair.Load("admin.tls", cfg.Admin.TLS.CertFile, cfg.Admin.TLS.KeyFile); err != nil {
 		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
 		return 1
 	}

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dlprelay/dlprelay/internal/keypair"
 	"github.com/dlprelay/dlprelay/policy"
 	"github.com/dlprelay/dlprelay/policy/history"
 	"github.com/dlprelay/dlprelay/relay/admin"
@@ -150,15 +151,21 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	tlsConf, err := serverTLS(cfg.SMTP.TLS)
-	if err != nil {
+	var certs listenerCerts
+	if certs.smtp, err = keypair.Load("smtp.tls", cfg.SMTP.TLS.CertFile, cfg.SMTP.TLS.KeyFile); err != nil {
 		log.Error("refusing to start", "err", err)
 		return 1
 	}
-	adminTLS, err := admin.TLSConfig(cfg.Admin.TLS)
-	if err != nil {
+	if certs.admin, err = keypair.Load("admin.tls", cfg.Admin.TLS.CertFile, cfg.Admin.TLS.KeyFile); err != nil {
 		log.Error("refusing to start", "err", err)
 		return 1
+	}
+	var tlsConf, adminTLS *tls.Config
+	if certs.smtp != nil {
+		tlsConf = certs.smtp.TLSConfig()
+	}
+	if certs.admin != nil {
+		adminTLS = certs.admin.TLSConfig()
 	}
 	spool := filepath.Join(cfg.DataDir, "spool")
 	if err := os.MkdirAll(spool, 0o700); err != nil {
@@ -253,7 +260,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
 				var eng *inspect.Engine
-				cfg, eng = reload(&cf, cfg, srv, m, log, hist, q)
+				cfg, eng = reload(&cf, cfg, srv, m, log, hist, q, certs)
 				result := "failure"
 				if eng != nil {
 					result = "success"
@@ -292,15 +299,50 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// reload rebuilds everything a SIGHUP may change. On any error the running
-// configuration and customer list stay in force.
-func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.Metrics, log *slog.Logger, hist history.Store, q smtpd.Quarantine) (*config.Config, *inspect.Engine) {
+// listenerCerts are the certificates the SMTP and admin listeners serve
+// (nil: no TLS); a reload reads their files again.
+type listenerCerts struct{ smtp, admin *keypair.Pair }
+
+// read loads the certificates cfg names for the listeners that serve TLS,
+// and returns a function that puts them in service. Turning TLS on or off
+// takes a restart (restartFields says so).
+func (lc listenerCerts) read(cfg *config.Config) (apply func(), err error) {
+	var smtpCert, adminCert *tls.Certificate
+	if lc.smtp != nil && cfg.SMTP.TLS.CertFile != "" {
+		if smtpCert, err = lc.smtp.Read(cfg.SMTP.TLS.CertFile, cfg.SMTP.TLS.KeyFile); err != nil {
+			return nil, err
+		}
+	}
+	if lc.admin != nil && cfg.Admin.TLS.CertFile != "" {
+		if adminCert, err = lc.admin.Read(cfg.Admin.TLS.CertFile, cfg.Admin.TLS.KeyFile); err != nil {
+			return nil, err
+		}
+	}
+	return func() {
+		if smtpCert != nil {
+			lc.smtp.Set(smtpCert)
+		}
+		if adminCert != nil {
+			lc.admin.Set(adminCert)
+		}
+	}, nil
+}
+
+// reload rebuilds everything a SIGHUP may change, and reads the listeners'
+// certificates again (a renewal). On any error the running configuration,
+// customer list and certificates stay in force.
+func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.Metrics, log *slog.Logger, hist history.Store, q smtpd.Quarantine, certs listenerCerts) (*config.Config, *inspect.Engine) {
 	cfg, err := cf.load()
+	var applyCerts func()
+	if err == nil {
+		applyCerts, err = certs.read(cfg)
+	}
 	if err == nil {
 		var live *smtpd.Live
 		var eng *inspect.Engine
 		live, eng, err = buildLive(cfg, log, hist, q)
 		if err == nil {
+			applyCerts()
 			if cfg.Upstream.Address == old.Upstream.Address {
 				// Same upstream: its health is known; /readyz must not
 				// go unready until the new pool's first contact.
@@ -336,13 +378,24 @@ func restartFields(a, b *config.Config) []string {
 			out = append(out, name)
 		}
 	}
+	// Certificates are read again on reload; only turning TLS on or off
+	// needs a restart.
+	tlsOn := func(t config.TLS) config.TLS {
+		if t.CertFile != "" || t.KeyFile != "" {
+			return config.TLS{CertFile: "on"}
+		}
+		return config.TLS{}
+	}
 	sa, sb := a.SMTP, b.SMTP
 	sa.AllowedNetworks, sb.AllowedNetworks = nil, nil
 	sa.Auth, sb.Auth = config.Auth{}, config.Auth{}
+	sa.TLS, sb.TLS = tlsOn(sa.TLS), tlsOn(sb.TLS)
 	diff("smtp (listener settings)", sa, sb)
 	diff("hostname", a.Hostname, b.Hostname)
 	diff("data_dir", a.DataDir, b.DataDir)
-	diff("admin", a.Admin, b.Admin)
+	aa, ab := a.Admin, b.Admin
+	aa.TLS, ab.TLS = tlsOn(aa.TLS), tlsOn(ab.TLS)
+	diff("admin", aa, ab)
 	diff("console", a.Console, b.Console)
 	diff("quarantine", a.Quarantine, b.Quarantine)
 	diff("log", a.Log, b.Log)
@@ -461,17 +514,6 @@ func upstreamConfig(cfg *config.Config) (upstream.Config, error) {
 		out.Password = pw
 	}
 	return out, nil
-}
-
-func serverTLS(t config.TLS) (*tls.Config, error) {
-	if t.CertFile == "" {
-		return nil, nil
-	}
-	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
-	if err != nil {
-		return nil, fmt.Errorf("smtp.tls: %w", err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 func newLogger(c config.Log, w io.Writer) *slog.Logger {

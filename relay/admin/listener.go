@@ -3,12 +3,11 @@ package admin
 import (
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
+	"github.com/dlprelay/dlprelay/internal/keypair"
 	"github.com/dlprelay/dlprelay/relay/config"
 )
 
@@ -16,30 +15,14 @@ import (
 // certificate chain and key are read now, so a missing or broken file
 // stops the start with an error naming its field (never the file's
 // content). It returns nil when admin.tls is not set. TLS 1.2 is the
-// lowest version offered.
-//
-// The certificate is loaded once, like smtp.tls: a renewed certificate, or
-// a change to admin.tls, takes effect at the next restart, not on SIGHUP.
+// lowest version offered. (serve keeps the keypair.Pair itself, to read
+// the files again on SIGHUP.)
 func TLSConfig(t config.TLS) (*tls.Config, error) {
-	if t.CertFile == "" && t.KeyFile == "" {
-		return nil, nil
+	p, err := keypair.Load("admin.tls", t.CertFile, t.KeyFile)
+	if p == nil {
+		return nil, err
 	}
-	certPEM, err := os.ReadFile(t.CertFile)
-	if err != nil {
-		return nil, fmt.Errorf("admin.tls.cert_file: %w", err)
-	}
-	keyPEM, err := os.ReadFile(t.KeyFile)
-	if err != nil {
-		return nil, fmt.Errorf("admin.tls.key_file: %w", err)
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	clear(keyPEM)
-	if err != nil {
-		// crypto/tls names what is wrong (no PEM data, a key that does
-		// not match) without quoting the input.
-		return nil, fmt.Errorf("admin.tls: %s and %s: %w", t.CertFile, t.KeyFile, err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	return p.TLSConfig(), nil
 }
 
 // NewServer returns the admin HTTP server for h. With tc it is HTTPS only
