@@ -153,22 +153,7 @@ func testEximThroughRelay(t *testing.T, ex *eximInstance, up *relaytest.Upstream
 		if !strings.Contains(lines, "=> bob@partner.example "+ex.route) {
 			t.Fatalf("Exim did not deliver %s by %s:\n%s", id, ex.route, lines)
 		}
-		msgs := up.WaitMessages(1, 5*time.Second)
-		if len(msgs) != 1 {
-			t.Fatalf("upstream got %d messages, want 1", len(msgs))
-		}
-		got := msgs[0]
-		if got.From != "alice@corp.example" || len(got.To) != 1 || got.To[0] != "bob@partner.example" {
-			t.Errorf("upstream envelope = %q -> %q, want alice@corp.example -> [bob@partner.example]", got.From, got.To)
-		}
-		body, trace := stripTraceHeaders(got.Data)
-		t.Logf("upstream message starts with %d Received: header(s):\n%s", trace, got.Data[:len(got.Data)-len(body)])
-		if trace < 2 {
-			t.Errorf("upstream message lacks Exim's or dlprelay's Received: header:\n%s", got.Data)
-		}
-		if !bytes.Equal(body, cleanMsg) {
-			t.Errorf("upstream message differs from the submitted one (leading Received: headers stripped)\n%s", diffLines(cleanMsg, body))
-		}
+		expectCleanAtUpstream(t, up, cleanMsg, 2)
 	})
 
 	t.Run("customer rows to free mail are quarantined", func(t *testing.T) {

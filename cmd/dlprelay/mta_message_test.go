@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dlprelay/dlprelay/relay/quarantine"
+	"github.com/dlprelay/dlprelay/relay/relaytest"
 )
 
 // readMessage reads an .eml file with CRLF line endings (converting bare LF),
@@ -153,5 +154,28 @@ func waitQuarantine(t *testing.T, data, msgID string, timeout time.Duration) (qu
 			t.Fatalf("no quarantine entry for %s in %s within %v", msgID, data, timeout)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// expectCleanAtUpstream checks that the upstream got exactly want from
+// alice@corp.example to bob@partner.example, byte for byte under at least
+// minTrace leading Received: headers (the MTA's, dlprelay's).
+func expectCleanAtUpstream(t *testing.T, up *relaytest.Upstream, want []byte, minTrace int) {
+	t.Helper()
+	msgs := up.WaitMessages(1, 5*time.Second)
+	if len(msgs) != 1 {
+		t.Fatalf("upstream got %d messages, want 1", len(msgs))
+	}
+	got := msgs[0]
+	if got.From != "alice@corp.example" || len(got.To) != 1 || got.To[0] != "bob@partner.example" {
+		t.Errorf("upstream envelope = %q -> %q, want alice@corp.example -> [bob@partner.example]", got.From, got.To)
+	}
+	body, trace := stripTraceHeaders(got.Data)
+	t.Logf("upstream message starts with %d Received: header(s):\n%s", trace, got.Data[:len(got.Data)-len(body)])
+	if trace < minTrace {
+		t.Errorf("upstream message has %d Received: headers, want at least %d:\n%s", trace, minTrace, got.Data)
+	}
+	if !bytes.Equal(body, want) {
+		t.Errorf("upstream message differs from the submitted one (leading Received: headers stripped)\n%s", diffLines(want, body))
 	}
 }

@@ -77,22 +77,7 @@ func TestPostfixRelay(t *testing.T) {
 		}
 		// The relay is a before-queue proxy: Postfix's 250 came after the
 		// upstream's, so the message is there already.
-		msgs := up.WaitMessages(1, 5*time.Second)
-		if len(msgs) != 1 {
-			t.Fatalf("upstream got %d messages, want 1", len(msgs))
-		}
-		got := msgs[0]
-		if got.From != "alice@corp.example" || len(got.To) != 1 || got.To[0] != "bob@partner.example" {
-			t.Errorf("upstream envelope = %q -> %q, want alice@corp.example -> [bob@partner.example]", got.From, got.To)
-		}
-		body, trace := stripTraceHeaders(got.Data)
-		t.Logf("upstream message starts with %d Received: header(s):\n%s", trace, got.Data[:len(got.Data)-len(body)])
-		if trace < 1 {
-			t.Errorf("upstream message has no Received: header from Postfix:\n%s", got.Data)
-		}
-		if !bytes.Equal(body, cleanMsg) {
-			t.Errorf("upstream message differs from the submitted one (leading Received: headers stripped)\n%s", diffLines(cleanMsg, body))
-		}
+		expectCleanAtUpstream(t, up, cleanMsg, 1)
 	})
 
 	t.Run("a 4xx from dlprelay keeps the message queued until it is accepted", func(t *testing.T) {
