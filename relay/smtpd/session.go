@@ -184,8 +184,10 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	if err := ss.tx.up.Rcpt(to, opts); err != nil {
 		ss.upstreamError(err)
 		r := toReply(err, atRcpt)
-		// The recipient is not logged: it may be a customer's address.
-		ss.s.log.Info("upstream refused RCPT", "id", ss.tx.id, "client", ss.client.String(), "reply", r.Code, "err", err)
+		// Neither the recipient nor the upstream's text (which often
+		// quotes the recipient) is logged: it may be a customer's address.
+		ss.s.log.Info("upstream refused RCPT", "id", ss.tx.id, "client", ss.client.String(),
+			"reply", fmt.Sprintf("%d %d.%d.%d", r.Code, r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2]), "class", errorClass(err))
 		return r
 	}
 	ss.tx.rcpts = append(ss.tx.rcpts, to)

@@ -8,10 +8,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/netip"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -789,4 +791,49 @@ dribble:
 	if n := len(r.up.Messages()); n != 0 {
 		t.Errorf("upstream got %d messages", n)
 	}
+}
+
+// An upstream refusal of a recipient is logged with its code, never with
+// the recipient or the upstream's text, which usually quotes it.
+func TestRcptRefusalLogHasNoAddress(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	r := startRelay(t, func(o *Options, _ *Live) { o.Logger = slog.New(slog.NewTextHandler(&buf, nil)) })
+	r.up.OnRcpt(func(to string) error {
+		return relaytest.Err(550, smtp.EnhancedCode{5, 1, 1}, "<"+to+">: Recipient address rejected: User unknown")
+	})
+	c := greet(t, r.addr)
+	c.cmd("MAIL FROM:<a@corp.test>", "250 ")
+	c.cmd("RCPT TO:<taro.yamada@example.jp>", "550 5.1.1 ")
+	c.cmd("QUIT", "221 ")
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(buf.String(), "upstream refused RCPT") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	out := buf.String()
+	if !strings.Contains(out, `reply="550 5.1.1"`) {
+		t.Errorf("no refusal line with its code in the log:\n%s", out)
+	}
+	if strings.Contains(out, "taro.yamada") {
+		t.Errorf("the log carries the recipient:\n%s", out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that the server's goroutines may write to
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
