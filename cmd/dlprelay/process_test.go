@@ -110,35 +110,15 @@ func startDlprelayWith(t *testing.T, bin string, o procOptions) *dlprelayProcess
 		if p.data == "" {
 			p.data = filepath.Join(dir, fmt.Sprintf("data%d", attempt))
 		}
-		logf, err := os.Create(p.log)
-		if err != nil {
-			t.Fatal(err)
-		}
 		args := []string{"serve", "-listen", p.listen, "-upstream", o.upstream, "-customers", o.customers,
 			"-admin", p.admin, "-data", p.data}
 		if o.config != "" {
 			args = append(args, "-config", o.config)
 		}
-		cmd := exec.Command(bin, args...)
-		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
-			logf.Close()
-			t.Fatalf("start dlprelay: %v", err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait(); logf.Close() }()
-		p.cmd, p.exited = cmd, exited
-		var once sync.Once
-		stop := func() {
-			once.Do(func() {
-				if stopProcess(cmd, exited, 15*time.Second) {
-					t.Errorf("dlprelay did not exit within 15s of SIGTERM; killed")
-				}
-			})
-		}
-		p.stop = stop
+		p.launch(t, exec.Command(bin, args...))
+		stop := p.stop
 
-		err = waitReady(p.admin, exited, 30*time.Second)
+		err := waitReady(p.admin, p.exited, 30*time.Second)
 		if err == nil {
 			t.Cleanup(stop)
 			t.Logf("dlprelay listening on %s, admin %s, upstream %s", p.listen, p.admin, o.upstream)
@@ -153,6 +133,44 @@ func startDlprelayWith(t *testing.T, bin string, o procOptions) *dlprelayProcess
 	}
 	t.Fatalf("dlprelay did not become ready: %v", lastErr)
 	return nil
+}
+
+// launch starts cmd (dlprelay serve) with its output in p.log and sets
+// p.cmd, p.exited and p.stop: SIGTERM, then SIGKILL after 15 s, which
+// counts as a test error.
+func (p *dlprelayProcess) launch(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	exited, stop := runLogged(t, cmd, p.log, 15*time.Second)
+	p.cmd, p.exited = cmd, exited
+	p.stop = func() {
+		if stop() {
+			t.Errorf("dlprelay did not exit within 15s of SIGTERM; killed")
+		}
+	}
+}
+
+// runLogged starts cmd with its stdout and stderr in the file logPath.
+// exited receives the result of cmd.Wait; stop ends the process with
+// stopProcess(timeout) the first time it is called and reports whether it
+// had to kill it.
+func runLogged(t *testing.T, cmd *exec.Cmd, logPath string, timeout time.Duration) (exited chan error, stop func() (killed bool)) {
+	t.Helper()
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		t.Fatalf("start %s: %v", cmd.Path, err)
+	}
+	exited = make(chan error, 1)
+	go func() { exited <- cmd.Wait(); logf.Close() }()
+	var once sync.Once
+	return exited, func() (killed bool) {
+		once.Do(func() { killed = stopProcess(cmd, exited, timeout) })
+		return killed
+	}
 }
 
 // stopProcess ends a process with SIGTERM, or SIGKILL if it has not exited
@@ -177,19 +195,23 @@ func stopProcess(cmd *exec.Cmd, exited chan error, timeout time.Duration) (kille
 
 // waitReady polls GET /readyz until it answers 200, the process exits or the
 // timeout passes.
-func waitReady(admin string, exited <-chan error, timeout time.Duration) error {
-	return waitHTTPOK("dlprelay", "http://"+admin+"/readyz", exited, timeout)
+func waitReady(admin string, exited chan error, timeout time.Duration) error {
+	return waitHTTPOK(nil, "dlprelay", "http://"+admin+"/readyz", exited, timeout)
 }
 
-// waitHTTPOK polls GET url until it answers 200, the process named what
-// exits or the timeout passes.
-func waitHTTPOK(what, url string, exited <-chan error, timeout time.Duration) error {
-	client := &http.Client{Timeout: 2 * time.Second}
+// waitHTTPOK polls GET url with client (nil: plain HTTP) until it answers
+// 200, the process named what exits or the timeout passes. An exit is put
+// back on exited, so that stopProcess still sees it.
+func waitHTTPOK(client *http.Client, what, url string, exited chan error, timeout time.Duration) error {
+	if client == nil {
+		client = &http.Client{Timeout: 2 * time.Second}
+	}
 	deadline := time.Now().Add(timeout)
 	last := "no answer"
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
+			exited <- err
 			return fmt.Errorf("%s exited before it was ready: %v", what, err)
 		default:
 		}

@@ -36,7 +36,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -267,25 +266,15 @@ scrape_configs:
 			log:    filepath.Join(dir, fmt.Sprintf("prometheus%d.log", attempt)),
 			client: &http.Client{Timeout: 10 * time.Second},
 		}
-		logf, err := os.Create(p.log)
-		if err != nil {
-			t.Fatal(err)
-		}
 		cmd := exec.Command(prometheusPath,
 			"--config.file="+cfg,
 			"--storage.tsdb.path="+filepath.Join(dir, fmt.Sprintf("tsdb%d", attempt)),
 			"--web.listen-address="+p.addr,
 			"--log.level=warn")
-		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
-			logf.Close()
-			t.Fatalf("start prometheus: %v", err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait(); logf.Close() }()
-		var once sync.Once
-		stop := func() { once.Do(func() { stopProcess(cmd, exited, 10*time.Second) }) }
-		if err = p.waitReady(exited); err == nil {
+		exited, stopped := runLogged(t, cmd, p.log, 10*time.Second)
+		stop := func() { stopped() }
+		err := p.waitReady(exited)
+		if err == nil {
 			t.Cleanup(stop)
 			t.Logf("prometheus on %s scraping %s", p.addr, admin)
 			return p
@@ -301,8 +290,8 @@ scrape_configs:
 	return nil
 }
 
-func (p *promProcess) waitReady(exited <-chan error) error {
-	return waitHTTPOK("prometheus", "http://"+p.addr+"/-/ready", exited, promStartTimeout)
+func (p *promProcess) waitReady(exited chan error) error {
+	return waitHTTPOK(nil, "prometheus", "http://"+p.addr+"/-/ready", exited, promStartTimeout)
 }
 
 // promSample is one series of an instant query's result; a scalar result

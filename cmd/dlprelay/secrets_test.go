@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -312,48 +311,26 @@ func startDlprelayTLS(t *testing.T, bin string, env []string, pool *x509.CertPoo
 	if !slices.Contains(args, "-admin") {
 		args = append(args, "-admin", p.admin)
 	}
-	logf, err := os.Create(p.log)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait(); logf.Close() }()
-	p.cmd, p.exited = cmd, exited
-	var once sync.Once
-	p.stop = func() {
-		once.Do(func() {
-			if stopProcess(cmd, exited, 15*time.Second) {
-				t.Errorf("dlprelay did not exit within 15s of SIGTERM; killed")
-			}
-		})
-	}
+	p.launch(t, cmd)
 	t.Cleanup(p.stop)
-	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	if pool != nil {
+		https := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+		if err := waitHTTPOK(https, "dlprelay", "https://"+p.admin+"/readyz", p.exited, 30*time.Second); err != nil {
+			t.Fatalf("%v\n%s", err, tailLines(p.output(), 30))
+		}
+		return p
+	}
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		select {
-		case err := <-exited:
-			exited <- err
+		case err := <-p.exited:
+			p.exited <- err
 			t.Fatalf("dlprelay exited before it was ready: %v\n%s", err, tailLines(p.output(), 30))
 		default:
 		}
-		if pool == nil {
-			if strings.Contains(p.output(), "dlprelay started") {
-				return p
-			}
-			continue
-		}
-		if resp, err := client.Get("https://" + p.admin + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
+		if strings.Contains(p.output(), "dlprelay started") {
+			return p
 		}
 	}
 	t.Fatalf("dlprelay did not become ready:\n%s", tailLines(p.output(), 30))
