@@ -270,7 +270,7 @@ func unmountAtEnd(t *testing.T, dir string) {
 // replyOf sends msg and returns the relay's reply code to it (250 when it
 // was accepted) and the full error.
 func replyOf(addr string, msg []byte) (int, error) {
-	err := sendOnce(addr, "someone@elsewhere.test", msg)
+	_, err := submit(addr, "sender@corp.test", "someone@elsewhere.test", msg)
 	if err == nil {
 		return 250, nil
 	}
@@ -673,7 +673,7 @@ func TestFaultReloadUnderLoad(t *testing.T) {
 	elapsed := time.Since(start)
 	close(done)
 	bg.Wait()
-	metrics := scrape(t, p.admin)
+	metrics := get(t, "http://"+p.admin+"/metrics")
 	p.stop()
 
 	got := map[string]int{}
@@ -708,20 +708,6 @@ func TestFaultReloadUnderLoad(t *testing.T) {
 	if bad != 0 {
 		t.Errorf("%v reloads failed", bad)
 	}
-}
-
-func scrape(t *testing.T, admin string) string {
-	t.Helper()
-	resp, err := http.Get("http://" + admin + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // metricValue returns the value of the sample named series (name and

@@ -305,7 +305,7 @@ func (c *loadClient) send(m loadMessage) outcome {
 	for o.attempts < c.maxAttempts {
 		o.attempts++
 		start := time.Now()
-		err := sendOnce(c.addr(), c.rcpt, m.body)
+		_, err := submit(c.addr(), "sender@corp.test", c.rcpt, m.body)
 		if err == nil {
 			o.accepted = true
 			o.latency = time.Since(start)
@@ -322,39 +322,6 @@ func (c *loadClient) send(m loadMessage) outcome {
 	}
 	c.completed.Add(1)
 	return o
-}
-
-// sendOnce is one SMTP transaction: EHLO, MAIL, RCPT, DATA, QUIT. The error
-// is the server's *smtp.SMTPError or a network error.
-func sendOnce(addr, rcpt string, body []byte) error {
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return err
-	}
-	conn.SetDeadline(time.Now().Add(60 * time.Second))
-	c := smtp.NewClient(conn)
-	defer c.Close()
-	if err := c.Hello("load.test"); err != nil {
-		return err
-	}
-	if err := c.Mail("sender@corp.test", nil); err != nil {
-		return err
-	}
-	if err := c.Rcpt(rcpt, nil); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(body); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	c.Quit()
-	return nil
 }
 
 // runLoad sends msgs with workers concurrent clients and returns each

@@ -186,7 +186,7 @@ func TestPostfixProxyFilter(t *testing.T) {
 	})
 
 	t.Run("clean message arrives", func(t *testing.T) {
-		reply, err := sendGetReply(publicAddr, "alice@corp.example", "bob@partner.example", cleanMsg)
+		reply, err := submit(publicAddr, "alice@corp.example", "bob@partner.example", cleanMsg)
 		if err != nil {
 			t.Fatalf("client got %v, want 250", err)
 		}
@@ -211,7 +211,7 @@ func TestPostfixProxyFilter(t *testing.T) {
 
 	t.Run("customer rows are rejected in the client's SMTP dialog", func(t *testing.T) {
 		before := len(up.Messages())
-		_, err := sendGetReply(publicAddr, "alice@corp.example", "bob@partner.example", rowsMsg)
+		_, err := submit(publicAddr, "alice@corp.example", "bob@partner.example", rowsMsg)
 		var se *smtp.SMTPError
 		if !errors.As(err, &se) {
 			t.Fatalf("client got %v, want %q", err, rejectReply)
@@ -234,7 +234,7 @@ func TestPostfixProxyFilter(t *testing.T) {
 	t.Run("dlprelay down: the client gets a temporary failure", func(t *testing.T) {
 		// No Postfix queue in front of dlprelay: the client has to retry.
 		relay.stop()
-		_, err := sendGetReply(publicAddr, "alice@corp.example", "bob@partner.example", cleanMsg)
+		_, err := submit(publicAddr, "alice@corp.example", "bob@partner.example", cleanMsg)
 		var se *smtp.SMTPError
 		if !errors.As(err, &se) || se.Code/100 != 4 {
 			t.Fatalf("client got %v, want a 4xx reply", err)
@@ -249,37 +249,6 @@ func TestPostfixProxyFilter(t *testing.T) {
 			t.Errorf("postqueue -p: %v\n%s\nwant no message from alice@corp.example", err, out)
 		}
 	})
-}
-
-// sendGetReply submits msg to addr and returns the text of the 250 reply to
-// the end of DATA, or the error (an *smtp.SMTPError for a refusal).
-func sendGetReply(addr, from, to string, msg []byte) (string, error) {
-	c, err := smtp.Dial(addr)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	if err := c.Hello("client.test"); err != nil {
-		return "", err
-	}
-	if err := c.Mail(from, nil); err != nil {
-		return "", err
-	}
-	if err := c.Rcpt(to, nil); err != nil {
-		return "", err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return "", err
-	}
-	if _, err := w.Write(msg); err != nil {
-		return "", err
-	}
-	resp, err := w.CloseWithResponse()
-	if err != nil {
-		return "", err
-	}
-	return resp.StatusText, c.Quit()
 }
 
 // postfixInstance is a running private Postfix instance.

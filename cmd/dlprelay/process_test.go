@@ -243,29 +243,42 @@ func tailLines(s string, n int) string {
 
 // sendPlain submits msg over plain SMTP (loopback tests only).
 func sendPlain(addr, from, to string, msg []byte) error {
-	c, err := smtp.Dial(addr)
+	_, err := submit(addr, from, to, msg)
+	return err
+}
+
+// submit sends msg from from to to in one SMTP transaction (EHLO, MAIL,
+// RCPT, DATA, QUIT; 60 s at most) and returns the text of the 250 to DATA,
+// or the error: the server's *smtp.SMTPError or a network error. A QUIT
+// that fails after that 250 does not count: the message was accepted.
+func submit(addr, from, to string, msg []byte) (string, error) {
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
-		return err
+		return "", err
 	}
+	conn.SetDeadline(time.Now().Add(60 * time.Second))
+	c := smtp.NewClient(conn)
 	defer c.Close()
 	if err := c.Hello("client.test"); err != nil {
-		return err
+		return "", err
 	}
 	if err := c.Mail(from, nil); err != nil {
-		return err
+		return "", err
 	}
 	if err := c.Rcpt(to, nil); err != nil {
-		return err
+		return "", err
 	}
 	w, err := c.Data()
 	if err != nil {
-		return err
+		return "", err
 	}
 	if _, err := w.Write(msg); err != nil {
-		return err
+		return "", err
 	}
-	if err := w.Close(); err != nil {
-		return err
+	resp, err := w.CloseWithResponse()
+	if err != nil {
+		return "", err
 	}
-	return c.Quit()
+	c.Quit()
+	return resp.StatusText, nil
 }

@@ -212,9 +212,6 @@ func get(t *testing.T, url string) string {
 	return string(b)
 }
 
-// TestServeHistoryKeyFile: with policy.history.key_file the history key is
-// read from there and none is created in data_dir; a missing key file
-// stops the start with an error naming the field.
 func TestRestartFields(t *testing.T) {
 	base := config.Default()
 	tests := []struct {
@@ -245,6 +242,9 @@ func TestRestartFields(t *testing.T) {
 	}
 }
 
+// TestServeHistoryKeyFile: with policy.history.key_file the history key is
+// read from there and none is created in data_dir; a missing key file
+// stops the start with an error naming the field.
 func TestServeHistoryKeyFile(t *testing.T) {
 	bin := buildDlprelayBinary(t)
 	up := relaytest.NewUpstream(t)
