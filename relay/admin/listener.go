@@ -6,24 +6,7 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/dlprelay/dlprelay/internal/keypair"
-	"github.com/dlprelay/dlprelay/relay/config"
 )
-
-// TLSConfig loads admin.tls for an HTTPS-only admin listener: the
-// certificate chain and key are read now, so a missing or broken file
-// stops the start with an error naming its field (never the file's
-// content). It returns nil when admin.tls is not set. TLS 1.2 is the
-// lowest version offered. (serve keeps the keypair.Pair itself, to read
-// the files again on SIGHUP.)
-func TLSConfig(t config.TLS) (*tls.Config, error) {
-	p, err := keypair.Load("admin.tls", t.CertFile, t.KeyFile)
-	if p == nil {
-		return nil, err
-	}
-	return p.TLSConfig(), nil
-}
 
 // NewServer returns the admin HTTP server for h. With tc it is HTTPS only
 // (see Serve).

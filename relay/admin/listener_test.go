@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dlprelay/dlprelay/relay/config"
+	"github.com/dlprelay/dlprelay/internal/keypair"
 	"github.com/dlprelay/dlprelay/relay/metrics"
 	"github.com/dlprelay/dlprelay/relay/relaytest"
 )
@@ -47,10 +47,11 @@ func writeCert(t *testing.T, dir, name string) (certFile, keyFile, keyPEM string
 func TestAdminTLS(t *testing.T) {
 	t.Parallel()
 	certFile, keyFile, _, pool := writeCert(t, t.TempDir(), "admin")
-	tc, err := TLSConfig(config.TLS{CertFile: certFile, KeyFile: keyFile})
+	pair, err := keypair.Load("admin.tls", certFile, keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
+	tc := pair.TLSConfig()
 	m := metrics.New("test", nil, nil)
 	srv := NewServer(Handler(m.Registry, func() error { return nil }), tc)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -86,38 +87,6 @@ func TestAdminTLS(t *testing.T) {
 	old := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS11}}}
 	if code, _, err := get(old, "https://"+addr+"/readyz"); err == nil {
 		t.Errorf("GET over TLS 1.1 = %d; want a failed handshake", code)
-	}
-}
-
-// TestAdminTLSConfigErrors: each broken admin.tls names its field, and no
-// error quotes the private key.
-func TestAdminTLSConfigErrors(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	certFile, keyFile, keyPEM, _ := writeCert(t, dir, "a")
-	otherCert, _, _, _ := writeCert(t, dir, "b")
-	for _, tt := range []struct {
-		name string
-		tls  config.TLS
-		want string
-	}{
-		{"missing cert", config.TLS{CertFile: filepath.Join(dir, "none.pem"), KeyFile: keyFile}, "admin.tls.cert_file: "},
-		{"missing key", config.TLS{CertFile: certFile, KeyFile: filepath.Join(dir, "none.key")}, "admin.tls.key_file: "},
-		{"key of another certificate", config.TLS{CertFile: otherCert, KeyFile: keyFile}, "admin.tls: "},
-		{"files swapped", config.TLS{CertFile: keyFile, KeyFile: certFile}, "admin.tls: "},
-	} {
-		tc, err := TLSConfig(tt.tls)
-		if err == nil || tc != nil || !strings.HasPrefix(err.Error(), tt.want) {
-			t.Errorf("%s: %v, %v; want an error starting %q", tt.name, tc, err, tt.want)
-			continue
-		}
-		body := strings.Split(keyPEM, "\n")[1]
-		if strings.Contains(err.Error(), body) {
-			t.Errorf("%s: the error quotes the key: %v", tt.name, err)
-		}
-	}
-	if tc, err := TLSConfig(config.TLS{}); tc != nil || err != nil {
-		t.Errorf("no admin.tls: %v, %v; want nil, nil", tc, err)
 	}
 }
 
