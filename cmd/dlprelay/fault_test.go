@@ -230,10 +230,8 @@ func TestFaultNothingLost(t *testing.T) {
 	if accepted < n*8/10 {
 		t.Errorf("only %d of %d messages accepted; the faults should not stop most mail", accepted, n)
 	}
-	for _, id := range sortedKeys(got) {
-		if id == "" {
-			t.Errorf("the upstream accepted %d messages without an X-Load-ID", got[id])
-		}
+	if n := got[""]; n > 0 {
+		t.Errorf("the upstream accepted %d messages without an X-Load-ID", n)
 	}
 }
 

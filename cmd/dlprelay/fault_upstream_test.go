@@ -381,12 +381,3 @@ func peakRSS(pid int) (int64, error) {
 	}
 	return 0, errors.New("no VmHWM in /proc status")
 }
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}

@@ -551,9 +551,6 @@ func (n *normalizer) composeThrough(mark rune) bool {
 		end -= size
 		marks++
 	}
-	if len(n.cp.buf) < len(b)-end {
-		return false
-	}
 	var spMarks, cpMarks [maxThrough + 1]popped
 	if !n.sp.popN(spMarks[:marks]) {
 		return false
