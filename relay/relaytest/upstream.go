@@ -5,6 +5,7 @@ package relaytest
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"io"
 	"net"
@@ -81,16 +82,76 @@ func NewUpstreamTLS(t testing.TB, tc *tls.Config) *Upstream {
 	if err != nil {
 		t.Fatalf("relaytest: listen: %v", err)
 	}
-	u.srv, u.ln, u.Addr = srv, ln, ln.Addr().String()
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	tl := &tracker{Listener: ln, conns: map[*trackedConn]struct{}{}}
+	u.srv, u.ln, u.Addr = srv, tl, ln.Addr().String()
+	go srv.Serve(tl)
+	t.Cleanup(u.Close)
 	return u
 }
 
-// Close stops the upstream; later connections are refused.
+// Close stops the upstream: later connections are refused and open ones are
+// closed. It waits a little for the sessions to end.
 func (u *Upstream) Close() {
-	u.ln.Close() // Serve may not have registered the listener yet
-	u.srv.Close()
+	// Not go-smtp's Server.Close: it closes each session from this goroutine
+	// while the session's handler may still use it, a data race in go-smtp
+	// v0.25.1. Closing the connections lets each handler end its own.
+	u.ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	u.srv.Shutdown(ctx)
+}
+
+// tracker is the upstream's listener. It keeps the connections it accepted,
+// and its Close closes them too.
+type tracker struct {
+	net.Listener
+
+	mu     sync.Mutex
+	closed bool
+	conns  map[*trackedConn]struct{}
+}
+
+func (l *tracker) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		c.Close()
+		return nil, net.ErrClosed
+	}
+	tc := &trackedConn{Conn: c, l: l}
+	l.conns[tc] = struct{}{}
+	return tc, nil
+}
+
+func (l *tracker) Close() error {
+	err := l.Listener.Close()
+	l.mu.Lock()
+	l.closed = true
+	open := make([]*trackedConn, 0, len(l.conns))
+	for c := range l.conns {
+		open = append(open, c)
+	}
+	l.mu.Unlock()
+	for _, c := range open {
+		c.Close()
+	}
+	return err
+}
+
+type trackedConn struct {
+	net.Conn
+	l *tracker
+}
+
+func (c *trackedConn) Close() error {
+	c.l.mu.Lock()
+	delete(c.l.conns, c)
+	c.l.mu.Unlock()
+	return c.Conn.Close()
 }
 
 // OnMail sets a hook that may refuse MAIL FROM (return an *smtp.SMTPError).

@@ -126,6 +126,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners []net.Listener
+	wires     map[*wire]struct{} // open connections, closed by Shutdown
 }
 
 // New returns a Server that serves with live until SetLive replaces it.
@@ -139,7 +140,7 @@ func New(opts Options, live *Live) *Server {
 	if opts.Metrics == nil {
 		opts.Metrics = metrics.New("test", nil, nil)
 	}
-	s := &Server{opts: opts, log: opts.Logger, m: opts.Metrics}
+	s := &Server{opts: opts, log: opts.Logger, m: opts.Metrics, wires: map[*wire]struct{}{}}
 	s.live.Store(live)
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Domain = opts.Hostname
@@ -197,9 +198,32 @@ wait:
 		case <-t.C:
 		}
 	}
-	s.srv.Close()
+	// Close the connections under their handlers rather than with go-smtp's
+	// Server.Close: that closes each session from this goroutine while its
+	// handler may still be using it (a data race in go-smtp v0.25.1), and
+	// its Logout would abort an upstream transaction under a running DATA.
+	// A handler sees its connection end and closes the session itself.
+	s.mu.Lock()
+	open := make([]*wire, 0, len(s.wires))
+	for w := range s.wires {
+		open = append(open, w)
+	}
+	s.mu.Unlock()
+	for _, w := range open {
+		w.Close()
+	}
+	// Handlers out of DATA end at once. One still waiting for the upstream
+	// (the drain deadline passed) ends when the upstream answers; its client
+	// has no 250 and keeps the message.
+	hctx, cancel := context.WithTimeout(context.Background(), handlerWait)
+	defer cancel()
+	s.srv.Shutdown(hctx)
 	return err
 }
+
+// handlerWait bounds how long Shutdown waits for session handlers after it
+// closed their connections.
+const handlerWait = time.Second
 
 // InFlight reports open connections and transactions in progress.
 func (s *Server) InFlight() (conns, transactions int64) { return s.conns.Load(), s.inTx.Load() }
@@ -276,16 +300,29 @@ func (g *gate) Accept() (net.Conn, error) {
 			go s.refuse(c, replyTooManyConns)
 			continue
 		}
-		s.m.Connections.WithLabelValues("accepted").Inc()
-		s.conns.Add(1)
-		s.m.SessionsInFlight.Inc()
 		w := newWire(c, s.opts.TLSConfig, s.opts.MaxLineLength, s.opts.MaxDataLineLength, s.opts.ReadTimeout)
 		w.dataTimeout = s.opts.DataTimeout
 		w.onReply = s.m.Reply
 		w.onClose = func() {
+			s.mu.Lock()
+			delete(s.wires, w)
+			s.mu.Unlock()
 			s.conns.Add(-1)
 			s.m.SessionsInFlight.Dec()
 		}
+		s.mu.Lock()
+		if s.draining.Load() {
+			// Accepted just as Shutdown closed the listener, which may
+			// already have closed the open connections.
+			s.mu.Unlock()
+			c.Close()
+			continue
+		}
+		s.wires[w] = struct{}{}
+		s.conns.Add(1)
+		s.m.SessionsInFlight.Inc()
+		s.mu.Unlock()
+		s.m.Connections.WithLabelValues("accepted").Inc()
 		return w, nil
 	}
 }

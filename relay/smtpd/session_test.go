@@ -837,3 +837,127 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestShutdownClosesBusySessions shuts down while clients keep sending EHLO.
+// go-smtp's Server.Close closes each session from another goroutine while its
+// handler reads the same session unguarded; under -race this test caught
+// that. Shutdown must close the connections under the handlers instead and
+// wait for the handlers to end.
+func TestShutdownClosesBusySessions(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	const n = 8
+	var wg sync.WaitGroup
+	ended := make(chan error, n)
+	for range n {
+		c := greet(t, r.addr)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if _, err := io.WriteString(c.conn, "EHLO client.test\r\n"); err != nil {
+					ended <- err
+					return
+				}
+				for {
+					l, err := c.r.ReadString('\n')
+					if err != nil {
+						ended <- err
+						return
+					}
+					if len(l) > 3 && l[3] == ' ' {
+						break
+					}
+				}
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if conns, _ := r.srv.InFlight(); conns != 0 {
+		t.Errorf("%d connections still open after Shutdown", conns)
+	}
+	wg.Wait()
+	for range n {
+		if err := <-ended; err == nil {
+			t.Error("a client saw no end")
+		}
+	}
+}
+
+// TestShutdownDuringGreeting shuts down while fresh connections say EHLO, the
+// moment go-smtp creates their sessions. Run under -race.
+func TestShutdownDuringGreeting(t *testing.T) {
+	t.Parallel()
+	for round := range 20 {
+		r := startRelay(t)
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, err := net.Dial("tcp", r.addr)
+				if err != nil {
+					return // the listener may already be closed
+				}
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				io.WriteString(c, "EHLO client.test\r\n")
+				io.Copy(io.Discard, c) // until the relay closes it
+			}()
+		}
+		time.Sleep(time.Duration(round%5) * time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := r.srv.Shutdown(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("round %d: Shutdown: %v", round, err)
+		}
+		wg.Wait()
+		if conns, _ := r.srv.InFlight(); conns != 0 {
+			t.Fatalf("round %d: %d connections open after Shutdown", round, conns)
+		}
+	}
+}
+
+// TestShutdownDeadlineCutsTransaction lets the drain deadline pass while the
+// upstream holds a transaction: the client's connection is closed without a
+// 250, and the session ends on its own goroutine once the upstream answers.
+func TestShutdownDeadlineCutsTransaction(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t)
+	release := make(chan struct{})
+	r.up.OnData(func([]byte) error { <-release; return nil })
+	c := greet(t, r.addr)
+	c.cmd("MAIL FROM:<a@corp.test>", "250 ")
+	c.cmd("RCPT TO:<b@example.test>", "250 ")
+	c.cmd("DATA", "354 ")
+	c.send(cleanMsg + ".\r\n")
+	for _, tx := r.srv.InFlight(); tx == 0; _, tx = r.srv.InFlight() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := r.srv.Shutdown(ctx); err == nil {
+		t.Fatal("Shutdown reported a clean drain with a transaction cut off")
+	}
+	if l, err := c.r.ReadString('\n'); err == nil {
+		t.Fatalf("client read %q after the drain deadline; want the connection closed", l)
+	}
+	close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		conns, tx := r.srv.InFlight()
+		if conns == 0 && tx == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the upstream answered: %d connections, %d transactions in flight", conns, tx)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
