@@ -37,8 +37,9 @@ type Message struct {
 type Upstream struct {
 	Addr string
 
-	srv *smtp.Server
-	ln  net.Listener
+	srv    *smtp.Server
+	ln     net.Listener
+	served chan struct{} // closed when Serve returned
 
 	mu      sync.Mutex
 	msgs    []Message
@@ -84,7 +85,11 @@ func NewUpstreamTLS(t testing.TB, tc *tls.Config) *Upstream {
 	}
 	tl := &tracker{Listener: ln, conns: map[*trackedConn]struct{}{}}
 	u.srv, u.ln, u.Addr = srv, tl, ln.Addr().String()
-	go srv.Serve(tl)
+	u.served = make(chan struct{})
+	go func() {
+		defer close(u.served)
+		srv.Serve(tl)
+	}()
 	t.Cleanup(u.Close)
 	return u
 }
@@ -96,6 +101,9 @@ func (u *Upstream) Close() {
 	// while the session's handler may still use it, a data race in go-smtp
 	// v0.25.1. Closing the connections lets each handler end its own.
 	u.ln.Close()
+	// Serve adds each session to a WaitGroup that Shutdown waits on; let
+	// it return first.
+	<-u.served
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	u.srv.Shutdown(ctx)

@@ -127,6 +127,7 @@ type Server struct {
 	mu        sync.Mutex
 	listeners []net.Listener
 	wires     map[*wire]struct{} // open connections, closed by Shutdown
+	serving   sync.WaitGroup     // Serve calls running
 }
 
 // New returns a Server that serves with live until SetLive replaces it.
@@ -167,8 +168,15 @@ func (s *Server) Live() *Live { return s.live.Load() }
 func (s *Server) Serve(ln net.Listener) error {
 	g := &gate{Listener: ln, s: s}
 	s.mu.Lock()
+	if s.draining.Load() {
+		s.mu.Unlock()
+		ln.Close()
+		return nil
+	}
 	s.listeners = append(s.listeners, g)
+	s.serving.Add(1)
 	s.mu.Unlock()
+	defer s.serving.Done()
 	err := s.srv.Serve(g)
 	if s.draining.Load() {
 		return nil
@@ -215,6 +223,9 @@ wait:
 	// Handlers out of DATA end at once. One still waiting for the upstream
 	// (the drain deadline passed) ends when the upstream answers; its client
 	// has no 250 and keeps the message.
+	// go-smtp counts handlers in a WaitGroup that its Serve adds to; wait
+	// for the Serve loops to return first, so no Add can meet the Wait.
+	s.serving.Wait()
 	hctx, cancel := context.WithTimeout(context.Background(), handlerWait)
 	defer cancel()
 	s.srv.Shutdown(hctx)
