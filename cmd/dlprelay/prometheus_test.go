@@ -66,7 +66,7 @@ var corePanels = []string{
 	"Scan duration", "Upstream DATA duration", "Bytes scanned",
 	"Upstream errors by class", "Readiness",
 	"Customer list age", "Customer list reloads", "Customer records loaded",
-	"Held messages", "Pending approvals", "Oldest held message", "Release attempts by result",
+	"Held messages", "Pending approvals", "Oldest held message", "Release attempts by result", "Data disk free",
 	"Watchlist entries", "Monitor would-be verdicts", "Unscannable by reason", "Notifications",
 }
 

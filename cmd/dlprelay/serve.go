@@ -112,6 +112,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		log.Error("refusing to start", "err", err)
 		return 1
 	}
+	m.SetDataDir(cfg.DataDir)
 	hist, err := history.Open(inspect.HistoryPath(cfg))
 	if err != nil {
 		log.Error("refusing to start", "err", fmt.Errorf("sender history: %w", err))

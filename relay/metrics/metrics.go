@@ -83,6 +83,8 @@ type Metrics struct {
 	// scrape, and is 0 until then.
 	Ready     prometheus.GaugeFunc
 	readiness *atomic.Pointer[func() error]
+
+	disk *dataDisk // see SetDataDir
 }
 
 // New creates and registers every metric, and pre-creates every label value
@@ -94,6 +96,7 @@ func New(version string, reasons, unscannable []string) *Metrics {
 	m := &Metrics{
 		Registry:  r,
 		readiness: readiness,
+		disk:      newDataDisk(),
 		Connections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dlprelay_smtp_connections_total",
 			Help: "SMTP connections by result: accepted, denied_network (client not allowed, 554), denied_limit (too many connections, 421).",
@@ -239,7 +242,7 @@ func New(version string, reasons, unscannable []string) *Metrics {
 		m.QuarantineHeld, m.QuarantinePending, m.QuarantineOldestAge, m.QuarantineBytes, m.QuarantinePurged, m.Releases, m.ReleaseLatency,
 		m.RuleFired, m.MonitorWould, m.WindowTriggers, m.WatchlistEntries, m.WatchlistActive, m.Unscannable, m.Notifications,
 		m.ScanSeconds, m.ScanBytes, m.UpstreamSeconds, m.UpstreamErrors,
-		m.CustomerRecords, m.ReloadTimestamp, m.ReloadSuccess, m.Reloads, m.BuildInfo, m.Ready,
+		m.CustomerRecords, m.ReloadTimestamp, m.ReloadSuccess, m.Reloads, m.BuildInfo, m.Ready, m.disk,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

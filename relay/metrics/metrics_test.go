@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"errors"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -105,4 +106,37 @@ func testutilValue(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return pb.GetCounter().GetValue()
+}
+
+// TestDataDisk checks that the data filesystem's free and total bytes are
+// reported once the data directory is set, and only then.
+func TestDataDisk(t *testing.T) {
+	m := New("test", nil, nil)
+	gauges := func() map[string]float64 {
+		t.Helper()
+		fams, err := m.Registry.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]float64{}
+		for _, f := range fams {
+			if strings.HasPrefix(f.GetName(), "dlprelay_data_filesystem_") {
+				got[f.GetName()] = f.GetMetric()[0].GetGauge().GetValue()
+			}
+		}
+		return got
+	}
+	if g := gauges(); len(g) != 0 {
+		t.Errorf("before SetDataDir: %v, want none", g)
+	}
+	m.SetDataDir(t.TempDir())
+	g := gauges()
+	avail, size := g["dlprelay_data_filesystem_avail_bytes"], g["dlprelay_data_filesystem_size_bytes"]
+	if size <= 0 || avail < 0 || avail > size {
+		t.Errorf("avail %v, size %v: want 0 <= avail <= size, size > 0", avail, size)
+	}
+	m.SetDataDir(filepath.Join(t.TempDir(), "missing"))
+	if g := gauges(); len(g) != 0 {
+		t.Errorf("unreadable directory: %v, want none", g)
+	}
 }
