@@ -313,6 +313,12 @@ func TestFaultDiskFull(t *testing.T) {
 		}
 	}
 	f.Close()
+	// The relay reports the full filesystem (what the DlprelayDataDisk*
+	// alerts watch).
+	exp := get(t, "http://"+p.admin+"/metrics")
+	if avail, size := metricValue(exp, "dlprelay_data_filesystem_avail_bytes"), metricValue(exp, "dlprelay_data_filesystem_size_bytes"); size != 6<<20 || avail > 64<<10 {
+		t.Errorf("disk full: metrics say %v of %v bytes free, want < 64 KiB of 6 MiB", avail, size)
+	}
 
 	quarantineMsg := makeLoadMessage("full-customer", 4<<10, true)
 	bigMsg := makeLoadMessage("full-big", 3<<20, false) // over the 1 MiB in-memory spool
@@ -331,6 +337,9 @@ func TestFaultDiskFull(t *testing.T) {
 
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
+	}
+	if avail := metricValue(get(t, "http://"+p.admin+"/metrics"), "dlprelay_data_filesystem_avail_bytes"); avail < 4<<20 {
+		t.Errorf("space freed: metrics say %v bytes free, want > 4 MiB", avail)
 	}
 	for _, m := range []loadMessage{quarantineMsg, bigMsg} {
 		if code, err := replyOf(p.listen, m.body); code != 250 {
