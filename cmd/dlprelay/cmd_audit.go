@@ -30,17 +30,27 @@ func runAuditEnv(env *cliEnv, args []string, stdout, stderr io.Writer) int {
 }
 
 func runAuditVerify(env *cliEnv, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("audit verify", "audit verify [-config FILE] [-data DIR]",
-		"Recomputes the audit log's hash chain and checks it against the anchor (the\ncount and last hash written with each entry). It needs no login: it opens the\nlog read-only, beside a running relay, and is what an auditor runs. Keep the\noutput (or an export) somewhere else: the chain has no secret, so only a hash\nkept outside the file pins the entries up to it.\n\nPrints \"audit log OK: N entries\", or \"audit log TAMPERED at seq S: reason\".\nExit status: 0 intact, 1 tampered or unreadable, 2 usage.", stderr)
+	fs := newFlags("audit verify", "audit verify [-config FILE] [-data DIR] [-pin SEQ:HASH ...]",
+		"Recomputes the audit log's hash chain and checks it against the anchor (the\ncount and last hash written with each entry). It needs no login: it opens the\nlog read-only, beside a running relay, and is what an auditor runs.\n\nThe chain has no secret: whoever can write the file can rewrite entries and\nrecompute every hash after them. A hash kept outside the file catches that.\nThe relay logs \"audit entry appended\" with seq and hash for each entry (and\n\"audit log head\" at start and hourly), and this command prints the last one;\nkeep either where the file's writers cannot reach, and pass it back with\n-pin: the entry must still have that hash.\n\nPrints \"audit log OK: N entries, pin SEQ:HASH\", or \"audit log TAMPERED at\nseq S: reason\".\nExit status: 0 intact, 1 tampered or unreadable, 2 usage.", stderr)
 	var f consoleFlags
 	f.register(fs, false)
+	var pins []audit.Pin
+	fs.Func("pin", "`SEQ:HASH` that entry SEQ must still have, from the relay's log or an earlier\nverify (repeatable)", func(s string) error {
+		p, err := audit.ParsePin(s)
+		if err != nil {
+			// The flag package names the flag and the value.
+			return errors.New("want SEQ:HASH, a seq from 1 and 64 lower-case hex digits")
+		}
+		pins = append(pins, p)
+		return nil
+	})
 	if _, code, stop := parseArgs(fs, args, 0); stop {
 		return code
 	}
-	return report(stderr, auditVerify(&f, stdout))
+	return report(stderr, auditVerify(&f, pins, stdout))
 }
 
-func auditVerify(f *consoleFlags, stdout io.Writer) error {
+func auditVerify(f *consoleFlags, pins []audit.Pin, stdout io.Writer) error {
 	cfg, err := f.load()
 	if err != nil {
 		return err
@@ -54,7 +64,7 @@ func auditVerify(f *consoleFlags, stdout io.Writer) error {
 		return err
 	}
 	defer log.Close()
-	n, err := log.Verify(context.Background())
+	head, err := log.VerifyPinned(context.Background(), pins)
 	var te *audit.TamperedError
 	if errors.As(err, &te) {
 		fmt.Fprintf(stdout, "audit log TAMPERED at seq %d: %s\n", te.Seq, printable(te.Reason))
@@ -63,7 +73,11 @@ func auditVerify(f *consoleFlags, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "audit log OK: %d entries\n", n)
+	if head.Seq == 0 {
+		fmt.Fprintln(stdout, "audit log OK: 0 entries")
+		return nil
+	}
+	fmt.Fprintf(stdout, "audit log OK: %d entries, pin %s\n", head.Seq, head)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/dlprelay/dlprelay/relay/audit"
@@ -29,6 +30,25 @@ type compliance struct {
 	users   *users.SQLite
 	console *console.Console // nil when console.enabled is false
 	worker  *release.Worker
+	logged  atomic.Int64 // seq of the last audit entry whose hash was logged
+}
+
+// logHead logs the audit log's last seq and hash unless that entry's hash
+// is already in the log: entries appended by the CLI (users, quarantine,
+// audit export) are pinned this way, at start and hourly.
+func (c *compliance) logHead(ctx context.Context, log *slog.Logger) {
+	h, err := c.audit.Head(ctx)
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			log.Warn("audit log head unreadable", "err", err)
+		}
+		return
+	}
+	if h.Seq == 0 || h.Seq == c.logged.Load() {
+		return
+	}
+	c.logged.Store(h.Seq)
+	log.Info("audit log head", "seq", h.Seq, "hash", h.Hash)
 }
 
 // Paths of the compliance databases in the data directory.
@@ -49,6 +69,14 @@ func openCompliance(cfg *config.Config, q quarantine.Store, log *slog.Logger, m 
 		return nil, fmt.Errorf("console users: %w", err)
 	}
 	c := &compliance{audit: a, users: u}
+	// Each entry's seq and hash go to the relay's log, which lives outside
+	// data_dir (the journal, a log shipper): a copy of the chain that a
+	// rewrite of audit.db cannot reach. `audit verify -pin` checks it.
+	a.OnAppend(func(r audit.Record) {
+		c.logged.Store(r.Seq)
+		log.Info("audit entry appended", "seq", r.Seq, "action", string(r.Action), "hash", r.Hash)
+	})
+	c.logHead(context.Background(), log)
 	c.worker = release.New(release.Config{Hostname: cfg.Hostname, Poll: 2 * time.Second,
 		OnDelivered: func(d time.Duration) { m.ReleaseLatency.Observe(d.Seconds()) }}, q, a, transport, log,
 		func(result string) { m.Releases.WithLabelValues(result).Inc() })
@@ -117,6 +145,7 @@ func (c *compliance) housekeeping(ctx context.Context, q quarantine.Store, m *me
 				c.record(ctx, log, audit.Event{Actor: "system", Action: audit.ActionDelete, Target: "retention",
 					Detail: map[string]string{"expired": strconv.Itoa(n)}})
 			}
+			c.logHead(ctx, log)
 		}
 		if st, err := q.Stats(ctx); err == nil {
 			m.QuarantineHeld.Set(float64(st.Held))

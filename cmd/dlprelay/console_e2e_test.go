@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +205,21 @@ func TestConsoleReleaseEndToEnd(t *testing.T) {
 		if !seen[want] {
 			t.Errorf("audit lacks %q; has %v", want, seen)
 		}
+	}
+
+	// The relay's log holds each entry's hash: pins for `audit verify`.
+	var pins []audit.Pin
+	for _, m := range regexp.MustCompile(`msg="audit entry appended" seq=(\d+) action=\w+ hash=([0-9a-f]{64})`).FindAllStringSubmatch(p.output(), -1) {
+		pin, err := audit.ParsePin(m[1] + ":" + m[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		pins = append(pins, pin)
+	}
+	if len(pins) != len(recs) {
+		t.Errorf("the relay logged %d audit entries, the log has %d", len(pins), len(recs))
+	}
+	if head, err := log.VerifyPinned(ctx, pins); err != nil || head.Seq != int64(len(recs)) {
+		t.Errorf("audit verify with the logged pins: %v, %v", head, err)
 	}
 }

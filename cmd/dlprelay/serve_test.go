@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/dlprelay/dlprelay/relay/audit"
 	"github.com/dlprelay/dlprelay/relay/config"
 	"github.com/dlprelay/dlprelay/relay/quarantine"
 	"github.com/dlprelay/dlprelay/relay/relaytest"
@@ -271,5 +273,30 @@ func TestServeHistoryKeyFile(t *testing.T) {
 	p.stop()
 	if _, err := os.Stat(filepath.Join(data, "history.key")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("data_dir/history.key: %v; want none with key_file set", err)
+	}
+}
+
+// TestServeLogsAuditHead: entries appended while the relay was down (by the
+// CLI) are pinned by an "audit log head" line at start.
+func TestServeLogsAuditHead(t *testing.T) {
+	bin := buildDlprelayBinary(t)
+	up := relaytest.NewUpstream(t)
+	data := t.TempDir()
+	log, err := audit.Open(filepath.Join(data, auditFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last audit.Record
+	for _, a := range []audit.Action{audit.ActionUserChange, audit.ActionDelete} {
+		if last, err = log.Append(context.Background(), audit.Event{Actor: "alice", Action: a, Target: "vera", Justification: "cli"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log.Close()
+	p := startDlprelayWith(t, bin, procOptions{upstream: up.Addr, customers: sharedTestdata(t, "testdata/customers.csv"), data: data})
+	p.stop()
+	want := fmt.Sprintf(`msg="audit log head" seq=2 hash=%s`, last.Hash)
+	if !strings.Contains(p.output(), want) {
+		t.Errorf("the relay's log lacks %s:\n%s", want, tailLines(p.output(), 20))
 	}
 }

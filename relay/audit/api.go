@@ -11,9 +11,10 @@
 // SQLite log also keeps the count and last hash in an anchor row written
 // with each entry, which shows the cut unless the anchor is rewritten too.
 // So the chain catches accidents, bugs and careless edits, and it catches
-// a forger only against a hash kept outside the file: an exported log or
-// a recent `dlprelay audit verify` result stored elsewhere pins every
-// entry up to it. See SQLite.Verify.
+// a forger only against a hash kept outside the file: an exported log, a
+// recent `dlprelay audit verify` result stored elsewhere, or the relay's
+// own log, which carries each entry's seq and hash (see SQLite.OnAppend),
+// pins every entry up to it. See SQLite.Verify and SQLite.VerifyPinned.
 package audit
 
 import (

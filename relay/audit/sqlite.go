@@ -97,6 +97,24 @@ type SQLite struct {
 	w   *sql.DB
 	r   *sql.DB          // read-only (mode=ro) connections
 	now func() time.Time // the clock; tests replace it
+
+	onAppend func(Record) // see OnAppend
+}
+
+// OnAppend makes every later Append call f with the stored record, after
+// the commit. The relay logs each entry's seq and hash this way, so a copy
+// of the chain's hashes lives outside the file (see Pin). Call it before
+// the log is shared.
+func (s *SQLite) OnAppend(f func(Record)) { s.onAppend = f }
+
+// Head returns the last entry's seq and hash as the anchor records them
+// (seq 0 and 64 zeros for an empty log). It does not verify the chain.
+func (s *SQLite) Head(ctx context.Context) (Pin, error) {
+	var p Pin
+	if err := s.r.QueryRowContext(ctx, anchorSQL).Scan(&p.Seq, &p.Hash); err != nil {
+		return Pin{}, fmt.Errorf("audit: reading the anchor: %w", err)
+	}
+	return p, nil
 }
 
 var _ Log = (*SQLite)(nil)
@@ -202,6 +220,9 @@ func (s *SQLite) Append(ctx context.Context, e Event) (Record, error) {
 	}
 	if err := tx.Commit(); err != nil {
 		return Record{}, fmt.Errorf("audit: appending seq %d: %w", rec.Seq, err)
+	}
+	if s.onAppend != nil {
+		s.onAppend(rec)
 	}
 	return rec, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -238,13 +239,23 @@ func TestTruncationStaysVisible(t *testing.T) {
 	checkTampered(t, s, 5)
 }
 
-// The limit, pinned: whoever can write the file and knows the (public)
-// hashing can rewrite history consistently, chain and anchor, and Verify
-// passes. Only a hash kept outside the file catches that.
-func TestConsistentForgeryIsNotDetected(t *testing.T) {
+// The limit: whoever can write the file and knows the (public) hashing can
+// rewrite history consistently, chain and anchor, and Verify passes. A hash
+// kept outside the file, as the relay logs it for each entry, catches it.
+func TestConsistentForgeryNeedsAPin(t *testing.T) {
 	t.Parallel()
 	s, path := openLog(t)
+	var logged []Pin // what the relay's log would hold
+	s.OnAppend(func(r Record) { logged = append(logged, Pin{r.Seq, r.Hash}) })
 	recs := appendN(t, s, 5)
+	for i, r := range recs {
+		if i >= len(logged) || logged[i] != (Pin{r.Seq, r.Hash}) {
+			t.Fatalf("OnAppend reported %v, want the seq and hash of each record %v", logged, recs)
+		}
+	}
+	if h, err := s.Head(context.Background()); err != nil || h != logged[4] {
+		t.Fatalf("Head = %v, %v; want %v", h, err, logged[4])
+	}
 	s.Close()
 
 	db := rawDB(t, path)
@@ -277,5 +288,44 @@ func TestConsistentForgeryIsNotDetected(t *testing.T) {
 	}
 	if got[1].Hash == recs[1].Hash {
 		t.Error("the rewritten entry kept its hash")
+	}
+
+	ctx := context.Background()
+	// A pin on an entry before the rewrite still holds.
+	if head, err := s.VerifyPinned(ctx, logged[:1]); err != nil || head.Seq != 3 || head.Hash != prev {
+		t.Errorf("VerifyPinned(seq 1) = %v, %v; want the forged head 3:%s", head, err, prev)
+	}
+	for _, tc := range []struct {
+		pin  Pin
+		seq  int64
+		want string
+	}{
+		{logged[2], 3, "pinned"},  // rewritten, rehashed
+		{logged[1], 2, "pinned"},  // the entry rewritten
+		{logged[4], 4, "missing"}, // cut off
+	} {
+		head, err := s.VerifyPinned(ctx, []Pin{logged[0], tc.pin})
+		var te *TamperedError
+		if !errors.As(err, &te) || te.Seq != tc.seq || !strings.Contains(te.Reason, tc.want) {
+			t.Errorf("pin %v: VerifyPinned = %v, %v; want tampered at seq %d (%s)", tc.pin, head, err, tc.seq, tc.want)
+		} else if head.Seq != tc.seq-1 {
+			t.Errorf("pin %v: %d entries checked, want %d", tc.pin, head.Seq, tc.seq-1)
+		}
+	}
+}
+
+func TestParsePin(t *testing.T) {
+	h := strings.Repeat("ab", 32)
+	if p, err := ParsePin(" 12:" + h + "\n"); err != nil || p != (Pin{12, h}) || p.String() != "12:"+h {
+		t.Errorf("ParsePin = %v, %v", p, err)
+	}
+	for _, bad := range []string{"", "12", "12:", "0:" + h, "-1:" + h, "x:" + h, "12:" + h[:63], "12:" + strings.ToUpper(h), "12:" + h + "0", "12:" + h[:62] + "zz"} {
+		if p, err := ParsePin(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("ParsePin(%q) = %v, %v; want ErrInvalid", bad, p, err)
+		}
+	}
+	s, _ := openLog(t)
+	if _, err := s.VerifyPinned(context.Background(), []Pin{{1, h}, {1, strings.Repeat("cd", 32)}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("two pins for one seq: %v, want ErrInvalid", err)
 	}
 }

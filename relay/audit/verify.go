@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // Verify implements Log. It reads the anchor and walks every entry in seq
@@ -29,12 +31,52 @@ import (
 // someone who can write the file can rewrite any entry and recompute every
 // hash after it and the anchor, and Verify will pass. Catching that needs
 // a copy of a recent hash kept where that person cannot write (an export
-// or `audit verify` output shipped elsewhere, a syslog line): an entry
-// whose hash is known from outside fixes every entry up to it.
+// or `audit verify` output shipped elsewhere, the relay's log line for the
+// entry): an entry whose hash is known from outside fixes every entry up
+// to it, and VerifyPinned checks such hashes.
 func (s *SQLite) Verify(ctx context.Context) (int, error) {
+	head, err := s.VerifyPinned(ctx, nil)
+	return int(head.Seq), err
+}
+
+// Pin is the hash of entry Seq as known from outside the log: a relay log
+// line ("audit entry appended"), an earlier `audit verify` output, an
+// export. Its text form is "SEQ:HASH".
+type Pin struct {
+	Seq  int64
+	Hash string
+}
+
+func (p Pin) String() string { return fmt.Sprintf("%d:%s", p.Seq, p.Hash) }
+
+// ParsePin reads "SEQ:HASH": a seq from 1, and 64 lower-case hex digits.
+func ParsePin(s string) (Pin, error) {
+	seq, hash, ok := strings.Cut(strings.TrimSpace(s), ":")
+	n, err := strconv.ParseInt(seq, 10, 64)
+	if !ok || err != nil || n < 1 || len(hash) != 64 || strings.Trim(hash, "0123456789abcdef") != "" {
+		return Pin{}, fmt.Errorf("%w: pin %q: want SEQ:HASH, a seq from 1 and 64 lower-case hex digits", ErrInvalid, s)
+	}
+	return Pin{Seq: n, Hash: hash}, nil
+}
+
+// VerifyPinned is Verify that also checks each pin: entry Seq must exist
+// and have that hash. This is what catches a forger who rewrote entries
+// and recomputed every hash after them: the chain verifies, but an entry
+// at or after the first rewritten one no longer has the hash pinned for it.
+// It returns the last entry's seq and hash (seq 0 for an empty log); for
+// a broken log, the seq is the count of entries before the first bad one
+// and the error a *TamperedError.
+func (s *SQLite) VerifyPinned(ctx context.Context, pins []Pin) (Pin, error) {
+	pinned := make(map[int64]string, len(pins))
+	for _, p := range pins {
+		if h, ok := pinned[p.Seq]; ok && h != p.Hash {
+			return Pin{}, fmt.Errorf("%w: two different pins for seq %d", ErrInvalid, p.Seq)
+		}
+		pinned[p.Seq] = p.Hash
+	}
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return 0, fmt.Errorf("audit: %w", err)
+		return Pin{}, fmt.Errorf("audit: %w", err)
 	}
 	defer tx.Rollback()
 
@@ -46,21 +88,21 @@ func (s *SQLite) Verify(ctx context.Context) (int, error) {
 	if err := tx.QueryRowContext(ctx, anchorSQL).Scan(&anchorCount, &anchorHash); errors.Is(err, sql.ErrNoRows) {
 		noAnchor = true
 	} else if err != nil {
-		return 0, fmt.Errorf("audit: %w", err)
+		return Pin{}, fmt.Errorf("audit: %w", err)
 	}
 
 	rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM entries ORDER BY seq`)
 	if err != nil {
-		return 0, fmt.Errorf("audit: %w", err)
+		return Pin{}, fmt.Errorf("audit: %w", err)
 	}
 	defer rows.Close()
 	var (
 		want = int64(1)
 		prev = zeroHash
 	)
-	bad := func(seq int64, format string, args ...any) (int, error) {
+	bad := func(seq int64, format string, args ...any) (Pin, error) {
 		n := max(seq-1, 0)
-		return int(n), &TamperedError{Seq: seq, Reason: fmt.Sprintf(format, args...)}
+		return Pin{Seq: n}, &TamperedError{Seq: seq, Reason: fmt.Sprintf(format, args...)}
 	}
 	for rows.Next() {
 		rec, err := scanRecord(rows)
@@ -85,13 +127,21 @@ func (s *SQLite) Verify(ctx context.Context) (int, error) {
 		if h != rec.Hash {
 			return bad(rec.Seq, "hash does not match the entry's contents")
 		}
+		if p, ok := pinned[rec.Seq]; ok && p != rec.Hash {
+			return bad(rec.Seq, "hash differs from the one pinned for it: this entry or one before it was rewritten")
+		}
 		prev = rec.Hash
 		want++
 	}
 	if err := rows.Err(); err != nil {
-		return int(want - 1), fmt.Errorf("audit: %w", err)
+		return Pin{Seq: want - 1}, fmt.Errorf("audit: %w", err)
 	}
 	n := want - 1
+	for seq := range pinned {
+		if seq > n {
+			return bad(n+1, "missing: seq %d is pinned, the log ends at seq %d", seq, n)
+		}
+	}
 	switch {
 	case noAnchor:
 		return bad(n+1, "the anchor row is missing")
@@ -102,5 +152,5 @@ func (s *SQLite) Verify(ctx context.Context) (int, error) {
 	case anchorHash != prev:
 		return bad(n, "hash differs from the anchor's last hash")
 	}
-	return int(n), nil
+	return Pin{Seq: n, Hash: prev}, nil
 }
