@@ -143,7 +143,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	observeEngine(m, eng, cfg)
 	var notifier *notify.Notifier
 	if cfg.Policy.Notify.From != "" {
-		notifier, err = notify.New(notify.Config{From: cfg.Policy.Notify.From, Hostname: cfg.Hostname},
+		notifier, err = notify.New(notify.Config{From: cfg.Policy.Notify.From, Hostname: cfg.Hostname, Dir: filepath.Join(cfg.DataDir, "notify")},
 			func() notify.Transport { return srv.Live().Upstream }, log,
 			func(result string) { m.Notifications.WithLabelValues(result).Inc() })
 		if err != nil {
@@ -247,56 +247,69 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	log.Info("dlprelay started", "version", version, "smtp", ln.Addr().String(), "upstream", cfg.Upstream.Address,
 		"customers", eng.Records(), "patterns", eng.Patterns(), "data_dir", cfg.DataDir)
 
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(sigs)
+	// Two channels: signal.Notify drops a signal the channel has no room
+	// for, so SIGHUPs arriving during slow reloads must not be able to
+	// crowd out a SIGTERM. SIGHUPs that arrive while one is pending
+	// coalesce: the pending reload reads the files after all of them.
+	hups := make(chan os.Signal, 1)
+	signal.Notify(hups, syscall.SIGHUP)
+	defer signal.Stop(hups)
+	stops := make(chan os.Signal, 1)
+	signal.Notify(stops, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(stops)
 	for {
+		var sig os.Signal
 		select {
-		case err := <-served:
-			if err != nil {
-				log.Error("smtp listener failed", "err", err)
-				return 1
-			}
-			return 0
-		case sig := <-sigs:
-			if sig == syscall.SIGHUP {
-				var eng *inspect.Engine
-				cfg, eng = reload(&cf, cfg, srv, m, log, hist, q, certs)
-				result := "failure"
-				if eng != nil {
-					result = "success"
+		case sig = <-stops: // first, when both are pending
+		default:
+			select {
+			case err := <-served:
+				if err != nil {
+					log.Error("smtp listener failed", "err", err)
+					return 1
 				}
-				comp.record(ctx, log, audit.Event{Actor: "system", Action: audit.ActionConfigReload, Target: "config",
-					Detail: map[string]string{"result": result, "file": cf.config}})
-				if eng != nil {
-					longest.Store(int64(eng.Policy().LongestWindow()))
-				}
-				continue
+				return 0
+			case sig = <-stops:
+			case sig = <-hups:
 			}
-			log.Info("draining", "signal", sig.String(), "timeout", cfg.SMTP.DrainTimeout.String())
-			dctx, dcancel := context.WithTimeout(context.Background(), cfg.SMTP.DrainTimeout)
-			err := srv.Shutdown(dctx)
-			dcancel()
-			conns, txs := srv.InFlight()
-			if err != nil {
-				log.Warn("drain timed out; remaining connections closed", "transactions", txs, "connections", conns)
-			}
-			cancel()
-			<-workerDone
-			if notifier != nil {
-				nctx, ncancel := context.WithTimeout(context.Background(), 5*time.Second)
-				notifier.Close(nctx)
-				ncancel()
-			}
-			srv.Live().Upstream.Close()
-			if adminSrv != nil {
-				sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
-				adminSrv.Shutdown(sctx)
-				scancel()
-			}
-			log.Info("stopped")
-			return 0
 		}
+		if sig == syscall.SIGHUP {
+			var eng *inspect.Engine
+			cfg, eng = reload(&cf, cfg, srv, m, log, hist, q, certs)
+			result := "failure"
+			if eng != nil {
+				result = "success"
+			}
+			comp.record(ctx, log, audit.Event{Actor: "system", Action: audit.ActionConfigReload, Target: "config",
+				Detail: map[string]string{"result": result, "file": cf.config}})
+			if eng != nil {
+				longest.Store(int64(eng.Policy().LongestWindow()))
+			}
+			continue
+		}
+		log.Info("draining", "signal", sig.String(), "timeout", cfg.SMTP.DrainTimeout.String())
+		dctx, dcancel := context.WithTimeout(context.Background(), cfg.SMTP.DrainTimeout)
+		err := srv.Shutdown(dctx)
+		dcancel()
+		conns, txs := srv.InFlight()
+		if err != nil {
+			log.Warn("drain timed out; remaining connections closed", "transactions", txs, "connections", conns)
+		}
+		cancel()
+		<-workerDone
+		if notifier != nil {
+			nctx, ncancel := context.WithTimeout(context.Background(), 5*time.Second)
+			notifier.Close(nctx)
+			ncancel()
+		}
+		srv.Live().Upstream.Close()
+		if adminSrv != nil {
+			sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+			adminSrv.Shutdown(sctx)
+			scancel()
+		}
+		log.Info("stopped")
+		return 0
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -298,5 +299,109 @@ func TestServeLogsAuditHead(t *testing.T) {
 	want := fmt.Sprintf(`msg="audit log head" seq=2 hash=%s`, last.Hash)
 	if !strings.Contains(p.output(), want) {
 		t.Errorf("the relay's log lacks %s:\n%s", want, tailLines(p.output(), 20))
+	}
+}
+
+// TestServeNotificationSurvivesRestart: a notification the upstream does not
+// take yet waits in data_dir/notify across a restart and is sent after it.
+func TestServeNotificationSurvivesRestart(t *testing.T) {
+	bin := buildDlprelayBinary(t)
+	up := relaytest.NewUpstream(t)
+	up.OnMail(func(from string) error {
+		if from == "dlprelay@corp.test" {
+			return relaytest.Err(421, smtp.EnhancedCode{4, 3, 2}, "not now")
+		}
+		return nil
+	})
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "dlprelay.yaml")
+	writeFile(t, cfg, `policy:
+  notify:
+    from: dlprelay@corp.test
+    officers: [compliance@corp.test]
+  rules:
+    - name: any-record
+      min_records: 1
+      action: quarantine
+      notify: [officers]
+`)
+	data := filepath.Join(dir, "data")
+	customers := sharedTestdata(t, "testdata/customers.csv")
+	p := startDlprelayWith(t, bin, procOptions{upstream: up.Addr, customers: customers, config: cfg, data: data})
+	msg, err := os.ReadFile(sharedTestdata(t, "testdata/mail/02-rows-plain.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sendPlain(p.listen, "sales@dlprelay.example", "agency@outside.example", msg); err != nil {
+		t.Fatal(err)
+	}
+	waitLog := func(p *dlprelayProcess, s string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(p.output(), s); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the relay's log lacks %q:\n%s", s, tailLines(p.output(), 20))
+			}
+		}
+	}
+	waitLog(p, "notify: will retry")
+	kept, _ := filepath.Glob(filepath.Join(data, "notify", "*.notice"))
+	if len(kept) != 1 {
+		t.Fatalf("outbox holds %v, want one notice", kept)
+	}
+	p.stop()
+	if !strings.Contains(p.output(), "kept in the outbox for the next start") {
+		t.Errorf("the relay's log does not say the notice was kept:\n%s", tailLines(p.output(), 20))
+	}
+
+	up.OnMail(nil)
+	p = startDlprelayWith(t, bin, procOptions{upstream: up.Addr, customers: customers, config: cfg, data: data})
+	waitLog(p, "notify: notice sent")
+	p.stop()
+	var notices int
+	for _, m := range up.Messages() {
+		if m.From == "dlprelay@corp.test" && slices.Equal(m.To, []string{"compliance@corp.test"}) {
+			notices++
+		}
+	}
+	if notices != 1 {
+		t.Errorf("the officers got %d notices, want 1", notices)
+	}
+	if left, _ := filepath.Glob(filepath.Join(data, "notify", "*")); len(left) != 0 {
+		t.Errorf("outbox after sending: %v, want empty", left)
+	}
+}
+
+// TestServeSIGTERMAfterSIGHUPBurst: a SIGTERM right after a burst of SIGHUPs
+// still stops the relay. signal.Notify drops what a full channel cannot
+// take, and SIGHUPs arriving while slow reloads ran used to fill the one
+// channel SIGTERM shared with them.
+func TestServeSIGTERMAfterSIGHUPBurst(t *testing.T) {
+	bin := buildDlprelayBinary(t)
+	up := relaytest.NewUpstream(t)
+	var list strings.Builder
+	list.WriteString("customer_id,name,email,phone\n")
+	for i := range 100000 { // a list that takes a while to load
+		fmt.Fprintf(&list, "B%07d,Burst Customer %d,customer%d@burst.example,080-%04d-%04d\n", i, i, i, i/10000, i%10000)
+	}
+	customers := filepath.Join(t.TempDir(), "customers.csv")
+	writeFile(t, customers, list.String())
+	p := startDlprelayProcess(t, bin, up.Addr, customers)
+	for range 40 {
+		p.cmd.Process.Signal(syscall.SIGHUP)
+		time.Sleep(25 * time.Millisecond)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.exited:
+		p.exited <- err
+		if err != nil {
+			t.Errorf("exit: %v\n%s", err, tailLines(p.output(), 20))
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("SIGTERM after a burst of SIGHUPs: still running after 30 s\n%s", tailLines(p.output(), 10))
+	}
+	p.stop()
+	if n := strings.Count(p.output(), "msg=reloaded"); n == 0 {
+		t.Errorf("no reload for 40 SIGHUPs:\n%s", tailLines(p.output(), 10))
 	}
 }

@@ -12,7 +12,11 @@
 // (quoted-printable, 7-bit, CRLF) marked as automatic (RFC 3834). Send builds
 // the message at once and queues it; two workers hand it to the upstream and
 // retry temporary failures with a doubling backoff, a timer per notice so
-// that a notice waiting for its retry holds no worker. The queue lives in
-// memory only: a crash loses every notice queued or waiting for a retry;
-// Close logs and reports as dropped each notice it gives up.
+// that a notice waiting for its retry holds no worker. With an outbox
+// directory (Config.Dir, the relay's data_dir/notify) every accepted notice
+// is also a file there until it is finished, so notices queued or waiting
+// for a retry survive a restart or a crash and are sent after it (at least
+// once: one finished just before a crash may go out twice). Without one the
+// queue lives in memory only, and Close logs and reports as dropped each
+// notice it gives up.
 package notify

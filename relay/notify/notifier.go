@@ -34,7 +34,7 @@ const (
 	// failing when its retries ran out.
 	ResultFailed = "failed"
 	// ResultDropped: the queue was full, the Notifier closed, or Close
-	// abandoned the notice.
+	// abandoned the notice (without an outbox: see Config.Dir).
 	ResultDropped = "dropped"
 )
 
@@ -80,6 +80,11 @@ type Config struct {
 	// commands; each command is also bounded by the upstream's own command
 	// and data timeouts. Default 2m.
 	Timeout time.Duration
+	// Dir, if set, is the outbox: every accepted notice is kept there as a
+	// file until it is finished, and New queues the notices it finds, so a
+	// restart or a crash delays a notice instead of losing it. Created
+	// (0700) if missing. Empty: notices live in memory only.
+	Dir string
 }
 
 // withDefaults validates cfg and fills in the defaults.
@@ -127,8 +132,9 @@ var errAbandoned = errors.New("abandoned: notifier closed")
 
 // Notifier sends notices in the background: Send queues, two workers
 // deliver, temporary failures wait on a timer for their retry without
-// holding a worker. The queue is in memory: a crash loses every notice
-// queued or waiting for a retry. It is safe for concurrent use.
+// holding a worker. Without an outbox (Config.Dir) the queue is in memory
+// only: a crash loses every notice queued or waiting for a retry. It is safe
+// for concurrent use.
 type Notifier struct {
 	cfg       Config
 	transport func() Transport
@@ -160,13 +166,17 @@ type job struct {
 	attempts             int
 	delivered, refused   int // recipients that accepted it, refused it for good
 	timer                *time.Timer
+	file                 string    // its name in the outbox; "" when not kept
+	queued               time.Time // when Send accepted it, in this process or before
 }
 
-// New validates cfg and starts the workers. transport is called for every
-// attempt (the relay swaps its forwarder on reload) and must not return nil.
-// onResult, if not nil, is called exactly once for every notice given to
-// Send, with ResultSent, ResultFailed or ResultDropped, from Send's goroutine
-// or a worker; it must be quick and safe for concurrent use. A nil log
+// New validates cfg, queues the notices kept in the outbox (cfg.Dir) and
+// starts the workers. transport is called for every attempt (the relay swaps
+// its forwarder on reload) and must not return nil. onResult, if not nil, is
+// called once for every notice given to Send or found in the outbox, with
+// ResultSent, ResultFailed or ResultDropped, from Send's goroutine or a
+// worker; it must be quick and safe for concurrent use. A notice that Close
+// leaves in the outbox for the next start is not reported. A nil log
 // discards.
 func New(cfg Config, transport func() Transport, log *slog.Logger, onResult func(result string)) (*Notifier, error) {
 	cfg, err := cfg.withDefaults()
@@ -182,13 +192,25 @@ func New(cfg Config, transport func() Transport, log *slog.Logger, onResult func
 	if onResult == nil {
 		onResult = func(string) {}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	n := &Notifier{
-		cfg: cfg, transport: transport, log: log, onResult: onResult,
-		queue: make(chan *job, cfg.Queue),
-		ctx:   ctx, cancel: cancel, done: make(chan struct{}),
-		waiting: make(map[*job]struct{}),
+	n := &Notifier{cfg: cfg, transport: transport, log: log, onResult: onResult, waiting: make(map[*job]struct{})}
+	var kept []*job
+	if cfg.Dir != "" {
+		if kept, err = n.loadOutbox(); err != nil {
+			return nil, err
+		}
 	}
+	// The queue has room for every notice kept from before, even past the
+	// bound: Send refuses new ones until pending is under it again.
+	n.queue = make(chan *job, max(cfg.Queue, len(kept)))
+	for _, j := range kept {
+		n.pending++
+		n.queue <- j
+	}
+	if len(kept) > 0 {
+		log.Info("notify: notices kept from before queued", "notices", len(kept), "oldest", kept[0].queued)
+	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.done = make(chan struct{})
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(n.work)
@@ -208,7 +230,7 @@ func (n *Notifier) Send(nt Notice) {
 	if nt.Time.IsZero() {
 		nt.Time = time.Now()
 	}
-	j := &job{id: nt.MessageID, action: nt.Action, audience: nt.Audience}
+	j := &job{id: nt.MessageID, action: nt.Action, audience: nt.Audience, queued: time.Now()}
 	msg, err := Build(n.cfg, nt)
 	if err != nil {
 		n.log.Error("notify: invalid notice, not sent", "id", j.id, "action", j.action, "audience", j.audience, "err", err)
@@ -225,22 +247,41 @@ func (n *Notifier) Send(nt Notice) {
 	case n.pending >= n.cfg.Queue:
 		reason = "queue full"
 	default:
-		n.pending++
-		n.queue <- j
+		n.pending++ // the place is taken; the job goes in below
 	}
 	n.mu.Unlock()
 	if reason != "" {
 		n.log.Warn("notify: notice dropped", "id", j.id, "action", j.action, "audience", j.audience, "result", ResultDropped, "reason", reason)
 		n.onResult(ResultDropped)
+		return
 	}
+	if n.cfg.Dir != "" {
+		j.file = newOutboxName()
+		if err := n.keep(j); err != nil {
+			j.file = ""
+			n.log.Error("notify: writing the notice to the outbox failed; it is kept in memory only",
+				"id", j.id, "action", j.action, "audience", j.audience, "err", err)
+		}
+	}
+	n.mu.Lock()
+	if n.closed {
+		// Close came while the file was written: the file stays for the
+		// next start (or, with none, the notice is dropped).
+		n.mu.Unlock()
+		n.abandon(j, errAbandoned)
+		return
+	}
+	n.queue <- j // room: j is counted in pending
+	n.mu.Unlock()
 }
 
-// Close stops accepting notices, abandons those waiting for a retry (each
-// logged and reported dropped), and lets the workers send what is queued
-// until ctx is done. Then it drops what is still queued, tells an attempt in
-// flight to stop at its next step, and returns ctx's error without waiting
-// for it: that attempt's result may still be reported after Close returns.
-// Nothing is kept across a restart.
+// Close stops accepting notices, abandons those waiting for a retry, and
+// lets the workers send what is queued until ctx is done. Then it abandons
+// what is still queued, tells an attempt in flight to stop at its next step,
+// and returns ctx's error without waiting for it: that attempt's result may
+// still be reported after Close returns. An abandoned notice stays in the
+// outbox for the next start (logged); without an outbox it is logged and
+// reported dropped.
 func (n *Notifier) Close(ctx context.Context) error {
 	n.mu.Lock()
 	var abandoned []*job
@@ -255,7 +296,7 @@ func (n *Notifier) Close(ctx context.Context) error {
 	}
 	n.mu.Unlock()
 	for _, j := range abandoned {
-		n.finish(j, ResultDropped, fmt.Errorf("pending retry %w", errAbandoned))
+		n.abandon(j, fmt.Errorf("pending retry %w", errAbandoned))
 	}
 	select {
 	case <-n.done:
@@ -270,7 +311,7 @@ func (n *Notifier) Close(ctx context.Context) error {
 		}
 		n.cancel()
 		for j := range n.queue { // the workers drop the rest too
-			n.finish(j, ResultDropped, errAbandoned)
+			n.abandon(j, errAbandoned)
 		}
 		return fmt.Errorf("notify: close: %w", ctx.Err())
 	}
@@ -279,7 +320,7 @@ func (n *Notifier) Close(ctx context.Context) error {
 func (n *Notifier) work() {
 	for j := range n.queue {
 		if n.ctx.Err() != nil {
-			n.finish(j, ResultDropped, errAbandoned)
+			n.abandon(j, errAbandoned)
 			continue
 		}
 		n.try(j)
@@ -297,16 +338,18 @@ func (n *Notifier) try(j *job) {
 		n.finish(j, ResultFailed, err) // sent unless nobody accepted it
 		return
 	case n.ctx.Err() != nil:
-		n.finish(j, ResultDropped, fmt.Errorf("%w: %w", errAbandoned, err))
+		n.keepProgress(j)
+		n.abandon(j, fmt.Errorf("%w: %w", errAbandoned, err))
 		return
 	case j.attempts > n.cfg.Retries:
 		n.finish(j, ResultFailed, fmt.Errorf("giving up after %d attempts: %w", j.attempts, err))
 		return
 	}
+	n.keepProgress(j)
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
-		n.finish(j, ResultDropped, fmt.Errorf("%w: %w", errAbandoned, err))
+		n.abandon(j, fmt.Errorf("%w: %w", errAbandoned, err))
 		return
 	}
 	delay := n.backoff(j.attempts)
@@ -429,12 +472,40 @@ func temporary(err error) bool {
 		errors.Is(err, errAbandoned) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
+// keepProgress rewrites j's outbox file when an attempt reached or refused
+// some recipients, so a restart sends it only to the others.
+func (n *Notifier) keepProgress(j *job) {
+	if j.file == "" || j.delivered+j.refused == 0 {
+		return
+	}
+	if err := n.keep(j); err != nil {
+		n.log.Error("notify: updating the notice in the outbox failed; after a restart it may reach some recipients twice",
+			"id", j.id, "err", err)
+	}
+}
+
+// abandon gives j up because the Notifier is closing: a notice in the
+// outbox stays there for the next start (logged, not reported); one that is
+// not is finished as dropped.
+func (n *Notifier) abandon(j *job, err error) {
+	if j.file == "" {
+		n.finish(j, ResultDropped, err)
+		return
+	}
+	n.mu.Lock()
+	n.pending--
+	n.mu.Unlock()
+	n.log.Info("notify: notice kept in the outbox for the next start", "id", j.id, "action", j.action, "audience", j.audience,
+		"attempts", j.attempts, "delivered", j.delivered, "undelivered", len(j.to))
+}
+
 // finish ends a notice: sent if any recipient accepted it, else result.
-// It logs one line and reports the result once.
+// It removes its outbox file, logs one line and reports the result once.
 func (n *Notifier) finish(j *job, result string, err error) {
 	if j.delivered > 0 {
 		result = ResultSent
 	}
+	n.forget(j)
 	n.mu.Lock()
 	n.pending--
 	n.mu.Unlock()
