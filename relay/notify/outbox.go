@@ -53,7 +53,7 @@ func newOutboxName() string {
 // keep writes j's file durably: a temporary file, fsync, rename over
 // j.file, fsync of the directory.
 func (n *Notifier) keep(j *job) error {
-	b, err := json.Marshal(outboxFile{ID: j.id, Action: j.action, Audience: j.audience, To: j.to, Msg: j.msg, Queued: j.queued})
+	b, err := encodeOutbox(j)
 	if err != nil {
 		return err
 	}
@@ -145,6 +145,17 @@ func readOutboxFile(path string) (*job, error) {
 	if len(b) > maxOutboxFile {
 		return nil, fmt.Errorf("larger than %d bytes", maxOutboxFile)
 	}
+	return decodeOutbox(b)
+}
+
+// encodeOutbox is the content of j's file.
+func encodeOutbox(j *job) ([]byte, error) {
+	return json.Marshal(outboxFile{ID: j.id, Action: j.action, Audience: j.audience, To: j.to, Msg: j.msg, Queued: j.queued})
+}
+
+// decodeOutbox reads a file's content back into a job, checking what
+// sending it relies on.
+func decodeOutbox(b []byte) (*job, error) {
 	var of outboxFile
 	if err := json.Unmarshal(b, &of); err != nil {
 		return nil, err
