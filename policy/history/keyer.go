@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/dlprelay/dlprelay/internal/durable"
 )
 
 // SecretLen is the length of the secret LoadOrCreateSecret keeps.
@@ -76,22 +78,11 @@ func LoadOrCreateSecret(path string) ([]byte, error) {
 	if _, err := rand.Read(secret); err != nil {
 		return nil, fmt.Errorf("history: secret: %w", err)
 	}
-	f, err := os.CreateTemp(dir, ".secret-*") // mode 0600
+	tmp, err := durable.WriteTemp(dir, ".secret-*", secret) // mode 0600
 	if err != nil {
 		return nil, fmt.Errorf("history: secret: %w", err)
 	}
-	tmp := f.Name()
 	defer os.Remove(tmp)
-	_, err = f.Write(secret)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("history: secret: %w", err)
-	}
 
 	switch err := os.Link(tmp, path); {
 	case errors.Is(err, fs.ErrExist):
@@ -101,7 +92,7 @@ func LoadOrCreateSecret(path string) ([]byte, error) {
 			return nil, fmt.Errorf("history: secret: %w", err)
 		}
 	}
-	if err := syncDir(dir); err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		return nil, fmt.Errorf("history: secret: %w", err)
 	}
 	return secret, nil
@@ -124,17 +115,4 @@ func readSecret(path string) ([]byte, error) {
 		return nil, fmt.Errorf("history: secret %s is %d bytes, want %d: restore the right file or remove it (the history's keys then no longer match)", path, len(b), SecretLen)
 	}
 	return b, nil
-}
-
-// syncDir makes a new name in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/dlprelay/dlprelay/internal/durable"
 )
 
 // The outbox keeps every notice the Notifier accepted as a file in
@@ -57,26 +59,15 @@ func (n *Notifier) keep(j *job) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(n.cfg.Dir, tmpPrefix+"*")
+	tmp, err := durable.WriteTemp(n.cfg.Dir, tmpPrefix+"*", b)
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(n.cfg.Dir, j.file))
-	}
-	if err != nil {
+	if err := os.Rename(tmp, filepath.Join(n.cfg.Dir, j.file)); err != nil {
 		os.Remove(tmp)
 		return err
 	}
-	return syncDir(n.cfg.Dir)
+	return durable.SyncDir(n.cfg.Dir)
 }
 
 // forget removes j's file once j is finished.
@@ -169,16 +160,4 @@ func decodeOutbox(b []byte) (*job, error) {
 		}
 	}
 	return &job{id: of.ID, action: of.Action, audience: of.Audience, to: of.To, msg: of.Msg, queued: of.Queued}, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/dlprelay/dlprelay/internal/durable"
 )
 
 // The folder store that came before this one kept entry id as the directory
@@ -89,7 +91,7 @@ func (s *SQLite) importEntry(id, dir string) error {
 		fi, err := os.Stat(final)
 		if err == nil {
 			e.Size = fi.Size()
-			err = syncDir(s.dir)
+			err = durable.SyncDir(s.dir)
 		}
 		if err == nil {
 			err = s.write(ctx, func(tx *sql.Tx) error { return insertEntry(ctx, tx, e) })

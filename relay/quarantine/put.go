@@ -16,6 +16,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/dlprelay/dlprelay/internal/durable"
 )
 
 // tmpPrefix starts the names of files being written. It starts with '.', so
@@ -148,7 +150,7 @@ func (s *SQLite) writeMessage(final string, msg io.Reader) (int64, error) {
 		return 0, err
 	}
 	if err := os.Remove(tmp); err == nil {
-		err = syncDir(s.dir)
+		err = durable.SyncDir(s.dir)
 	}
 	if err != nil {
 		os.Remove(final)
@@ -156,18 +158,6 @@ func (s *SQLite) writeMessage(final string, msg io.Reader) (int64, error) {
 	}
 	crashPoint("renamed")
 	return n, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 const insertEntrySQL = `INSERT INTO entries (id, received, client_addr, helo, sender, sender_fold, verdict,
