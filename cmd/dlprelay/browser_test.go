@@ -93,7 +93,9 @@ func TestConsoleBrowser(t *testing.T) {
 		{"bob", "bob-password-5678", users.Officer},
 		{"carol", "carol-password-9012", users.Admin},
 	}
-	addUsers(t, filepath.Join(data, "users.db"), accounts)
+	for _, u := range accounts {
+		addConsoleUser(t, data, u.name, u.password, u.role)
+	}
 
 	cfg := filepath.Join(dir, "dlprelay.yaml")
 	writeFile(t, cfg, "customers:\n  file: "+customers+"\n"+
@@ -224,37 +226,6 @@ func TestConsoleBrowser(t *testing.T) {
 type consoleUser struct {
 	name, password string
 	role           users.Role
-}
-
-// addUsers creates the console users in data_dir/users.db.
-func addUsers(t *testing.T, path string, accounts []consoleUser) {
-	t.Helper()
-	dir, err := users.Open(path, users.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dir.Close()
-	for _, u := range accounts {
-		if _, err := dir.Add(context.Background(), u.name, u.password, u.role); err != nil {
-			t.Fatalf("adding console user %s: %v", u.name, err)
-		}
-	}
-}
-
-// crlfMessage reads an .eml file as it goes over SMTP: CRLF line endings,
-// ending in CRLF.
-func crlfMessage(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
-	b = bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
-	if !bytes.HasSuffix(b, []byte("\r\n")) {
-		b = append(b, '\r', '\n')
-	}
-	return b
 }
 
 // auditVerifyCommand runs `dlprelay audit verify` on the data directory,

@@ -40,17 +40,23 @@ func password(name string) string { return name + "-password-123" }
 // login.
 var testUsersOpt = users.Options{Cost: bcrypt.MinCost}
 
-// addUser adds a user through the package, as an admin's earlier command
-// would have.
+// addUser adds a user with password(name).
 func (fx *cliFixture) addUser(name string, role users.Role) {
 	fx.t.Helper()
-	d, err := users.Open(filepath.Join(fx.data, usersFile), testUsersOpt)
+	addConsoleUser(fx.t, fx.data, name, password(name), role)
+}
+
+// addConsoleUser adds a console user to data's users.db through the
+// package, as an admin's earlier `dlprelay users add` would have.
+func addConsoleUser(t *testing.T, data, name, pass string, role users.Role) {
+	t.Helper()
+	d, err := users.Open(filepath.Join(data, usersFile), testUsersOpt)
 	if err != nil {
-		fx.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer d.Close()
-	if _, err := d.Add(context.Background(), name, password(name), role); err != nil {
-		fx.t.Fatal(err)
+	if _, err := d.Add(context.Background(), name, pass, role); err != nil {
+		t.Fatal(err)
 	}
 }
 

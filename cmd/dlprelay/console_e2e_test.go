@@ -91,20 +91,11 @@ func TestConsoleReleaseEndToEnd(t *testing.T) {
 	up := relaytest.NewUpstream(t)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
-	dirUsers, err := users.Open(filepath.Join(data, "users.db"), users.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	for _, u := range []string{"alice", "bob"} {
-		if _, err := dirUsers.Add(ctx, u, u+"-password-123", users.Officer); err != nil {
-			t.Fatal(err)
-		}
+		addConsoleUser(t, data, u, password(u), users.Officer)
 	}
-	if _, err := dirUsers.Add(ctx, "vera", "vera-password-123", users.Viewer); err != nil {
-		t.Fatal(err)
-	}
-	dirUsers.Close()
+	addConsoleUser(t, data, "vera", password("vera"), users.Viewer)
 	customers := sharedTestdata(t, "testdata/customers.csv")
 	cfg := filepath.Join(dir, "dlprelay.yaml")
 	writeFile(t, cfg, "customers:\n  file: "+customers+"\nconsole:\n  four_eyes: true\n")

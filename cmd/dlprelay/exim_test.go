@@ -153,7 +153,7 @@ func testEximThroughRelay(t *testing.T, ex *eximInstance, up *relaytest.Upstream
 		if !strings.Contains(lines, "=> bob@partner.example "+ex.route) {
 			t.Fatalf("Exim did not deliver %s by %s:\n%s", id, ex.route, lines)
 		}
-		expectCleanAtUpstream(t, up, cleanMsg, 2)
+		expectCleanAtUpstream(t, up, cleanMsg, 2, 5*time.Second)
 	})
 
 	t.Run("customer rows to free mail are quarantined", func(t *testing.T) {
@@ -287,19 +287,8 @@ func newDebianEximInstance(t *testing.T, bin, update, debian, relayAddr string) 
 func eximDir(t *testing.T) string {
 	t.Helper()
 	// Exim's delivery processes run as Debian-exim and must reach the
-	// spool, so the directory is world-searchable, not t.TempDir() (0700).
-	dir, err := os.MkdirTemp("", "dlprelay-exim-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Logf("remove %s: %v", dir, err)
-		}
-	})
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	// spool.
+	dir := worldTempDir(t, "dlprelay-exim-")
 	// Exim receives and delivers as its user (Debian-exim), which must
 	// write the spool and the logs.
 	uid, gid := eximUser(t)

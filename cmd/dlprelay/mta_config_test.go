@@ -74,3 +74,23 @@ func masterServices(t *testing.T, text string) map[string]string {
 	}
 	return services
 }
+
+// worldTempDir makes a world-searchable (0755) directory for an MTA
+// instance and removes it when the test ends. The MTA's daemons drop root
+// and must reach it, so it cannot be t.TempDir() (0700).
+func worldTempDir(t *testing.T, prefix string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Logf("remove %s: %v", dir, err)
+		}
+	})
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}

@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,19 +19,11 @@ import (
 	"github.com/dlprelay/dlprelay/relay/relaytest"
 )
 
-// readMessage reads an .eml file with CRLF line endings (converting bare LF),
-// ending in CRLF, as it goes over SMTP.
+// readMessage is crlfMessage for a message a real MUA could have sent: it
+// must have From, Date and Message-ID.
 func readMessage(t *testing.T, path string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
-	b = bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
-	if !bytes.HasSuffix(b, []byte("\r\n")) {
-		b = append(b, '\r', '\n')
-	}
+	b := crlfMessage(t, path)
 	for _, h := range []string{"From:", "Date:", "Message-ID:"} {
 		if !hasHeader(b, h) {
 			// Postfix would not add it (always_add_missing_headers = no),
@@ -157,12 +148,13 @@ func waitQuarantine(t *testing.T, data, msgID string, timeout time.Duration) (qu
 	}
 }
 
-// expectCleanAtUpstream checks that the upstream got exactly want from
-// alice@corp.example to bob@partner.example, byte for byte under at least
-// minTrace leading Received: headers (the MTA's, dlprelay's).
-func expectCleanAtUpstream(t *testing.T, up *relaytest.Upstream, want []byte, minTrace int) {
+// expectCleanAtUpstream checks that the upstream got, within timeout,
+// exactly want from alice@corp.example to bob@partner.example, byte for byte
+// under at least minTrace leading Received: headers (the MTA's,
+// dlprelay's). It returns those headers.
+func expectCleanAtUpstream(t *testing.T, up *relaytest.Upstream, want []byte, minTrace int, timeout time.Duration) []byte {
 	t.Helper()
-	msgs := up.WaitMessages(1, 5*time.Second)
+	msgs := up.WaitMessages(1, timeout)
 	if len(msgs) != 1 {
 		t.Fatalf("upstream got %d messages, want 1", len(msgs))
 	}
@@ -170,12 +162,14 @@ func expectCleanAtUpstream(t *testing.T, up *relaytest.Upstream, want []byte, mi
 	if got.From != "alice@corp.example" || len(got.To) != 1 || got.To[0] != "bob@partner.example" {
 		t.Errorf("upstream envelope = %q -> %q, want alice@corp.example -> [bob@partner.example]", got.From, got.To)
 	}
-	body, trace := stripTraceHeaders(got.Data)
-	t.Logf("upstream message starts with %d Received: header(s):\n%s", trace, got.Data[:len(got.Data)-len(body)])
-	if trace < minTrace {
-		t.Errorf("upstream message has %d Received: headers, want at least %d:\n%s", trace, minTrace, got.Data)
+	body, n := stripTraceHeaders(got.Data)
+	trace := got.Data[:len(got.Data)-len(body)]
+	t.Logf("upstream message starts with %d Received: header(s):\n%s", n, trace)
+	if n < minTrace {
+		t.Errorf("upstream message has %d Received: headers, want at least %d:\n%s", n, minTrace, got.Data)
 	}
 	if !bytes.Equal(body, want) {
 		t.Errorf("upstream message differs from the submitted one (leading Received: headers stripped)\n%s", diffLines(want, body))
 	}
+	return trace
 }

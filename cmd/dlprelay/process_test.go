@@ -4,6 +4,7 @@ package main
 // process tests here and the real-Postfix test (postfix_test.go).
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -281,4 +282,20 @@ func submit(addr, from, to string, msg []byte) (string, error) {
 	}
 	c.Quit()
 	return resp.StatusText, nil
+}
+
+// crlfMessage reads an .eml file as it goes over SMTP: CRLF line endings,
+// ending in CRLF.
+func crlfMessage(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	b = bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
+	if !bytes.HasSuffix(b, []byte("\r\n")) {
+		b = append(b, '\r', '\n')
+	}
+	return b
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/tls"
 	"crypto/x509"
@@ -49,14 +48,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	up.RequireAuth("relayuser", upstreamPass)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
-	dirUsers, err := users.Open(filepath.Join(data, "users.db"), users.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := dirUsers.Add(context.Background(), "olivia", officerPass, users.Officer); err != nil {
-		t.Fatal(err)
-	}
-	dirUsers.Close()
+	addConsoleUser(t, data, "olivia", officerPass, users.Officer)
 	hash, err := bcrypt.GenerateFromPassword([]byte(smtpPass), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
@@ -148,14 +140,7 @@ func TestSecretsFromEnvironmentAndAdminTLS(t *testing.T) {
 	up.RequireAuth("relayuser", envPass)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
-	dirUsers, err := users.Open(filepath.Join(data, "users.db"), users.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := dirUsers.Add(context.Background(), "olivia", officerPass, users.Officer); err != nil {
-		t.Fatal(err)
-	}
-	dirUsers.Close()
+	addConsoleUser(t, data, "olivia", officerPass, users.Officer)
 	certFile, keyFile, keyPEM, pool := writeAdminCert(t, dir)
 	customers := sharedTestdata(t, "testdata/customers.csv")
 	cfg := filepath.Join(dir, "dlprelay.yaml")
