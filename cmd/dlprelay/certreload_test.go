@@ -25,7 +25,7 @@ func TestCertificatesReloadOnSIGHUP(t *testing.T) {
 	bin := buildDlprelayBinary(t)
 	up := relaytest.NewUpstream(t)
 	dir := t.TempDir()
-	certFile, keyFile, _, pool := writeAdminCert(t, dir)
+	certFile, keyFile, _, pool := relaytest.WriteSelfSigned(t, dir, "admin")
 	cfg := filepath.Join(dir, "dlprelay.yaml")
 	writeFile(t, cfg, fmt.Sprintf("smtp:\n  tls:\n    cert_file: %s\n    key_file: %s\nadmin:\n  tls:\n    cert_file: %s\n    key_file: %s\ncustomers:\n  file: %s\n",
 		certFile, keyFile, certFile, keyFile, sharedTestdata(t, "testdata/customers.csv")))
@@ -68,7 +68,7 @@ func TestCertificatesReloadOnSIGHUP(t *testing.T) {
 	if !bytes.Equal(smtpCert(), old) || !bytes.Equal(adminCert(), old) {
 		t.Fatal("the listeners do not serve the configured certificate")
 	}
-	writeAdminCert(t, dir) // renewal: new certificate and key, same paths
+	relaytest.WriteSelfSigned(t, dir, "admin") // renewal: new certificate and key, same paths
 	renewed := fileCert()
 	if bytes.Equal(renewed, old) {
 		t.Fatal("the test did not make a new certificate")

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"crypto/ecdsa"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"io"
 	"net"
 	"net/http"
@@ -141,7 +139,7 @@ func TestSecretsFromEnvironmentAndAdminTLS(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	addConsoleUser(t, data, "olivia", officerPass, users.Officer)
-	certFile, keyFile, keyPEM, pool := writeAdminCert(t, dir)
+	certFile, keyFile, keyPEM, pool := relaytest.WriteSelfSigned(t, dir, "admin")
 	customers := sharedTestdata(t, "testdata/customers.csv")
 	cfg := filepath.Join(dir, "dlprelay.yaml")
 	writeFile(t, cfg, "data_dir: "+data+"\ncustomers:\n  file: "+customers+"\n"+
@@ -258,25 +256,6 @@ func TestAdminPlainHTTPWarning(t *testing.T) {
 			t.Errorf("admin on %s: warning logged %v, want %v:\n%s", tc.admin, got, tc.warn, tailLines(p.output(), 20))
 		}
 	}
-}
-
-// writeAdminCert writes a throwaway certificate for 127.0.0.1 and its key
-// as PEM files in dir; it returns their paths, the key's PEM and a pool
-// trusting the certificate.
-func writeAdminCert(t *testing.T, dir string) (certFile, keyFile, keyPEM string, pool *x509.CertPool) {
-	t.Helper()
-	tc, pool := relaytest.SelfSigned(t, "admin.test")
-	c := tc.Certificates[0]
-	der, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey.(*ecdsa.PrivateKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "admin.pem"), filepath.Join(dir, "admin.key")
-	keyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-	writeFile(t, certFile, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificate[0]})))
-	writeFile(t, keyFile, keyPEM)
-	os.Chmod(keyFile, 0o600)
-	return certFile, keyFile, keyPEM, pool
 }
 
 // startDlprelayTLS runs `dlprelay serve` with the environment env and

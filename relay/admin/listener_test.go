@@ -1,15 +1,10 @@
 package admin
 
 import (
-	"crypto/ecdsa"
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,34 +14,12 @@ import (
 	"github.com/dlprelay/dlprelay/relay/relaytest"
 )
 
-// writeCert writes a throwaway certificate for 127.0.0.1 and its key as PEM
-// files in dir and returns their paths, the key's PEM and a pool trusting
-// the certificate.
-func writeCert(t *testing.T, dir, name string) (certFile, keyFile, keyPEM string, pool *x509.CertPool) {
-	t.Helper()
-	tc, pool := relaytest.SelfSigned(t, "admin.test")
-	c := tc.Certificates[0]
-	der, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey.(*ecdsa.PrivateKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+".key")
-	keyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificate[0]}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, []byte(keyPEM), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile, keyPEM, pool
-}
-
 // TestAdminTLS: with admin.tls the listener answers /readyz over HTTPS
 // (TLS 1.2 at least) and refuses plain HTTP: a request in clear gets a 400
 // from the TLS layer, never the handler's answer.
 func TestAdminTLS(t *testing.T) {
 	t.Parallel()
-	certFile, keyFile, _, pool := writeCert(t, t.TempDir(), "admin")
+	certFile, keyFile, _, pool := relaytest.WriteSelfSigned(t, t.TempDir(), "admin")
 	pair, err := keypair.Load("admin.tls", certFile, keyFile)
 	if err != nil {
 		t.Fatal(err)
