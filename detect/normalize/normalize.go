@@ -404,8 +404,31 @@ func (n *normalizer) stable(p []byte, i, e int, src int64) int {
 }
 
 // composites maps a rune and a combining mark to their canonical
-// composition.
+// composition. Hangul's are left out: composePair computes them.
 var composites = map[[2]rune]rune{}
+
+// Hangul's algorithmic composition (Unicode §3.12).
+const (
+	hangulS, hangulL, hangulV, hangulT = 0xAC00, 0x1100, 0x1161, 0x11A7
+	hangulLN, hangulVN, hangulTN       = 19, 21, 28
+	hangulSN                           = hangulLN * hangulVN * hangulTN
+)
+
+// composePair returns the canonical composition of a and the rune b after
+// it, if they have one: a rune and a mark from composites, or Hangul jamo
+// (L+V → LV, LV+T → LVT). NFKC leaves such a pair apart when a segment
+// boundary falls between them, as before a half-width jamo (꾀ﾪ: ﾪ is
+// ᆰ after NFKC, but a boundary comes before it), so the forms compose it.
+func composePair(a, b rune) (rune, bool) {
+	switch {
+	case hangulL <= a && a < hangulL+hangulLN && hangulV <= b && b < hangulV+hangulVN:
+		return hangulS + ((a-hangulL)*hangulVN+(b-hangulV))*hangulTN, true
+	case hangulS <= a && a < hangulS+hangulSN && (a-hangulS)%hangulTN == 0 && hangulT < b && b < hangulT+hangulTN:
+		return a + (b - hangulT), true
+	}
+	c, ok := composites[[2]rune{a, b}]
+	return c, ok
+}
 
 // combining reports whether r may combine with the rune before it.
 func combining(r rune) bool {

@@ -32,6 +32,9 @@ func TestSpacedCompact(t *testing.T) {
 		// Half-width katakana with voiced marks → full-width, composed.
 		{"ﾔﾏﾀﾞ ﾀﾛｳ", " ヤマダ タロウ ", "ヤマダタロウ"},
 		{"ゑ゙ ヹ ヹ", " ヹ ヹ ヹ ", "ヹヹヹ"}, // hiragana folded to katakana composes like katakana
+		// Half-width Hangul jamo compose with the syllable or jamo before
+		// them, as NFKC of the whole text does: ﾪ is ᆰ (a final), ﾡ and ￂ are ᄀ and ᅡ.
+		{"꾀\uffaa \uffa1\uffc2 \uffa1\uffc2\uffaa", " 꾉 가 갉 ", "꾉가갉"},
 		// Hiragana folds to katakana; the prolonged sound mark is a letter.
 		{"やまだ たろう", " ヤマダ タロウ ", "ヤマダタロウ"},
 		{"スーパー", " スーパー ", "スーパー"},

@@ -104,11 +104,11 @@ func (f *form) mark(start int, src, srcEnd int64, linear bool) {
 }
 
 // compose replaces the rune at the end of the buffer with its composition
-// with mark (see composites), if there is one, and reports whether it did.
+// with mark (see composePair), if there is one, and reports whether it did.
 // The composed rune keeps the source range of the rune it replaces.
 func (f *form) compose(mark rune) bool {
 	last, size := utf8.DecodeLastRune(f.buf)
-	c, ok := composites[[2]rune{last, mark}]
+	c, ok := composePair(last, mark)
 	if !ok || len(f.runs) <= f.head {
 		return false
 	}
