@@ -118,17 +118,7 @@ func (f *form) compose(mark rune) bool {
 		return true
 	}
 	// Another length: take the rune out of its run and mark it anew.
-	k := len(f.runs) - 1
-	l := &f.runs[k]
-	src, srcEnd := l.src, l.src+int64(l.srcN)
-	if l.linear {
-		src = srcEnd - int64(size)
-		l.srcN -= int32(size)
-	}
-	l.n -= int32(size)
-	if l.n == 0 {
-		f.runs = f.runs[:k]
-	}
+	src, srcEnd, _ := f.cutLast(size)
 	f.buf = utf8.AppendRune(f.buf[:start], c)
 	f.mark(start, src, srcEnd, false)
 	return true
@@ -148,6 +138,17 @@ func (f *form) pop() (r rune, src, srcEnd int64, linear, ok bool) {
 	if l.out+int64(l.n) != f.base+int64(len(f.buf)) || int(l.n) < size {
 		return 0, 0, 0, false, false
 	}
+	src, srcEnd, linear = f.cutLast(size)
+	f.buf = f.buf[:len(f.buf)-size]
+	return r, src, srcEnd, linear, true
+}
+
+// cutLast takes the last size bytes of output off the last run (the caller
+// has checked they are there) and returns their source range and whether
+// it is exactly their bytes. The buffer is the caller's to shorten.
+func (f *form) cutLast(size int) (src, srcEnd int64, linear bool) {
+	k := len(f.runs) - 1
+	l := &f.runs[k]
 	src, srcEnd = l.src, l.src+int64(l.srcN)
 	if l.linear {
 		src = srcEnd - int64(size)
@@ -157,8 +158,7 @@ func (f *form) pop() (r rune, src, srcEnd int64, linear, ok bool) {
 	if l.n == 0 {
 		f.runs = f.runs[:k]
 	}
-	f.buf = f.buf[:len(f.buf)-size]
-	return r, src, srcEnd, l.linear, true
+	return src, srcEnd, l.linear
 }
 
 // popped is a rune taken off a form with its source range (see pop).
