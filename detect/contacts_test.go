@@ -37,8 +37,10 @@ func TestContacts(t *testing.T) {
 			[]string{}},
 		{"customer's address full-width, +81 mobile", "Subject: x\n\nａｎｎ．ｌｅｅ＠ｙａｈｏｏ．ｃｏ．ｊｐ\n+81-80-3333-4444\n",
 			[]string{}},
-		{"an address containing a customer's is customer data", "Subject: x\n\nx.taro.yamada@gmail.com\n",
-			[]string{}},
+		// A longer address is another address, not the customer's: a
+		// private contact.
+		{"an address containing a customer's is another address", "Subject: x\n\nx.taro.yamada@gmail.com\n",
+			[]string{"email:x.taro.yamada@gmail.com@1"}},
 		{"an address next to a customer's is not", "Subject: x\n\ntaro.yamada@gmail.com,jiro@gmail.com\n",
 			[]string{"email:jiro@gmail.com@1"}},
 		{"mobile forms", "Subject: x\n\n+81 (0)90-2222-3333, +81 70 4444 5555, 08066667777, 080-6666-7777\n",

@@ -98,8 +98,9 @@ const (
 // Scanner looks for the values of a customer list in messages. It is
 // immutable once built and safe for concurrent use.
 type Scanner struct {
-	lim Limits
-	ids []string // record index → ID
+	lim    Limits
+	window int64    // Options.Window
+	ids    []string // record index → ID
 
 	spaced, compact         *aho.Matcher
 	spacedRefs, compactRefs refTable
@@ -113,8 +114,7 @@ type Scanner struct {
 // its index here.
 var fields = [...]customers.Field{customers.FieldID, customers.FieldName, customers.FieldKana, customers.FieldEmail, customers.FieldPhone, customers.FieldAddress, customers.FieldCompany}
 
-// companyBit is the mask bit of the company field, which never makes a hit
-// alone.
+// companyBit is the mask bit of the company field (see supporting).
 const companyBit = 1 << 6
 
 // ref is one (record, field) a pattern stands for.
@@ -123,11 +123,26 @@ type ref struct {
 	field uint8 // index into fields
 }
 
-// refTable maps a pattern index to its refs: refs[start[i]:start[i+1]].
+// refTable maps a pattern index to its refs: refs[start[i]:start[i+1]],
+// and to the checks its matches need: flags[i].
 type refTable struct {
 	start []uint32
 	refs  []ref
+	flags []uint8
 }
+
+// Pattern flags: which checks on the original text a match needs.
+const (
+	// flagEmail: some record has the pattern as its e-mail; a match
+	// inside a longer address is not one (emailAround).
+	flagEmail = 1 << iota
+	// flagWords: a name, kana or company, which does not run across the
+	// end of a sentence (crossesSentence)...
+	flagWords
+	// flagPunct: ...unless one of its values has such a character itself
+	// ("J. Smith").
+	flagPunct
+)
 
 func (t *refTable) of(i int) []ref { return t.refs[t.start[i]:t.start[i+1]] }
 
@@ -135,8 +150,9 @@ func (t *refTable) len() int { return max(len(t.start)-1, 0) }
 
 // entry is one normalized value of one record, before grouping.
 type entry struct {
-	key string
-	ref ref
+	key   string
+	ref   ref
+	flags uint8
 }
 
 // Options tune NewScannerWithOptions.
@@ -145,7 +161,15 @@ type Options struct {
 	// are prepared: done of total records, and once more with done ==
 	// total when the Scanner is ready. A relay logs it for large lists.
 	Progress func(done, total int)
+	// Window is the confidence window in bytes (policy's
+	// confidence_window): a customer found only through text that
+	// identifies another customer, corroborated within Window bytes,
+	// adds no record; see Result. 0 means DefaultWindow.
+	Window int64
 }
+
+// DefaultWindow is the confidence window used when Options.Window is 0.
+const DefaultWindow = 200
 
 // progressEvery is how many records pass between Progress calls.
 const progressEvery = 1 << 16
@@ -165,6 +189,7 @@ func NewScannerWithOptions(list *customers.List, lim Limits, opt Options) (*Scan
 	}
 	s := &Scanner{
 		lim:     lim,
+		window:  cmp.Or(opt.Window, DefaultWindow),
 		ids:     make([]string, len(list.Records)),
 		skipped: map[string]int{},
 	}
@@ -187,13 +212,14 @@ func NewScannerWithOptions(list *customers.List, lim Limits, opt Options) (*Scan
 			}
 			r := ref{rec: uint32(i), field: uint8(fi)}
 			key, kind, reason := patternFor(f, v)
+			e := entry{key: key, ref: r, flags: patternFlags(f, v)}
 			switch kind {
 			case kindSpaced:
-				spaced = append(spaced, entry{key, r})
+				spaced = append(spaced, e)
 			case kindCompact:
-				compact = append(compact, entry{key, r})
+				compact = append(compact, e)
 			case kindPhone:
-				phones = append(phones, entry{key, r})
+				phones = append(phones, e)
 			default:
 				s.skipped[string(f)+"/"+reason]++
 			}
@@ -230,6 +256,22 @@ func NewScannerWithOptions(list *customers.List, lim Limits, opt Options) (*Scan
 		opt.Progress(n, n)
 	}
 	return s, nil
+}
+
+// patternFlags returns the flags a value of field f gives its pattern.
+func patternFlags(f customers.Field, v string) uint8 {
+	switch f {
+	case customers.FieldEmail:
+		return flagEmail
+	case customers.FieldName, customers.FieldKana, customers.FieldCompany:
+		for _, c := range v {
+			if sentenceEnd(c) {
+				return flagWords | flagPunct
+			}
+		}
+		return flagWords
+	}
+	return 0
 }
 
 type patternKind int
@@ -308,8 +350,10 @@ func group(es []entry) ([]string, refTable) {
 		if i == 0 || e.key != es[i-1].key {
 			keys = append(keys, e.key)
 			t.start = append(t.start, uint32(len(t.refs)))
+			t.flags = append(t.flags, 0)
 		}
-		if i > 0 && e == es[i-1] {
+		t.flags[len(t.flags)-1] |= e.flags
+		if i > 0 && e.key == es[i-1].key && e.ref == es[i-1].ref {
 			continue
 		}
 		t.refs = append(t.refs, e.ref)
@@ -393,7 +437,35 @@ type scanState struct {
 	at                  *normalize.Positions
 	onSpaced, onCompact func(p, end int)
 
+	// recent is the segment's latest original text, for the checks
+	// around a match (recent.go); pendingEmail holds e-mail matches whose
+	// next characters are not read yet.
+	recent       recent
+	pendingEmail []pendingMatch
+	tee          teeWriter
+
 	contacts contactState
+}
+
+// pendingMatch is a spaced-form match waiting for more text.
+type pendingMatch struct {
+	p          int
+	start, end int64
+}
+
+// teeWriter writes the text a segment streams to the recent text and,
+// for a body segment, the e-mail finder.
+type teeWriter struct {
+	st     *scanState
+	finder bool
+}
+
+func (t *teeWriter) Write(p []byte) (int, error) {
+	t.st.recent.Write(p)
+	if t.finder {
+		t.st.contacts.finder.Write(p)
+	}
+	return len(p), nil
 }
 
 // Pattern tables, as in patOf keys.
@@ -440,25 +512,58 @@ func newScan(s *Scanner) *scanState {
 		e := st.at.Base() + int64(end)
 		b := e - int64(s.spaced.PatternLen(p))
 		from, to := st.at.Start(b+1), st.at.End(e-1)
-		st.pattern(tableSpaced, p, &s.spacedRefs, from, to)
-		if st.contacts.on {
-			for _, r := range s.spacedRefs.of(p) {
-				if r.field == emailField {
-					st.emailMatch(from, to)
-					break
-				}
-			}
-		}
+		st.spacedMatch(p, from, to, false)
 	}
 	st.onCompact = func(p, end int) {
 		e := st.at.Base() + int64(end)
 		b := e - int64(s.compact.PatternLen(p))
-		st.pattern(tableCompact, p, &s.compactRefs, st.at.Start(b), st.at.End(e))
+		from, to := st.at.Start(b), st.at.End(e)
+		if s.compactRefs.flags[p]&(flagWords|flagPunct) == flagWords && st.crossesSentence(from, to) {
+			return
+		}
+		st.pattern(tableCompact, p, &s.compactRefs, from, to)
 	}
+	st.tee.st = st
 	st.contacts.finder.found = func(addr []byte, start, end int64) {
 		st.addCandidate(ContactEmail, addr, start, end)
 	}
 	return st
+}
+
+// spacedMatch records a match of spaced pattern p at [from, to) of the
+// original text after the checks its flags ask for, or keeps it pending
+// until the text after it is known. atEnd says the segment is over.
+func (st *scanState) spacedMatch(p int, from, to int64, atEnd bool) {
+	flags := st.s.spacedRefs.flags[p]
+	if flags&flagEmail != 0 {
+		switch st.emailAround(from, to, atEnd) {
+		case emailInside:
+			return
+		case emailPending:
+			st.pendingEmail = append(st.pendingEmail, pendingMatch{p, from, to})
+			return
+		}
+	}
+	if flags&(flagWords|flagPunct) == flagWords && st.crossesSentence(from, to) {
+		return
+	}
+	st.pattern(tableSpaced, p, &st.s.spacedRefs, from, to)
+	if st.contacts.on && flags&flagEmail != 0 {
+		st.emailMatch(from, to)
+	}
+}
+
+// decidePending decides the pending e-mail matches whose next characters
+// are now known (all of them when the segment is over).
+func (st *scanState) decidePending(atEnd bool) {
+	if len(st.pendingEmail) == 0 {
+		return
+	}
+	pend := st.pendingEmail
+	st.pendingEmail = nil
+	for _, m := range pend {
+		st.spacedMatch(m.p, m.start, m.end, atEnd)
+	}
 }
 
 // segment scans one segment of text; it is the extract.TextFunc. The text
@@ -467,19 +572,25 @@ func (st *scanState) segment(path string, text io.Reader) error {
 	st.segments = append(st.segments, path)
 	st.seq = len(st.segments) // stamps start at 1: 0 means never seen
 	st.spacedSt, st.compactSt = 0, 0
-	if strings.HasSuffix(path, ".header") || st.contacts.full() {
-		return normalize.Stream(text, st)
+	st.recent.reset()
+	st.pendingEmail = st.pendingEmail[:0]
+	st.tee.finder = !strings.HasSuffix(path, ".header") && !st.contacts.full()
+	if st.tee.finder {
+		st.contacts.on = true
+		st.contacts.finder.reset()
 	}
-	st.contacts.on = true
-	st.contacts.finder.reset()
-	err := normalize.Stream(io.TeeReader(text, &st.contacts.finder), st)
-	st.endContacts()
+	err := normalize.Stream(io.TeeReader(text, &st.tee), st)
+	st.decidePending(true)
+	if st.tee.finder {
+		st.endContacts()
+	}
 	return err
 }
 
 // Spaced implements normalize.Sink.
 func (st *scanState) Spaced(b []byte, at *normalize.Positions) {
 	st.at = at
+	st.decidePending(false)
 	st.spacedSt = st.s.spaced.Scan(st.spacedSt, b, st.onSpaced)
 	if st.contacts.on && len(st.contacts.pend) > 0 {
 		// The matcher has read up to here: candidates contactLag bytes
@@ -538,15 +649,26 @@ func (st *scanState) pattern(table, p int, refs *refTable, start, end int64) {
 	}
 }
 
-// match is one occurrence as one field of a record.
+// match is one occurrence as one field of a record: occurrence occ of
+// pattern pat (an index in scanState.pats).
 type match struct {
 	seg        int32
 	field      uint8
 	start, end int64
+	pat, occ   int32
 }
 
+// supporting is the mask of the supporting fields, company and address:
+// they corroborate a record found by another field but never make one,
+// alone or together.
+const supporting = companyBit | addressBit
+
+// addressBit is the mask bit of the address field.
+const addressBit = 1 << 5
+
 // closest returns the smallest gap between matches of two different
-// fields in one segment, or -1. ms is sorted by segment and start.
+// fields in one segment, at least one of them not a supporting field, or
+// -1. ms is sorted by segment and start.
 func closest(ms []match) int64 {
 	best := int64(-1)
 	var last [len(fields)]match // latest-ending match per field in the segment
@@ -556,10 +678,10 @@ func closest(ms []match) int64 {
 			have = 0
 		}
 		for f := range last {
-			if have&(1<<f) == 0 || f == int(m.field) {
+			if have&(1<<f) == 0 || f == int(m.field) || supporting&(1<<f) != 0 && supporting&(1<<m.field) != 0 {
 				continue
 			}
-			if g := max(0, m.start-last[f].end, last[f].start-m.end); best < 0 || g < best {
+			if g := gap(m, last[f]); best < 0 || g < best {
 				best = g
 			}
 		}
@@ -569,6 +691,21 @@ func closest(ms []match) int64 {
 		}
 	}
 	return best
+}
+
+// gap is the distance between two matches of one segment, 0 when they
+// touch or overlap.
+func gap(a, b match) int64 { return max(0, a.start-b.end, b.start-a.end) }
+
+// custGroup is the matches of one customer (the records sharing an ID) while
+// the Result is built.
+type custGroup struct {
+	id    string
+	mask  uint8   // fields with a kept match (or uncounted occurrences)
+	ms    []match // kept matches, sorted, distinct
+	segs  []int32 // segments of kept matches and of uncounted occurrences
+	more  int     // occurrences past MaxMatchesPerRecord
+	close int64   // closest(ms)
 }
 
 func (st *scanState) result(rep *extract.Report) *Result {
@@ -590,9 +727,90 @@ func (st *scanState) result(rep *extract.Report) *Result {
 	if len(st.hits) == 0 {
 		return res
 	}
-	ids := st.s.ids
+	groups := st.groups(st.contained())
+	explained := st.explained(groups)
+	for gi := range groups {
+		g := &groups[gi]
+		if g.mask&^supporting == 0 || isExplained(g, explained, st.s.window) {
+			continue
+		}
+		hit := RecordHit{ID: g.id, Closest: g.close, MoreMatches: g.more}
+		for k, f := range fields {
+			if g.mask&(1<<k) != 0 {
+				hit.Fields = append(hit.Fields, f)
+			}
+		}
+		slices.Sort(hit.Fields)
+		slices.Sort(g.segs)
+		for k, seg := range g.segs {
+			if k > 0 && seg == g.segs[k-1] {
+				continue
+			}
+			// The preamble and epilogue of a multipart entity share its
+			// path: list a path once.
+			if p := st.segments[seg]; !slices.Contains(hit.Parts, p) {
+				hit.Parts = append(hit.Parts, p)
+			}
+		}
+		ms := g.ms
+		if len(ms) > MaxMatchesPerRecord {
+			hit.MoreMatches += len(ms) - MaxMatchesPerRecord
+			ms = ms[:MaxMatchesPerRecord]
+		}
+		hit.Matches = make([]Match, len(ms))
+		for k, m := range ms {
+			hit.Matches[k] = Match{Field: fields[m.field], Part: st.segments[m.seg], Start: m.start, End: m.end}
+		}
+		res.Records = append(res.Records, hit)
+	}
+	return res
+}
 
-	// Records sharing an ID are one customer: sort by ID and merge runs.
+// contained marks the occurrences that lie inside a longer occurrence of
+// another pattern in the same segment: 久保誠 inside 久保誠一, a name
+// inside an e-mail address, an ID inside a phone number. Such text names
+// the longer value's customer, not the shorter one's, so it is no match
+// of the shorter value. out[pat][k] is true for occurrence k of pattern
+// pat. Identical ranges (two fields with the same text) do not contain
+// each other.
+func (st *scanState) contained() [][]bool {
+	type occRef struct {
+		seg        int32
+		start, end int64
+		pat, k     int32
+	}
+	var all []occRef
+	for pi := range st.pats {
+		for k, o := range st.pats[pi].occ {
+			all = append(all, occRef{o.seg, o.start, o.end, int32(pi), int32(k)})
+		}
+	}
+	slices.SortFunc(all, func(a, b occRef) int {
+		return cmp.Or(cmp.Compare(a.seg, b.seg), cmp.Compare(a.start, b.start), cmp.Compare(b.end, a.end))
+	})
+	out := make([][]bool, len(st.pats))
+	maxEnd, maxStart := int64(-1), int64(0)
+	for i, o := range all {
+		if i == 0 || o.seg != all[i-1].seg {
+			maxEnd = -1
+		}
+		if maxEnd > o.end || maxEnd == o.end && maxStart < o.start {
+			if out[o.pat] == nil {
+				out[o.pat] = make([]bool, len(st.pats[o.pat].occ))
+			}
+			out[o.pat][o.k] = true
+		}
+		if o.end > maxEnd {
+			maxEnd, maxStart = o.end, o.start
+		}
+	}
+	return out
+}
+
+// groups gathers the kept matches of each customer: records sharing an
+// ID are one customer, in ID order.
+func (st *scanState) groups(contained [][]bool) []custGroup {
+	ids := st.s.ids
 	order := make([]int32, len(st.hits))
 	for i := range order {
 		order[i] = int32(i)
@@ -604,70 +822,92 @@ func (st *scanState) result(rep *extract.Report) *Result {
 		}
 		return cmp.Compare(ra, rb)
 	})
-	fieldBuf := make([]customers.Field, 0, len(st.hits)*len(fields))
-	partBuf := make([]string, 0, len(st.hits))
-	var segs []int32
-	var ms []match
+	var groups []custGroup
 	for i := 0; i < len(order); {
-		id := ids[st.hits[order[i]].rec]
-		var mask uint8
-		segs = segs[:0]
-		ms = ms[:0]
-		more := 0
+		g := custGroup{id: ids[st.hits[order[i]].rec]}
 		j := i
-		for ; j < len(order) && ids[st.hits[order[j]].rec] == id; j++ {
+		for ; j < len(order) && ids[st.hits[order[j]].rec] == g.id; j++ {
 			h := &st.hits[order[j]]
-			mask |= h.fields
 			for _, pr := range h.pats {
 				ph := &st.pats[pr.pat]
-				segs = append(segs, ph.segs...)
-				for _, o := range ph.occ {
-					ms = append(ms, match{seg: o.seg, field: pr.field, start: o.start, end: o.end})
+				kept := 0
+				for k, o := range ph.occ {
+					if c := contained[pr.pat]; c != nil && c[k] {
+						continue
+					}
+					kept++
+					g.ms = append(g.ms, match{seg: o.seg, field: pr.field, start: o.start, end: o.end, pat: pr.pat, occ: int32(k)})
+					g.segs = append(g.segs, o.seg)
+					g.mask |= 1 << pr.field
 				}
-				more += ph.more
+				if ph.more > 0 && kept > 0 {
+					// Occurrences not kept one by one: their ranges are
+					// unknown, so they count, unless every one kept
+					// was inside a longer value (then these are taken
+					// to be too).
+					g.more += ph.more
+					g.segs = append(g.segs, ph.segs...)
+					g.mask |= 1 << pr.field
+				}
 			}
 		}
 		i = j
-		if mask == companyBit {
-			continue // a company alone is not a customer
-		}
-		slices.Sort(segs)
-		slices.SortFunc(ms, func(a, b match) int {
-			return cmp.Or(cmp.Compare(a.seg, b.seg), cmp.Compare(a.start, b.start), cmp.Compare(a.end, b.end), cmp.Compare(a.field, b.field))
+		slices.SortFunc(g.ms, func(a, b match) int {
+			return cmp.Or(cmp.Compare(a.seg, b.seg), cmp.Compare(a.start, b.start), cmp.Compare(a.end, b.end), cmp.Compare(a.field, b.field), cmp.Compare(a.pat, b.pat))
 		})
-		ms = slices.Compact(ms)
-
-		f0 := len(fieldBuf)
-		for k, f := range fields {
-			if mask&(1<<k) != 0 {
-				fieldBuf = append(fieldBuf, f)
-			}
-		}
-		hit := RecordHit{ID: id, Fields: fieldBuf[f0:len(fieldBuf):len(fieldBuf)], Closest: closest(ms)}
-		slices.Sort(hit.Fields)
-
-		p0 := len(partBuf)
-		for k, seg := range segs {
-			if k > 0 && seg == segs[k-1] {
-				continue
-			}
-			// The preamble and epilogue of a multipart entity share its
-			// path: list a path once.
-			if p := st.segments[seg]; !slices.Contains(partBuf[p0:], p) {
-				partBuf = append(partBuf, p)
-			}
-		}
-		hit.Parts = partBuf[p0:len(partBuf):len(partBuf)]
-		if len(ms) > MaxMatchesPerRecord {
-			more += len(ms) - MaxMatchesPerRecord
-			ms = ms[:MaxMatchesPerRecord]
-		}
-		hit.MoreMatches = more
-		hit.Matches = make([]Match, len(ms))
-		for k, m := range ms {
-			hit.Matches[k] = Match{Field: fields[m.field], Part: st.segments[m.seg], Start: m.start, End: m.end}
-		}
-		res.Records = append(res.Records, hit)
+		g.ms = slices.CompactFunc(g.ms, func(a, b match) bool {
+			return a.seg == b.seg && a.start == b.start && a.end == b.end && a.field == b.field
+		})
+		g.close = closest(g.ms)
+		groups = append(groups, g)
 	}
-	return res
+	return groups
+}
+
+// occKey names one occurrence of one pattern.
+type occKey struct{ pat, occ int32 }
+
+// explained returns the occurrences that identify a corroborated
+// customer: those of a customer whose fields were found within window of
+// each other (closest) that have a match of another field of the same
+// customer within window. Another customer found only through such
+// occurrences (a name several customers share, written next to one
+// customer's phone number) adds no record: the text is about the
+// corroborated one.
+func (st *scanState) explained(groups []custGroup) map[occKey]bool {
+	w := st.s.window
+	var out map[occKey]bool
+	for gi := range groups {
+		g := &groups[gi]
+		if g.close < 0 || g.close > w || g.mask&^supporting == 0 {
+			continue
+		}
+		for a, m := range g.ms {
+			for b := a - 1; b >= 0 && g.ms[b].seg == m.seg; b-- {
+				o := g.ms[b]
+				if o.field != m.field && (supporting&(1<<o.field) == 0 || supporting&(1<<m.field) == 0) && gap(m, o) <= w {
+					if out == nil {
+						out = map[occKey]bool{}
+					}
+					out[occKey{m.pat, m.occ}] = true
+					out[occKey{o.pat, o.occ}] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// isExplained reports whether every match of an uncorroborated customer
+// g is an occurrence that explained holds, so g adds no record.
+func isExplained(g *custGroup, explained map[occKey]bool, window int64) bool {
+	if len(explained) == 0 || g.more > 0 || len(g.ms) == 0 || g.close >= 0 && g.close <= window {
+		return false
+	}
+	for _, m := range g.ms {
+		if !explained[occKey{m.pat, m.occ}] {
+			return false
+		}
+	}
+	return true
 }

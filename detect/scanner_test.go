@@ -76,7 +76,9 @@ func TestMatching(t *testing.T) {
 		{"DEAR ANN  LEE!", []string{"A1:name"}},
 		{"ＡＮＮ　ＬＥＥ", []string{"A1:name"}},
 		{"Annual Leeds, Joann Lee, Ann Leeson", nil},
-		{"mail ann.lee@example.com now", []string{"A1:email+name"}},
+		// The name inside the address is the address, not a second
+		// field found.
+		{"mail ann.lee@example.com now", []string{"A1:email"}},
 		{"joann.lee@example.community", nil},
 		{"山田太郎", []string{"A2:name"}},
 		{"山田 太郎", []string{"A2:name"}},
@@ -100,6 +102,71 @@ func TestMatching(t *testing.T) {
 		if got := hits(res); !slices.Equal(got, tt.want) {
 			t.Errorf("%q: found %v, want %v", tt.body, got, tt.want)
 		}
+	}
+}
+
+// TestPrecision checks the matches users would not call one: an address
+// inside a longer address, a name across a sentence end, supporting
+// fields alone, and one customer counted several times.
+func TestPrecision(t *testing.T) {
+	s := newScanner(t, `id,name,email,phone,company,address
+P1,Grant Hill,,,,
+P2,,chen@example.co.jp,,,
+P3,J. Smith,,,,
+P4,,,,山田商事株式会社,東京都千代田区丸の内1-1-1
+P5,久保 誠一,,090-1234-5678,,
+P6,久保誠一,,,,
+P7,久保誠,,,,
+P8,山田花子,,,,
+`, Limits{})
+	tests := []struct {
+		body string
+		want []string
+	}{
+		{"please write to mary.chen@example.co.jp", nil},
+		{"please write to mary_chen@example.co.jp or mary-chen@example.co.jp or x+chen@example.co.jp", nil},
+		{"ｍａｒｙ．ｃｈｅｎ＠ｅｘａｍｐｌｅ．ｃｏ．ｊｐ", nil},
+		{"write to chen@example.co.jp.", []string{"P2:email"}},
+		{"(chen@example.co.jp), <chen@example.co.jp>, mailto:chen@example.co.jp", []string{"P2:email"}},
+		{"chen@example.co.jp.evil.com", nil},
+		{"chen@example.co.jp-evil.com", nil},
+		{"chen@example.co.jp. Next sentence", []string{"P2:email"}},
+		{"the fund needs a grant; hill walkers like it", nil},
+		{"a grant. Hill walkers", nil},
+		{"Dear Grant Hill, hello", []string{"P1:name"}},
+		{"Grant\r\nHill", []string{"P1:name"}},
+		{"Hill, Grant and Grant,Hill", []string{"P1:name"}},
+		{"J. Smith", []string{"P3:name"}},
+		{"山本。花子 山田。花子", nil},
+		{"山田・花子", []string{"P8:name"}},
+		// A company directory: company and address are supporting
+		// fields and never make a record, not even together.
+		{"山田商事株式会社 東京都千代田区丸の内1-1-1", nil},
+		// One customer row: P5 by name and phone; P6 shares the name
+		// written next to P5's phone; P7's name is inside it.
+		{"久保誠一 090-1234-5678", []string{"P5:name+phone"}},
+		// Without the phone, the name is P5's or P6's; P7 is still
+		// inside it.
+		{"久保誠一", []string{"P5:name", "P6:name"}},
+		{"久保誠さん", []string{"P7:name"}},
+	}
+	for _, tt := range tests {
+		res := scan(t, s, "Subject: test\n\n"+tt.body+"\n")
+		if got := hits(res); !slices.Equal(got, tt.want) {
+			t.Errorf("%q: found %v, want %v", tt.body, got, tt.want)
+		}
+	}
+	// The last e-mail check needs the text after the address: a dot at
+	// the end of a read is decided once the next one comes.
+	res, err := s.Scan(context.Background(), iotest.OneByteReader(strings.NewReader("Subject: t\n\nchen@example.co.jp.com and chen@example.co.jp.\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := hits(res), []string{"P2:email"}; !slices.Equal(got, want) {
+		t.Errorf("one byte at a time: found %v, want %v", got, want)
+	}
+	if n := len(res.Records[0].Matches); n != 1 {
+		t.Errorf("one byte at a time: %d matches, want 1", n)
 	}
 }
 
@@ -137,7 +204,14 @@ func TestSampleListSkipped(t *testing.T) {
 func TestDuplicateIDsMerge(t *testing.T) {
 	s := newScanner(t, "id,name,email\nC9,Ann Lee,\nC9,,ann.lee@example.com\nC8,Ann Lee,\n", Limits{})
 	res := scan(t, s, "Subject: x\n\nAnn Lee <ann.lee@example.com>\n")
-	if got, want := hits(res), []string{"C8:name", "C9:email+name"}; !slices.Equal(got, want) {
+	// C8 shares the name, but the name is written next to C9's address:
+	// the text is about C9, so C8 adds no record.
+	if got, want := hits(res), []string{"C9:email+name"}; !slices.Equal(got, want) {
+		t.Errorf("found %v, want %v", got, want)
+	}
+	// The name alone is either of them.
+	res = scan(t, s, "Subject: x\n\nAnn Lee\n")
+	if got, want := hits(res), []string{"C8:name", "C9:name"}; !slices.Equal(got, want) {
 		t.Errorf("found %v, want %v", got, want)
 	}
 }
@@ -189,9 +263,9 @@ B3,Ann Lee,,,,Acme Trading
 		}
 	}
 	want := map[string][]string{
-		// 久保誠 is found inside 久保誠一; the company shows with the
-		// other fields of B1 and B2.
-		"B1": {"name=久保誠", "phone=０３－１１１１－２２２２", "address=東京都千代田区丸の内１－１－１", "company=山田商事株式会社"},
+		// 久保誠 inside 久保誠一 names B2, not B1; the company shows with
+		// the other fields of B1 and B2.
+		"B1": {"phone=０３－１１１１－２２２２", "address=東京都千代田区丸の内１－１－１", "company=山田商事株式会社"},
 		"B2": {"name=久保誠一", "company=山田商事株式会社"},
 		// B3 is found by its company alone: not reported.
 	}
@@ -213,8 +287,12 @@ B3,Ann Lee,,,,Acme Trading
 		}
 	}
 
-	// The cap: 150 occurrences give 100 matches and 50 more.
+	// The cap: 150 occurrences give 100 matches and 50 more, and B1's
+	// 久保誠 inside each is none of B1's.
 	res = scan(t, s, "Subject: x\n\n"+strings.Repeat("久保誠一 ", 150))
+	if got, want := hits(res), []string{"B2:name"}; !slices.Equal(got, want) {
+		t.Errorf("found %v, want %v", got, want)
+	}
 	for _, r := range res.Records {
 		if len(r.Matches) != MaxMatchesPerRecord || r.MoreMatches != 150-MaxMatchesPerRecord {
 			t.Errorf("%s: %d matches, %d more", r.ID, len(r.Matches), r.MoreMatches)
