@@ -114,8 +114,8 @@ type emailVerdict int
 
 const (
 	emailOK      emailVerdict = iota
-	emailInside                // part of a longer address: not a match
-	emailPending               // the text after it is not known yet
+	emailInside               // part of a longer address: not a match
+	emailPending              // the text after it is not known yet
 )
 
 // emailAround checks the original text around an e-mail matched at
