@@ -86,7 +86,7 @@ func Build(cfg *config.Config, opt Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("customer list: %w", err)
 	}
-	var dopt detect.Options
+	dopt := detect.Options{Window: int64(cfg.Policy.ConfidenceWindow)}
 	if log != nil {
 		log.Info("customer list read", "file", cfg.Customers.File, "records", list.Len(), "elapsed", time.Since(start).Round(time.Millisecond).String())
 		dopt.Progress = func(done, total int) {
