@@ -385,7 +385,7 @@ func (p *Policy) fire(r Rule, in Input, f facts) (Fired, bool) {
 		content = true
 		var got []string
 		for _, u := range f.unscan {
-			if slices.Contains(r.Unscannable, UnscannableAny) || slices.Contains(r.Unscannable, u) {
+			if matchesUnscannable(r.Unscannable, u) {
 				got = append(got, u)
 			}
 		}

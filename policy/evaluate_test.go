@@ -66,6 +66,17 @@ func TestEvaluate(t *testing.T) {
 			action: Flag, rule: "records-flag", fired: []string{"records-flag"}, reasons: []Reason{ReasonRecords}, records: 2, remem: 2},
 		{name: "default: unscannable", rules: DefaultRules(), in: Input{Recipients: rcpts("a@customer.com"), Unscannable: []string{"timeout"}},
 			action: Quarantine, rule: "unscannable-outside", fired: []string{"unscannable-outside"}, reasons: []Reason{ReasonUnscannable}},
+		// Unidentified binary: quarantined to free-mail, flagged elsewhere.
+		{name: "default: binary to free-mail is quarantined", rules: DefaultRules(), in: Input{Recipients: rcpts("x@gmail.com"), Unscannable: []string{"binary"}},
+			action: Quarantine, rule: "binary-freemail", fired: []string{"binary-freemail", "binary-outside"}, reasons: []Reason{ReasonUnscannable}},
+		{name: "default: binary elsewhere is flagged", rules: DefaultRules(), in: Input{Recipients: rcpts("a@customer.com"), Unscannable: []string{"binary"}},
+			action: Flag, rule: "binary-outside", fired: []string{"binary-outside"}, reasons: []Reason{ReasonUnscannable}},
+		{name: "default: binary and a corrupt part", rules: DefaultRules(), in: Input{Recipients: rcpts("a@customer.com"), Unscannable: []string{"binary", "corrupt"}},
+			action: Quarantine, rule: "unscannable-outside", fired: []string{"unscannable-outside", "binary-outside"}, reasons: []Reason{ReasonUnscannable}},
+		{name: "unreadable is every reason but binary", rules: []Rule{{Name: "u", Unscannable: []string{UnscannableUnreadable}, Action: Quarantine}},
+			in: Input{Recipients: rcpts("a@customer.com"), Unscannable: []string{"binary"}}, action: Pass, reasons: []Reason{ReasonNone}},
+		{name: "any includes binary", rules: []Rule{{Name: "u", Unscannable: []string{UnscannableAny}, Action: Quarantine}},
+			in: Input{Recipients: rcpts("a@customer.com"), Unscannable: []string{"binary"}}, action: Quarantine, rule: "u", fired: []string{"u"}, reasons: []Reason{ReasonUnscannable}},
 
 		// Confidence: a common name shared by many customers.
 		{name: "ambiguous name counts once", rules: DefaultRules(),

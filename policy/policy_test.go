@@ -120,7 +120,7 @@ func TestNewValidates(t *testing.T) {
 	if p.Config().RejectMessage != DefaultRejectMessage {
 		t.Errorf("RejectMessage not defaulted")
 	}
-	if !slices.Equal(p.Rules(), []string{"unscannable-outside", "records-quarantine", "records-flag"}) {
+	if !slices.Equal(p.Rules(), []string{"unscannable-outside", "binary-freemail", "records-quarantine", "binary-outside", "records-flag"}) {
 		t.Errorf("Rules() = %v", p.Rules())
 	}
 }

@@ -57,13 +57,32 @@ const (
 // UnscannableAny in Rule.Unscannable matches every reason.
 const UnscannableAny = "any"
 
+// UnscannableUnreadable in Rule.Unscannable matches every reason but
+// UnscannableBinary: content that was not read, or not all of it.
+const UnscannableUnreadable = "unreadable"
+
+// UnscannableBinary is the reason for bytes that are no format detection
+// knows (an executable, a database, a CAD file): their printable runs
+// were scanned, but what else they hold is unknown. It is apart from the
+// formats known to hold text that were not read (unsupported_format), so
+// a policy can treat the two differently.
+const UnscannableBinary = "binary"
+
 // UnscannableReasons are the reasons detection gives for content it could
-// not scan; Rule.Unscannable accepts these and UnscannableAny. The relay
-// tests that this list and the detector's agree.
+// not (fully) scan; Rule.Unscannable accepts these, UnscannableAny and
+// UnscannableUnreadable. The relay tests that this list and the
+// detector's agree.
 var UnscannableReasons = []string{
-	"encrypted", "unsupported_format", "corrupt", "parse_error",
+	"encrypted", "unsupported_format", "corrupt", "parse_error", UnscannableBinary,
 	"expansion_limit", "archive_entries_limit", "archive_depth_limit",
 	"depth_limit", "parts_limit", "part_size_limit", "total_size_limit", "timeout",
+}
+
+// matchesUnscannable reports whether the reasons a rule lists take
+// reason u.
+func matchesUnscannable(list []string, u string) bool {
+	return slices.Contains(list, UnscannableAny) || slices.Contains(list, u) ||
+		u != UnscannableBinary && slices.Contains(list, UnscannableUnreadable)
 }
 
 // Rule is one line of a company's DLP policy: conditions, all of which must
@@ -94,8 +113,9 @@ type Rule struct {
 	Window time.Duration
 	// Attachments makes the rule fire only for messages with an attachment.
 	Attachments bool
-	// Unscannable lists unscannable reasons (UnscannableReasons, or "any");
-	// the rule fires only if some content was left unscanned for one of them.
+	// Unscannable lists unscannable reasons (UnscannableReasons, "any", or
+	// "unreadable": all but binary); the rule fires only if some content
+	// was left unscanned for one of them.
 	Unscannable []string
 	// PrivateAddress makes the rule fire only if a free-mail recipient
 	// (among Recipients) looks like the sender's own account.
@@ -179,8 +199,8 @@ func ValidateRules(rules []Rule) []*RuleError {
 			add("window", "is %v; want at least 1m", r.Window)
 		}
 		for _, u := range r.Unscannable {
-			if u != UnscannableAny && !slices.Contains(UnscannableReasons, u) {
-				add("unscannable", "has %q; want any or one of %s", u, strings.Join(UnscannableReasons, ", "))
+			if u != UnscannableAny && u != UnscannableUnreadable && !slices.Contains(UnscannableReasons, u) {
+				add("unscannable", "has %q; want any, unreadable or one of %s", u, strings.Join(UnscannableReasons, ", "))
 			}
 		}
 		if r.PrivateAddress && !slices.Contains(classesOf(r.Recipients), ClassFreeMail) {
@@ -250,13 +270,18 @@ func classesOf(words []string) []Class {
 	return out
 }
 
-// DefaultRules is the policy used when the configuration names no rules: it
-// quarantines content that cannot be scanned and three or more customer
-// records going outside, and flags one or two.
+// DefaultRules is the policy used when the configuration names no rules:
+// going outside, it quarantines content that could not be read and three
+// or more customer records, quarantines unidentified binary sent to
+// free-mail addresses (where a private copy of a database goes) and flags
+// it elsewhere (executables and data files go to partners every day), and
+// flags one or two records.
 func DefaultRules() []Rule {
 	return []Rule{
-		{Name: "unscannable-outside", Unscannable: []string{UnscannableAny}, Action: Quarantine},
+		{Name: "unscannable-outside", Unscannable: []string{UnscannableUnreadable}, Action: Quarantine},
+		{Name: "binary-freemail", Unscannable: []string{UnscannableBinary}, Recipients: []string{string(ClassFreeMail)}, Action: Quarantine},
 		{Name: "records-quarantine", MinRecords: 3, Action: Quarantine},
+		{Name: "binary-outside", Unscannable: []string{UnscannableBinary}, Action: Flag},
 		{Name: "records-flag", MinRecords: 1, Action: Flag},
 	}
 }
