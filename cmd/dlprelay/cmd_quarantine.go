@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -207,23 +206,6 @@ func age(d time.Duration) string {
 	return fmt.Sprintf("%dd%02dh", int(d.Hours())/24, int(d.Hours())%24)
 }
 
-// decodeFindings reads Entry.Findings: a JSON array of detect.RecordHit,
-// or a detect.Result object whose records are taken.
-func decodeFindings(raw json.RawMessage) ([]detect.RecordHit, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	if raw[0] == '{' {
-		var res detect.Result
-		err := json.Unmarshal(raw, &res)
-		return res.Records, err
-	}
-	var hits []detect.RecordHit
-	err := json.Unmarshal(raw, &hits)
-	return hits, err
-}
-
 // withholdSubject reports whether e's Subject may hold a customer value;
 // the store decides it when the message is held (Entry.SubjectWithheld).
 // The CLI, which never reads the message to mask it, leaves it out.
@@ -246,12 +228,24 @@ type showReport struct {
 	// FindingsIncomplete: the stored findings are unreadable or were cut
 	// short, so some records have no fields or parts.
 	FindingsIncomplete bool `json:"findings_incomplete,omitempty"`
+	// FindingsExtractor is the extractor version of the stored findings
+	// (detect.ExtractorVersion for this build's, 1 for findings stored
+	// before versions), 0 if none are stored. RevealUnavailable is
+	// "extractor_changed" when it is not this build's: their parts may be
+	// numbered otherwise today, and the console reveals no value of them.
+	FindingsExtractor int    `json:"findings_extractor,omitempty"`
+	RevealUnavailable string `json:"reveal_unavailable,omitempty"`
 }
 
 func newShowReport(e quarantine.Entry) showReport {
 	r := showReport{Records: []recordSummary{}}
-	hits, err := decodeFindings(e.Findings)
+	f, err := detect.DecodeFindings(e.Findings)
+	hits := f.Records
 	r.FindingsIncomplete = err != nil || len(hits) < len(e.RecordIDs)
+	r.FindingsExtractor = f.Extractor
+	if len(hits) > 0 && !f.Current() {
+		r.RevealUnavailable = "extractor_changed"
+	}
 	seen := map[string]bool{}
 	for _, h := range hits {
 		rs := recordSummary{ID: h.ID, Fields: []string{}, Parts: h.Parts, Matches: len(h.Matches) + h.MoreMatches}
@@ -359,6 +353,10 @@ func printEntry(w io.Writer, r showReport, now time.Time) {
 	}
 	if r.FindingsIncomplete {
 		fmt.Fprintf(w, "    (the stored findings are incomplete)\n")
+	}
+	if r.RevealUnavailable != "" {
+		fmt.Fprintf(w, "    (found by extractor version %d, this build's is %d: parts may be numbered otherwise today,\n"+
+			"    and the console cannot reveal these values)\n", r.FindingsExtractor, detect.ExtractorVersion)
 	}
 	if len(e.Notes) > 0 {
 		fmt.Fprintf(w, "  notes:\n")

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dlprelay/dlprelay/detect"
 	"github.com/dlprelay/dlprelay/relay/audit"
 	"github.com/dlprelay/dlprelay/relay/quarantine"
 	"github.com/dlprelay/dlprelay/relay/users"
@@ -396,5 +397,54 @@ func TestQuarantineNeedsStore(t *testing.T) {
 	checkCLI(t, code, 1, out+errOut, "no quarantine in")
 	if _, err := os.Stat(filepath.Join(fx.data, "quarantine.db")); err == nil {
 		t.Error("list created a quarantine")
+	}
+}
+
+// TestQuarantineShowFindingsVersion: show reads the findings of every
+// version through detect.DecodeFindings and says when they are not this
+// build's extractor's, whose values the console will not reveal.
+func TestQuarantineShowFindingsVersion(t *testing.T) {
+	t.Parallel()
+	fx := newQuarantineFixture(t)
+	old := fx.put("sales@corp.test", time.Now().Add(-time.Hour), 2, false) // a bare array: stored before versions
+
+	e := old
+	f, err := detect.DecodeFindings(e.Findings)
+	if err != nil || f.Extractor != detect.ExtractorUnversioned {
+		t.Fatalf("the fixture's findings: %+v, %v", f, err)
+	}
+	e.ID = ""
+	if e.Findings, err = detect.EncodeFindings(detect.NewFindings(&detect.Result{Records: f.Records})); err != nil {
+		t.Fatal(err)
+	}
+	current, err := fx.q.Put(e, strings.NewReader("Subject: x\r\n\r\n"+customerName+"\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := fx.as("vera", "quarantine", "show", old.ID)
+	checkCLI(t, code, 0, out+errOut, "C0001: fields name,phone in parts 1 (3 matches)",
+		fmt.Sprintf("(found by extractor version 1, this build's is %d", detect.ExtractorVersion), "the console cannot reveal")
+	noCustomerValue(t, out+errOut)
+	code, out, errOut = fx.as("vera", "quarantine", "show", current.ID)
+	checkCLI(t, code, 0, out+errOut, "C0001: fields name,phone in parts 1 (3 matches)", "C0002")
+	if strings.Contains(out, "extractor version") {
+		t.Errorf("current findings said to be of another extractor:\n%s", out)
+	}
+
+	for _, tt := range []struct {
+		id        string
+		extractor int
+		reveal    string
+	}{{old.ID, detect.ExtractorUnversioned, "extractor_changed"}, {current.ID, detect.ExtractorVersion, ""}} {
+		code, out, _ := fx.as("vera", "quarantine", "show", "-json", tt.id)
+		var r showReport
+		if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil {
+			t.Fatalf("show -json: %v\n%s", err, out)
+		}
+		if r.FindingsExtractor != tt.extractor || r.RevealUnavailable != tt.reveal || r.FindingsIncomplete || len(r.Records) != 2 || r.Records[1].Matches != 3 {
+			t.Errorf("show -json %s: extractor %d, reveal_unavailable %q, incomplete %v, records %+v",
+				tt.id, r.FindingsExtractor, r.RevealUnavailable, r.FindingsIncomplete, r.Records)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dlprelay/dlprelay/detect"
 	"github.com/dlprelay/dlprelay/relay/audit"
 	"github.com/dlprelay/dlprelay/relay/quarantine"
 	"github.com/emersion/go-message/charset"
@@ -34,6 +35,20 @@ type detailView struct {
 	Releases          []releaseView `json:"releases"`
 	// FindingsError: the stored findings could not be read.
 	FindingsError bool `json:"findings_error,omitempty"`
+	// FindingsExtractor is the extractor version of the stored findings
+	// (detect.ExtractorVersion when current, 1 for findings stored before
+	// versions); 0 when none are stored.
+	FindingsExtractor int `json:"findings_extractor,omitempty"`
+	// RevealUnavailable says why no matched value can be shown, masked or
+	// revealed: "extractor_changed" when the findings are of another
+	// extractor version than this relay's, whose text at their offsets
+	// may be other text. Empty when values can be shown.
+	RevealUnavailable string `json:"reveal_unavailable,omitempty"`
+	// Withheld: the page is masked, the Subject may hold a customer value
+	// (Entry.SubjectWithheld) and some match could not be masked, so the
+	// Subject, the header values and the file names are left out rather
+	// than shown unmasked. A reveal shows them.
+	Withheld bool `json:"withheld,omitempty"`
 	// Gone: the message bytes are deleted or expired; only the record
 	// stays.
 	Gone     bool `json:"message_gone,omitempty"`
@@ -54,6 +69,15 @@ type releaseView struct {
 // detail builds the view of entry id and audits it: a view, or with reveal
 // (which needs a justification) a reveal naming the records shown. The
 // audit comes first: if it cannot be written, nothing is shown.
+//
+// Matches are cut out of the message's text only when the stored findings
+// are of this relay's extractor (detect.Findings.Current): with another
+// one, the same offsets may fall on other text, and showing it, revealed or
+// even masked, would put a wrong value before an officer as evidence. Such
+// an entry is shown with its records, fields and parts, every match
+// unavailable and RevealUnavailable set; a reveal of it is audited as a
+// reveal (it still unmasks the Subject, headers and file names) with
+// detail reveal_unavailable: extractor_changed.
 func (c *Console) detail(cl *call, id string, reveal bool, just string) (*detailView, error) {
 	if reveal {
 		var err error
@@ -67,10 +91,15 @@ func (c *Console) detail(cl *call, id string, reveal bool, just string) (*detail
 		return nil, err
 	}
 	v := &detailView{Revealed: reveal}
-	hits, err := decodeFindings(e.Findings)
+	f, err := detect.DecodeFindings(e.Findings)
 	if err != nil {
 		c.logger.Error("console: unreadable findings", "id", id, "err", err)
 		v.FindingsError = true
+	}
+	hits, current := f.Records, f.Current()
+	v.FindingsExtractor = f.Extractor
+	if len(hits) > 0 && !current {
+		v.RevealUnavailable = unavailableExtractor
 	}
 	ev := audit.Event{Action: audit.ActionView, Target: id}
 	if reveal {
@@ -82,6 +111,9 @@ func (c *Console) detail(cl *call, id string, reveal bool, just string) (*detail
 		ev = audit.Event{Action: audit.ActionReveal, Target: id, Justification: just, Detail: map[string]string{}}
 		hits = hits[:packIDs(ids, ev.Detail)] // only what the record names is shown
 		ev.Detail["count"] = strconv.Itoa(len(hits))
+		if v.RevealUnavailable != "" {
+			ev.Detail["reveal_unavailable"] = v.RevealUnavailable // no value was shown
+		}
 	}
 	if err := c.audit(cl, ev); err != nil {
 		return nil, err
@@ -105,12 +137,23 @@ func (c *Console) detail(cl *call, id string, reveal bool, just string) (*detail
 			return nil, err
 		}
 	}
-	records, red, err := c.snippets(ctx, id, hits, reveal)
+	records, red, err := c.snippets(ctx, id, hits, current, reveal)
 	if err != nil {
 		return nil, err
 	}
 	v.Records = records
-	if !reveal {
+	switch {
+	case reveal:
+	case e.SubjectWithheld && (v.FindingsError || !allMasked(records)):
+		// A value the redactor does not know may be in any of these.
+		v.Withheld, v.Entry.Subject = true, ""
+		for i := range v.Headers {
+			v.Headers[i].Value = ""
+		}
+		for i := range v.Parts {
+			v.Parts[i].Filename = ""
+		}
+	default:
 		v.Entry.Subject = red.Replace(v.Entry.Subject)
 		for i := range v.Headers {
 			v.Headers[i].Value = red.Replace(v.Headers[i].Value)
@@ -120,6 +163,19 @@ func (c *Console) detail(cl *call, id string, reveal bool, just string) (*detail
 		}
 	}
 	return v, nil
+}
+
+// allMasked reports whether every match shown has its mask, so that the
+// redactor knows its value.
+func allMasked(records []recordView) bool {
+	for _, r := range records {
+		for _, m := range r.Matches {
+			if m.Unavailable {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Room for a reveal's record IDs in an audit record, whose Detail holds at

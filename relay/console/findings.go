@@ -1,9 +1,7 @@
 package console
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -22,22 +20,19 @@ const (
 	contextRunes    = 30      // characters either side of a revealed value
 )
 
-// decodeFindings reads Entry.Findings: a JSON array of detect.RecordHit,
-// or a detect.Result object whose records are taken.
-func decodeFindings(raw json.RawMessage) ([]detect.RecordHit, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	var hits []detect.RecordHit
-	if raw[0] == '{' {
-		var res detect.Result
-		err := json.Unmarshal(raw, &res)
-		return res.Records, err
-	}
-	err := json.Unmarshal(raw, &hits)
-	return hits, err
-}
+// Why a match's text is not shown (matchView.Reason); stable values of the
+// API.
+const (
+	// unavailableExtractor: the findings were made by another version of
+	// the extractor (detect.Findings.Current is false), so the text at
+	// their offsets may not be what matched; it is not read at all.
+	unavailableExtractor = "extractor_changed"
+	// unavailableGone: the message bytes are deleted or expired.
+	unavailableGone = "message_gone"
+	// unavailableText: the part is past the bounds, not in the message
+	// as extracted today, or the offsets do not fit its text.
+	unavailableText = "text_unavailable"
+)
 
 // recordView is one customer record found, as the console shows it.
 type recordView struct {
@@ -60,16 +55,20 @@ type matchView struct {
 	Value  string `json:"value,omitempty"`
 	Before string `json:"before,omitempty"`
 	After  string `json:"after,omitempty"`
-	// Unavailable: the text could not be read again (message deleted or
-	// expired, a part past the bounds, offsets that do not fit).
-	Unavailable bool `json:"unavailable,omitempty"`
+	// Unavailable: the text is not shown, masked or not; Reason says why
+	// (extractor_changed, message_gone, text_unavailable).
+	Unavailable bool   `json:"unavailable,omitempty"`
+	Reason      string `json:"reason,omitempty"`
 }
 
 // snippets cuts each match out of its part's text and masks it; with
 // reveal, it keeps the value and its context too. It also returns a
 // redactor that replaces the values, wherever else they appear on the page
-// (Subject, headers, file names), with their masks.
-func (c *Console) snippets(ctx context.Context, id string, hits []detect.RecordHit, reveal bool) ([]recordView, *strings.Replacer, error) {
+// (Subject, headers, file names), with their masks. Unless current (the
+// findings are of this extractor: detect.Findings.Current), the offsets
+// may point anywhere in today's text: it is not read, and every match is
+// unavailable.
+func (c *Console) snippets(ctx context.Context, id string, hits []detect.RecordHit, current, reveal bool) ([]recordView, *strings.Replacer, error) {
 	if len(hits) > maxShownRecords {
 		hits = hits[:maxShownRecords]
 	}
@@ -89,10 +88,15 @@ func (c *Console) snippets(ctx context.Context, id string, hits []detect.RecordH
 			need[m.Part] = max(need[m.Part], m.End+contextRunes*utf8.UTFMax)
 		}
 	}
+	if !current {
+		order = nil
+	}
 	texts := map[string]string{}
+	gone := false
 	for _, part := range order[:min(len(order), maxTextParts)] {
 		text, err := c.partText(ctx, id, part, min(need[part], maxPartText))
 		if errGone(err) {
+			gone = true
 			break
 		}
 		if err != nil && !errors.Is(err, ErrNoPart) {
@@ -120,7 +124,13 @@ func (c *Console) snippets(ctx context.Context, id string, hits []detect.RecordH
 			text, ok := texts[m.Part]
 			if !ok || m.Start < 0 || m.End <= m.Start || m.End > int64(len(text)) ||
 				!utf8.RuneStart(text[m.Start]) || int(m.End) < len(text) && !utf8.RuneStart(text[m.End]) {
-				mv.Unavailable = true
+				mv.Unavailable, mv.Reason = true, unavailableText
+				switch {
+				case !current:
+					mv.Reason = unavailableExtractor
+				case gone:
+					mv.Reason = unavailableGone
+				}
 				rv.Matches = append(rv.Matches, mv)
 				continue
 			}

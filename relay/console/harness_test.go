@@ -124,13 +124,24 @@ func (h *harness) put(e quarantine.Entry, msg string) string {
 		for _, hit := range hits {
 			e.RecordIDs = append(e.RecordIDs, hit.ID)
 		}
-		e.Findings, _ = json.Marshal(hits)
+		e.Findings = currentFindings(h.t, hits)
 	}
 	stored, err := h.q.Put(e, strings.NewReader(msg))
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	return stored.ID
+}
+
+// currentFindings is hits stored as the relay stores them now: with this
+// build's extractor version.
+func currentFindings(t *testing.T, hits []detect.RecordHit) json.RawMessage {
+	t.Helper()
+	b, err := detect.EncodeFindings(detect.NewFindings(&detect.Result{Records: hits}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // findHits places the customer values of msg as the detector would:

@@ -155,8 +155,7 @@ func TestMaskedHeaders(t *testing.T) {
 	}
 	hits := []detect.RecordHit{{ID: "C001", Fields: []customers.Field{customers.FieldName}, Parts: []string{"1.header"},
 		Matches: []detect.Match{{Field: customers.FieldName, Part: "1.header", Start: int64(at), End: int64(at + len("山田 太郎"))}}}}
-	findings, _ := json.Marshal(detect.Result{Records: hits})
-	id := h.put(quarantine.Entry{Subject: "山田 太郎 様の件", Findings: findings, Records: 1}, msg)
+	id := h.put(quarantine.Entry{Subject: "山田 太郎 様の件", Findings: currentFindings(t, hits), Records: 1}, msg)
 
 	_, page := h.client().login("viewer1").get("/console/q/" + id)
 	if strings.Contains(page, "山田 太郎") {
@@ -230,8 +229,7 @@ func TestRevealManyRecords(t *testing.T) {
 		hit.ID = fmt.Sprintf("CUSTOMER-%08d", i)
 		hits = append(hits, hit)
 	}
-	findings, _ := json.Marshal(hits)
-	id := h.put(quarantine.Entry{Findings: findings, Records: len(hits)}, sampleMessage)
+	id := h.put(quarantine.Entry{Findings: currentFindings(t, hits), Records: len(hits)}, sampleMessage)
 	resp, body := h.client().apiLogin("officer1").postJSON("/api/quarantine/"+id+"/reveal", map[string]string{"justification": "audit sample"})
 	if resp.StatusCode != 200 {
 		t.Fatalf("reveal: %d %s", resp.StatusCode, body)

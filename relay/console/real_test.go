@@ -28,7 +28,7 @@ func TestRealStores(t *testing.T) {
 	}
 	defer q.Close()
 	hits := findHits(t, sampleMessage)
-	findings, _ := json.Marshal(hits)
+	findings := currentFindings(t, hits)
 	e, err := q.Put(quarantine.Entry{
 		Received: h.clk.Now().Add(-3 * time.Hour), Sender: "sales@corp.example",
 		Recipients: []string{"partner@external.example", "other@external.example"}, Subject: "顧客リスト送付の件",

@@ -19,7 +19,9 @@ var errFound = errors.New("console: part found")
 
 // NewRescanner returns the Rescanner the relay uses: it walks the stored
 // message again with extract.Walk under limits l, so segment paths and
-// offsets are those the detector reported.
+// offsets are those the detector of this build reports, that is those of
+// findings whose extractor is detect.ExtractorVersion. The console asks it
+// for no other findings' text (see detail).
 func NewRescanner(l extract.Limits) Rescanner { return &rescanner{lim: l} }
 
 type rescanner struct{ lim extract.Limits }

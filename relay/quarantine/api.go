@@ -41,8 +41,8 @@ var (
 // Limits on what the store keeps. Put refuses an entry over MaxRecipients or
 // MaxField (the caller bounds these already) and shortens what it cannot
 // refuse without failing a held message: the Subject to MaxSubject bytes,
-// the Findings to the longest prefix of their JSON array that fits in
-// MaxFindings.
+// the Findings to the longest prefix of their records that fits in
+// MaxFindings (which is detect.MaxFindingsBytes: what DecodeFindings reads).
 const (
 	MaxRecipients = 1000    // recipients of an entry or a release request
 	MaxSubject    = 1 << 10 // bytes of the decoded, trimmed Subject

@@ -44,9 +44,13 @@ type Entry struct {
 	// only masked or after a reveal. Put sets it from Findings.
 	SubjectWithheld bool `json:"subject_withheld,omitempty"`
 	// Findings is the JSON of the detector's per-record findings (record
-	// IDs, fields, parts, match offsets; never values), for the console's
-	// masked snippets. Put keeps at most MaxFindings bytes of it (see
-	// MaxFindings); List leaves it out.
+	// IDs, fields, parts, match offsets; never values) and of the
+	// extractor version that placed them, for the console's masked
+	// snippets: a detect.Findings as detect.EncodeFindings writes it.
+	// Entries held before versions hold a bare array of detect.RecordHit;
+	// read any of them with detect.DecodeFindings, never by hand. Put
+	// stores it as given, cut to at most MaxFindings bytes of whole
+	// records (see MaxFindings); List leaves it out.
 	Findings json.RawMessage `json:"findings,omitempty"`
 	// Status, ExpiresAt and Hold are kept by the store: Put sets Status
 	// held and ExpiresAt Received plus the retention, whatever the caller

@@ -1,6 +1,7 @@
 package quarantine
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -10,13 +11,16 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/dlprelay/dlprelay/detect"
 	"github.com/dlprelay/dlprelay/internal/durable"
 )
 
@@ -315,34 +319,87 @@ func cut(s string, max int) string {
 	return s[:max]
 }
 
-// boundFindings checks that f is JSON and cuts it to MaxFindings: a longer
-// array keeps the longest prefix of its elements that fits, anything else
-// longer is dropped. A held message is never refused for its findings.
+// boundFindings checks that f is JSON and cuts it to MaxFindings, keeping
+// whole records: an array (the findings stored before versions) keeps the
+// longest prefix of its elements that fits; an object (detect.Findings, or
+// a legacy detect.Result) keeps its other members, schema and extractor
+// among them, and the longest prefix of its "records" array that fits.
+// Anything else longer is dropped. A held message is never refused for its
+// findings.
 func boundFindings(f json.RawMessage) (json.RawMessage, error) {
+	return boundFindingsTo(f, MaxFindings)
+}
+
+// boundFindingsTo is boundFindings with max for MaxFindings.
+func boundFindingsTo(f json.RawMessage, max int) (json.RawMessage, error) {
 	if len(f) == 0 || string(f) == "null" {
 		return nil, nil
 	}
 	if !json.Valid(f) {
 		return nil, errors.New("not JSON")
 	}
-	if len(f) <= MaxFindings {
+	if len(f) <= max {
 		return f, nil
 	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(f, &elems); err != nil {
-		return nil, nil // not an array
+	switch bytes.TrimLeft(f, " \t\r\n")[0] {
+	case '[':
+		var elems []json.RawMessage
+		if err := json.Unmarshal(f, &elems); err != nil {
+			return nil, nil
+		}
+		return cutArray(nil, elems, nil, max), nil
+	case '{':
+		return cutRecords(f, max), nil
 	}
-	out := []byte{'['}
-	for _, el := range elems {
-		if len(out)+len(el)+2 > MaxFindings {
+	return nil, nil
+}
+
+// cutRecords cuts the "records" array of the JSON object f so that the
+// whole object fits in max bytes; nil if f has no records array or its
+// other members alone do not fit. The other members come first, in the
+// order of their keys.
+func cutRecords(f json.RawMessage, max int) json.RawMessage {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(f, &members); err != nil {
+		return nil
+	}
+	var recs []json.RawMessage
+	if err := json.Unmarshal(members["records"], &recs); err != nil || recs == nil {
+		return nil // no records, or not an array
+	}
+	delete(members, "records")
+	head := []byte{'{'}
+	for _, k := range slices.Sorted(maps.Keys(members)) {
+		key, _ := json.Marshal(k) // a string always marshals
+		head = append(append(append(head, key...), ':'), members[k]...)
+		head = append(head, ',')
+	}
+	head = append(head, `"records":`...)
+	return cutArray(head, recs, []byte{'}'}, max)
+}
+
+// cutArray returns head, the longest prefix of elems that fits as a JSON
+// array, and tail, in at most max bytes; nil if head and tail do not fit
+// with "[]".
+func cutArray(head []byte, elems []json.RawMessage, tail []byte, max int) json.RawMessage {
+	if len(head)+2+len(tail) > max {
+		return nil
+	}
+	out := append(slices.Clip(head), '[')
+	for i, el := range elems {
+		need := len(el) + 1 + len(tail) // el, ']', tail
+		if i > 0 {
+			need++ // ','
+		}
+		if len(out)+need > max {
 			break
 		}
-		if len(out) > 1 {
+		if i > 0 {
 			out = append(out, ',')
 		}
 		out = append(out, el...)
 	}
-	return append(out, ']'), nil
+	return append(append(out, ']'), tail...)
 }
 
 // subjectWithheld reports whether e's Subject may hold a customer value: a
@@ -353,13 +410,11 @@ func subjectWithheld(e Entry) bool {
 	if e.Subject == "" || len(e.RecordIDs) == 0 && e.Records == 0 {
 		return false
 	}
-	var hits []struct {
-		Parts []string `json:"parts"`
-	}
-	if err := json.Unmarshal(e.Findings, &hits); err != nil || len(hits) < max(len(e.RecordIDs), e.Records) {
+	f, err := detect.DecodeFindings(e.Findings)
+	if err != nil || len(f.Records) < max(len(e.RecordIDs), e.Records) {
 		return true
 	}
-	for _, h := range hits {
+	for _, h := range f.Records {
 		for _, p := range h.Parts {
 			if p == "header" || strings.HasSuffix(p, ".header") {
 				return true

@@ -21,6 +21,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"github.com/dlprelay/dlprelay/detect"
 	"github.com/dlprelay/dlprelay/policy"
 	"github.com/dlprelay/dlprelay/relay/inspect"
 	"github.com/dlprelay/dlprelay/relay/notify"
@@ -313,15 +314,18 @@ func subject(msg io.Reader) string {
 	return s
 }
 
-// findings is the JSON of the records detection found (IDs, fields, parts,
-// offsets; never values) for the quarantine's console, nil if none.
+// findings is the stored form of the records detection found (IDs, fields,
+// parts, offsets; never values) for the quarantine's console: a
+// detect.Findings carrying the extractor version that placed the offsets,
+// so that a later relay with another extractor does not cut its text at
+// them. Nil if none.
 func findings(d inspect.Decision) json.RawMessage {
 	if d.Result == nil || len(d.Result.Records) == 0 {
 		return nil
 	}
-	b, err := json.Marshal(d.Result.Records)
+	b, err := detect.EncodeFindings(detect.NewFindings(d.Result))
 	if err != nil {
-		return nil
+		return nil // cannot happen; the entry is then held without findings, its Subject withheld
 	}
 	return b
 }

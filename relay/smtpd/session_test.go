@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -22,6 +24,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/dlprelay/dlprelay/detect"
+	"github.com/dlprelay/dlprelay/detect/customers"
+	"github.com/dlprelay/dlprelay/detect/extract"
+	"github.com/dlprelay/dlprelay/relay/config"
+	"github.com/dlprelay/dlprelay/relay/inspect"
 	"github.com/dlprelay/dlprelay/relay/relaytest"
 	"github.com/dlprelay/dlprelay/relay/upstream"
 )
@@ -960,4 +967,98 @@ func TestShutdownDeadlineCutsTransaction(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestQuarantineStoresVersionedFindings: a held message's findings are
+// stored as detect.Findings of this extractor, through the real session,
+// scanner and store, and their offsets place each match on its value in
+// the extracted text.
+func TestQuarantineStoresVersionedFindings(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	t.Run("fake engine", func(t *testing.T) {
+		t.Parallel()
+		r := startRelay(t)
+		c := greet(t, r.addr)
+		if got := c.sendMail("a@corp.test", []string{"b@example.test"}, "X-Test-Verdict: quarantine\r\nSubject: x\r\n\r\nrows\r\n"); !strings.HasPrefix(got, "250 ") {
+			t.Fatalf("DATA reply %q", got)
+		}
+		ids := r.quarantined(t)
+		if len(ids) != 1 {
+			t.Fatalf("%d entries", len(ids))
+		}
+		e, err := r.q.Get(ctx, ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf(`{"schema":%d,"extractor":%d,"records":[`, detect.FindingsSchema, detect.ExtractorVersion)
+		if !strings.HasPrefix(string(e.Findings), want) {
+			t.Errorf("stored findings %s, want them to start %s", e.Findings, want)
+		}
+		f, err := detect.DecodeFindings(e.Findings)
+		if err != nil || !f.Current() || len(f.Records) != 3 || f.Records[2].ID != "C003" {
+			t.Errorf("decoded %+v, %v", f, err)
+		}
+	})
+	t.Run("real engine", func(t *testing.T) {
+		t.Parallel()
+		cfg := config.Embedded()
+		cfg.Customers.File = filepath.Join("..", "..", "testdata", "customers.csv")
+		eng, err := inspect.Build(cfg, inspect.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := startRelay(t, func(_ *Options, l *Live) { l.Engine = eng })
+		msg, err := os.ReadFile(filepath.Join("..", "..", "testdata", "mail", "02-rows-plain.eml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := greet(t, r.addr)
+		if got := c.sendMail("a@corp.test", []string{"b@example.test"}, strings.ReplaceAll(string(msg), "\r\n.", "\r\n..")); !strings.HasPrefix(got, "250 ") {
+			t.Fatalf("DATA reply %q", got)
+		}
+		ids := r.quarantined(t)
+		if len(ids) != 1 {
+			t.Fatalf("%d entries", len(ids))
+		}
+		e, err := r.q.Get(ctx, ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := detect.DecodeFindings(e.Findings)
+		if err != nil || f.Schema != detect.FindingsSchema || !f.Current() || len(f.Records) != e.Records || len(f.Records) < 4 {
+			t.Fatalf("decoded schema %d, extractor %d, %d records of %d: %v", f.Schema, f.Extractor, len(f.Records), e.Records, err)
+		}
+		stored, err := r.q.Open(ctx, ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stored.Close()
+		texts := map[string]string{}
+		if _, err := extract.Walk(ctx, stored, inspect.Limits(cfg), func(seg string, text io.Reader) error {
+			b, err := io.ReadAll(text)
+			if _, seen := texts[seg]; !seen {
+				texts[seg] = string(b)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		found := 0
+		for _, h := range f.Records {
+			for _, m := range h.Matches {
+				text := texts[m.Part]
+				if m.Start < 0 || m.End > int64(len(text)) || m.Start >= m.End {
+					t.Errorf("%s %s: offsets %d-%d outside segment %q (%d bytes)", h.ID, m.Field, m.Start, m.End, m.Part, len(text))
+					continue
+				}
+				if h.ID == "C0001" && m.Field == customers.FieldName && text[m.Start:m.End] == "山田 太郎" {
+					found++
+				}
+			}
+		}
+		if found == 0 {
+			t.Error("no match of C0001's name placed on it")
+		}
+	})
 }
