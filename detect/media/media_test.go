@@ -258,6 +258,8 @@ func TestLimits(t *testing.T) {
 func TestPNG(t *testing.T) {
 	t.Parallel()
 	good := tinyPNG(pngChunk("tEXt", []byte("Comment\x00caf\xe9")),
+		// UTF-8 in tEXt, as ImageMagick writes it: read as UTF-8.
+		pngChunk("tEXt", []byte("Author\x00山田太郎")),
 		pngChunk("iTXt", append([]byte("Description\x00\x01\x00ja\x00\xe8\xaa\xac\xe6\x98\x8e\x00"), zlibOf([]byte("山田太郎"))...)),
 		pngChunk("prVt", []byte("\x01\x02"+csv)))
 	info, err := identifyBytes(t, good, Limits{})
@@ -270,6 +272,7 @@ func TestPNG(t *testing.T) {
 	}
 	want := map[string]string{
 		"tEXt:Comment":                "café",
+		"tEXt:Author":                 "山田太郎",
 		"iTXt:Description#language":   "ja",
 		"iTXt:Description#translated": "説明",
 		"iTXt:Description":            "山田太郎",

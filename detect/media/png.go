@@ -110,7 +110,9 @@ func (w *walker) pngText(typ string, off, n int64) error {
 	rest := b[k+1:]
 	switch typ {
 	case "tEXt":
-		w.addKeyed("tEXt", key, decLatin1(rest), cut)
+		// The spec says Latin-1; ImageMagick and others write UTF-8
+		// (a Japanese comment would come out as mojibake).
+		w.addKeyed("tEXt", key, decUTF8orLatin1(rest), cut)
 	case "zTXt":
 		if len(rest) < 1 || rest[0] != 0 {
 			return w.corrupt("bad zTXt method")
@@ -119,7 +121,7 @@ func (w *walker) pngText(typ string, off, n int64) error {
 		if err != nil {
 			return err
 		}
-		w.addKeyed("zTXt", key, decLatin1(out), ocut)
+		w.addKeyed("zTXt", key, decUTF8orLatin1(out), ocut)
 	case "iTXt":
 		if len(rest) < 2 || rest[0] > 1 || rest[1] != 0 {
 			return w.corrupt("bad iTXt flags")
