@@ -8,11 +8,12 @@ import (
 	"github.com/dlprelay/dlprelay/internal/keypair"
 	"github.com/dlprelay/dlprelay/relay/config"
 	"github.com/dlprelay/dlprelay/relay/inspect"
+	"github.com/dlprelay/dlprelay/relay/listguard"
 )
 
 func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("check-config", "check-config [flags]",
-		"Validates the configuration (errors name the field and line), loads the customer\nlist and builds the matcher, as serve would, and prints a summary.\nExit status: 0 valid, 1 invalid.", stderr)
+		"Validates the configuration (errors name the field and line), loads the customer\nlist and builds the matcher, as serve would, and prints a summary. A list with\nno records, or one that a start or reload would refuse against the accepted list\nin data_dir (customers.max_drop; see 'dlprelay customers status'), is an error.\nExit status: 0 valid, 1 invalid.", stderr)
 	var cf configFlags
 	cf.register(fs, false)
 	if code, stop := parseFlags(fs, args); stop {
@@ -27,7 +28,14 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
 		return 1
 	}
-	eng, err := inspect.Build(cfg, inspect.Options{})
+	// The accepted-list state is read, never written: check-config
+	// changes nothing in data_dir.
+	guard := &listguard.Guard{Dir: cfg.DataDir}
+	var dec listguard.Decision
+	eng, err := inspect.Build(cfg, inspect.Options{Admit: func(l listguard.List) (err error) {
+		dec, err = guard.Check(l, cfg.Customers.MaxDrop)
+		return err
+	}})
 	if err != nil {
 		fmt.Fprintf(stderr, "dlprelay: %v\n", err)
 		return 1
@@ -57,6 +65,17 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 		src = "(embedded default)"
 	}
 	fmt.Fprintf(stdout, "config %s: ok\ncustomer list %s: %d records, %d patterns\n", src, cfg.Customers.File, eng.Records(), eng.Patterns())
+	switch {
+	case dec.Same():
+		fmt.Fprintf(stdout, "  the accepted list (%s)\n", listguard.Path(cfg.DataDir))
+	case dec.Prior != nil:
+		fmt.Fprintf(stdout, "  accepted list: %d records; drop %s, within customers.max_drop %s\n",
+			dec.Prior.Records, listguard.FormatDrop(eng.Records(), dec.Prior.Records), cfg.Customers.MaxDrop)
+	case cfg.Customers.MaxDrop >= config.Percent100:
+		fmt.Fprintf(stdout, "  customers.max_drop is 100%%: no drop is refused\n")
+	default:
+		fmt.Fprintf(stdout, "  no accepted list in %s: the relay accepts this one when it loads it\n", cfg.DataDir)
+	}
 	if cfg.Policy.Watchlist.File != "" {
 		n, active := eng.Watchlist()
 		fmt.Fprintf(stdout, "watchlist %s: %d entries, %d active now\n", cfg.Policy.Watchlist.File, n, active)

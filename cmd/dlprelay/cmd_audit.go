@@ -90,7 +90,7 @@ func runAuditExport(env *cliEnv, args []string, stdout, stderr io.Writer) int {
 	since := fs.String("since", "", "records at or after this `time`")
 	until := fs.String("until", "", "records before this `time`")
 	actor := fs.String("actor", "", "records by this `user` only")
-	action := fs.String("action", "", "records of this `action` only (login, login_failed, view, reveal, download, release_request, release_approve, release_outcome, delete, note, hold, extend, user_change, config_reload, export, ...)")
+	action := fs.String("action", "", "records of this `action` only (login, login_failed, view, reveal, download, release_request, release_approve, release_outcome, delete, note, hold, extend, user_change, config_reload, export, customers_accept, ...)")
 	target := fs.String("target", "", "records about this `target` only (entry id, user name)")
 	out := fs.String("o", "-", "output `file`; - is stdout")
 	why := fs.String("why", "", "the `reason` for it, recorded in the audit log (required)")

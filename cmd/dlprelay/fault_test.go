@@ -645,7 +645,9 @@ func TestFaultReloadUnderLoad(t *testing.T) {
 	lists := []string{string(sample), bigList.String()}
 	customers := writeFileAt(t, filepath.Join(dir, "customers.csv"), lists[0])
 	data := filepath.Join(dir, "data")
-	cfg := writeFileAt(t, filepath.Join(dir, "dlprelay.yaml"), faultConfig)
+	// The swap between 30 and 20,030 rows is a 99.8% drop each time: the
+	// guard must not refuse it here (max_drop 100%: the drop check is off).
+	cfg := writeFileAt(t, filepath.Join(dir, "dlprelay.yaml"), faultConfig+"customers:\n  max_drop: 100%\n")
 	p := startDlprelayWith(t, bin, procOptions{upstream: up.Addr, customers: customers, config: cfg, data: data})
 
 	done := make(chan struct{})

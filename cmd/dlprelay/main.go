@@ -15,10 +15,13 @@
 //	dlprelay audit verify [-config FILE] [-data DIR]
 //	dlprelay audit export [-config FILE] [-data DIR] -user ADMIN -why TEXT [-format csv|json] [-o FILE]
 //	dlprelay users add|list|passwd|role|disable|enable|unlock [-config FILE] [-data DIR] -user ADMIN [flags] [NAME]
+//	dlprelay customers status|accept [-config FILE] [-customers FILE.csv] [-data DIR] [-why TEXT]
 //
 // The quarantine, audit and users commands work on the stores in data_dir
 // beside a running relay, with the compliance console's roles; the
-// password of -user comes from $DLPRELAY_PASSWORD or a line of stdin.
+// password of -user comes from $DLPRELAY_PASSWORD or a line of stdin. The
+// customers commands compare the customer list with the last accepted one
+// and confirm a list that a start or reload refused for its drop.
 package main
 
 import (
@@ -48,6 +51,7 @@ var commands = []command{
 	{"quarantine", "list, show, release, approve, delete, annotate and hold quarantined mail", runQuarantine},
 	{"audit", "verify or export the audit log", runAudit},
 	{"users", "manage the compliance console's users", runUsers},
+	{"customers", "compare the customer list with the accepted one, or accept a shorter list", runCustomers},
 }
 
 func main() {

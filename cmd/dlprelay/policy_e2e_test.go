@@ -25,7 +25,7 @@ import (
 	"github.com/dlprelay/dlprelay/relay/smtpd"
 )
 
-// policyRelay is the relay wired as `dlprelay serve` wires it (buildLive,
+// policyRelay is the relay wired as `dlprelay serve` wires it (buildLiveChecked,
 // notifier, metrics), with configs/company-jp.yaml's policy, in front of a
 // recording upstream.
 type policyRelay struct {
@@ -83,7 +83,7 @@ func startPolicyRelay(t *testing.T, mod func(*config.Config)) *policyRelay {
 	if err != nil {
 		t.Fatal(err)
 	}
-	live, _, err := buildLive(cfg, log, history.NewMemory(), q)
+	live, _, _, err := buildLiveChecked(cfg, log, history.NewMemory(), q, nil)
 	if err != nil {
 		q.Close()
 		t.Fatal(err)

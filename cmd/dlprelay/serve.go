@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"github.com/dlprelay/dlprelay/relay/audit"
 	"github.com/dlprelay/dlprelay/relay/config"
 	"github.com/dlprelay/dlprelay/relay/inspect"
+	"github.com/dlprelay/dlprelay/relay/listguard"
 	"github.com/dlprelay/dlprelay/relay/metrics"
 	"github.com/dlprelay/dlprelay/relay/notify"
 	"github.com/dlprelay/dlprelay/relay/quarantine"
@@ -134,10 +136,14 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer comp.close()
-	live, eng, err := buildLive(cfg, log, hist, q)
+	guard := &listguard.Guard{Dir: cfg.DataDir}
+	live, eng, dec, err := buildLiveChecked(cfg, log, hist, q, guard)
+	if err == nil {
+		err = commitList(guard, dec, listguard.HowStart, m, log)
+	}
 	if err != nil {
 		m.Reloads.WithLabelValues("failure").Inc()
-		log.Error("refusing to start", "err", err)
+		log.Error("refusing to start", append([]any{"err", err}, observeRefusal(m, err)...)...)
 		return 1
 	}
 	observeEngine(m, eng, cfg)
@@ -275,13 +281,17 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 		if sig == syscall.SIGHUP {
 			var eng *inspect.Engine
-			cfg, eng = reload(&cf, cfg, srv, m, log, hist, q, certs)
-			result := "failure"
-			if eng != nil {
-				result = "success"
+			var err error
+			cfg, eng, err = reload(&cf, cfg, srv, m, log, hist, q, certs, guard)
+			detail := map[string]string{"result": "success", "file": cf.config}
+			if eng == nil {
+				detail["result"] = "failure"
+				var ref *listguard.Refusal
+				if errors.As(err, &ref) {
+					detail["customers_refused"] = string(ref.Reason)
+				}
 			}
-			comp.record(ctx, log, audit.Event{Actor: "system", Action: audit.ActionConfigReload, Target: "config",
-				Detail: map[string]string{"result": result, "file": cf.config}})
+			comp.record(ctx, log, audit.Event{Actor: "system", Action: audit.ActionConfigReload, Target: "config", Detail: detail})
 			if eng != nil {
 				longest.Store(int64(eng.Policy().LongestWindow()))
 			}
@@ -343,9 +353,11 @@ func (lc listenerCerts) read(cfg *config.Config) (apply func(), err error) {
 }
 
 // reload rebuilds everything a SIGHUP may change, and reads the listeners'
-// certificates again (a renewal). On any error the running configuration,
-// customer list and certificates stay in force.
-func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.Metrics, log *slog.Logger, hist history.Store, q smtpd.Quarantine, certs listenerCerts) (*config.Config, *inspect.Engine) {
+// certificates again (a renewal). The new customer list must pass the
+// guard, and its acceptance is recorded before it goes into service. On
+// any error the running configuration, customer list and certificates
+// stay in force, and the error is returned with a nil Engine.
+func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.Metrics, log *slog.Logger, hist history.Store, q smtpd.Quarantine, certs listenerCerts, guard *listguard.Guard) (*config.Config, *inspect.Engine, error) {
 	cfg, err := cf.load()
 	var applyCerts func()
 	if err == nil {
@@ -354,7 +366,14 @@ func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.M
 	if err == nil {
 		var live *smtpd.Live
 		var eng *inspect.Engine
-		live, eng, err = buildLive(cfg, log, hist, q)
+		var dec listguard.Decision
+		live, eng, dec, err = buildLiveChecked(cfg, log, hist, q, guard)
+		if err == nil {
+			err = commitList(guard, dec, listguard.HowReload, m, log)
+			if err != nil {
+				live.Upstream.Close()
+			}
+		}
 		if err == nil {
 			applyCerts()
 			if cfg.Upstream.Address == old.Upstream.Address {
@@ -371,13 +390,55 @@ func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.M
 			n, active := eng.Watchlist()
 			log.Info("reloaded", "customers", eng.Records(), "patterns", eng.Patterns(), "rules", len(cfg.Policy.Rules),
 				"watchlist", n, "watchlist_active", active)
-			return cfg, eng
+			return cfg, eng, nil
 		}
 	}
 	m.Reloads.WithLabelValues("failure").Inc()
 	m.ReloadSuccess.Set(0)
-	log.Error("reload failed; keeping the running configuration, customer list, watchlist and rules", "err", err)
-	return old, nil
+	log.Error("reload failed; keeping the running configuration, customer list, watchlist and rules",
+		append([]any{"err", err}, observeRefusal(m, err)...)...)
+	return old, nil, err
+}
+
+// commitList records the list of dec as the accepted one (see
+// listguard.Guard.Commit) and reports the accepted state in the metrics.
+// It runs before the list goes into service: a list whose acceptance is
+// not on disk does not serve.
+func commitList(guard *listguard.Guard, dec listguard.Decision, how listguard.How, m *metrics.Metrics, log *slog.Logger) error {
+	acc, err := guard.Commit(dec, how)
+	if err != nil {
+		return fmt.Errorf("recording the accepted customer list in %s: %w", listguard.Path(guard.Dir), err)
+	}
+	if !dec.Same() {
+		prior := 0
+		if dec.Prior != nil {
+			prior = dec.Prior.Records
+		}
+		log.Info("customer list accepted", "how", string(acc.How), "records", acc.Records, "previous_records", prior,
+			"drop", listguard.FormatDrop(acc.Records, prior), "state", listguard.Path(guard.Dir))
+	}
+	m.CustomersAccepted.Set(float64(acc.Records))
+	m.ListRefused.Set(0)
+	return nil
+}
+
+// observeRefusal counts a customer list the guard refused and returns the
+// log attributes that say why (the reason and both counts); for any other
+// error it returns none. The refusal gauge follows the last attempt.
+func observeRefusal(m *metrics.Metrics, err error) []any {
+	var ref *listguard.Refusal
+	if !errors.As(err, &ref) {
+		m.ListRefused.Set(0)
+		return nil
+	}
+	m.CustomersRefused.WithLabelValues(string(ref.Reason)).Inc()
+	m.ListRefused.Set(1)
+	attrs := []any{"customers_refused", string(ref.Reason), "records", ref.List.Records}
+	if ref.Accepted != nil {
+		m.CustomersAccepted.Set(float64(ref.Accepted.Records))
+		attrs = append(attrs, "accepted_records", ref.Accepted.Records, "max_drop", ref.MaxDrop.String())
+	}
+	return attrs
 }
 
 // restartFields lists the settings that differ between a and b and that
@@ -459,25 +520,37 @@ func pruneHistory(ctx context.Context, hist history.Store, longest *atomic.Int64
 	}
 }
 
-// buildLive makes everything a connection uses from cfg: the inspection
-// engine (customer list, scanner, policy), the upstream forwarder and the
-// access rules. The quarantine q, like the history, is the process's one
-// store, opened once by runServe.
-func buildLive(cfg *config.Config, log *slog.Logger, hist history.Store, q smtpd.Quarantine) (*smtpd.Live, *inspect.Engine, error) {
+// buildLiveChecked makes everything a connection uses from cfg: the
+// inspection engine (customer list, scanner, policy), the upstream
+// forwarder and the access rules, with the customer list checked by guard
+// (before the matcher is built); the Decision is what to commit once the
+// list is about to serve. The quarantine q, like the history, is the
+// process's one store, opened once by runServe. A nil guard (tests that
+// wire a relay in the test process) checks nothing but that the list has
+// records, which Build always checks.
+func buildLiveChecked(cfg *config.Config, log *slog.Logger, hist history.Store, q smtpd.Quarantine, guard *listguard.Guard) (*smtpd.Live, *inspect.Engine, listguard.Decision, error) {
+	var dec listguard.Decision
 	keyer, err := inspect.HistoryKeyer(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, dec, err
 	}
-	eng, err := inspect.Build(cfg, inspect.Options{History: hist, Keyer: keyer, Log: log})
+	opt := inspect.Options{History: hist, Keyer: keyer, Log: log}
+	if guard != nil {
+		opt.Admit = func(l listguard.List) (err error) {
+			dec, err = guard.Check(l, cfg.Customers.MaxDrop)
+			return err
+		}
+	}
+	eng, err := inspect.Build(cfg, opt)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, dec, err
 	}
 	for k, n := range eng.Skipped() {
 		log.Warn("customer values left out of matching", "field_reason", k, "count", n)
 	}
 	upCfg, err := upstreamConfig(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, dec, err
 	}
 	live := &smtpd.Live{
 		Engine:            eng,
@@ -492,11 +565,11 @@ func buildLive(cfg *config.Config, log *slog.Logger, hist history.Store, q smtpd
 	if cfg.SMTP.Auth.UsersFile != "" {
 		users, err := config.LoadUsers(cfg.SMTP.Auth.UsersFile)
 		if err != nil {
-			return nil, nil, fmt.Errorf("smtp.auth.users_file: %w", err)
+			return nil, nil, dec, fmt.Errorf("smtp.auth.users_file: %w", err)
 		}
 		live.Users = users
 	}
-	return live, eng, nil
+	return live, eng, dec, nil
 }
 
 func upstreamConfig(cfg *config.Config) (upstream.Config, error) {

@@ -91,10 +91,15 @@ func TestServeReloadAndDrain(t *testing.T) {
 		t.Fatalf("quarantine has %d, want 1", n)
 	}
 
-	// Reload with a list that no longer holds those customers: the same
-	// message now passes.
+	// Reload with a list that no longer holds those customers (as many
+	// records, so that customers.max_drop lets it in): the same message
+	// now passes.
 	header, _, _ := bytes.Cut(orig, []byte("\n"))
-	if err := os.WriteFile(list, append(header, []byte("\nX9999,Nobody Atall,ノバディ,nobody@nowhere.example,0990000000\n")...), 0o600); err != nil {
+	other := append(header, '\n')
+	for i := range 30 {
+		other = fmt.Appendf(other, "X%04d,Nobody Atall%d,ノバディ,nobody%d@nowhere.example,09900000%02d\n", i, i, i, i)
+	}
+	if err := os.WriteFile(list, other, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// A connection open across the reload is not dropped.
@@ -159,7 +164,7 @@ func TestServeReloadAndDrain(t *testing.T) {
 		t.Fatalf("after a failed reload: upstream got %d messages, want 4", n)
 	}
 	metrics := get(t, "http://"+p.admin+"/metrics")
-	for _, want := range []string{`dlprelay_customers_reloads_total{result="failure"} 1`, `dlprelay_customers_last_reload_success 0`, `dlprelay_customers_records 1`} {
+	for _, want := range []string{`dlprelay_customers_reloads_total{result="failure"} 1`, `dlprelay_customers_last_reload_success 0`, `dlprelay_customers_records 30`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}

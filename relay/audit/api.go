@@ -47,6 +47,9 @@ const (
 	ActionUserChange     Action = "user_change"
 	ActionConfigReload   Action = "config_reload"
 	ActionExport         Action = "export"
+	// ActionCustomersAccept: an operator confirmed a customer list that
+	// a start or reload refused (dlprelay customers accept).
+	ActionCustomersAccept Action = "customers_accept"
 )
 
 // Event is what a caller appends.

@@ -42,6 +42,7 @@ func Default() Config {
 			MaxIdleConnections: 4,
 			IdleTimeout:        60 * time.Second,
 		},
+		Customers: Customers{MaxDrop: 50 * PercentPoint},
 		Scan: Scan{
 			MaxDepth:          20,
 			MaxParts:          1000,

@@ -41,6 +41,9 @@ func Load(path string) (*Config, error) {
 //   - Fields ending in _bytes are sizes: an integer number of bytes, or an
 //     integer with a unit: B, KB, MB, GB, TB (powers of 1000) or KiB, MiB,
 //     GiB, TiB (powers of 1024), such as "50MiB".
+//   - Percentages (customers.max_drop) are a number from 0 to 100 with at
+//     most two decimals and a % sign: "50%", "12.5%"; 0 needs no sign. A
+//     bare number other than 0 is an error: 0.5 could mean 50% or 0.5%.
 //   - Lists are YAML sequences.
 //
 // On failure the error joins one *FieldError per problem, each naming the
@@ -265,6 +268,8 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 	switch {
 	case v.Type() == reflect.TypeFor[time.Duration]():
 		d.duration(n, v, path)
+	case v.Type() == reflect.TypeFor[Percent]():
+		d.percent(n, v, path)
 	case v.Kind() == reflect.Struct:
 		d.mapping(n, v, path)
 	case v.Kind() == reflect.Slice:
@@ -434,6 +439,33 @@ func (d *decoder) duration(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	v.SetInt(int64(dur))
+}
+
+func (d *decoder) percent(n *yaml.Node, v reflect.Value, path string) {
+	const want = `a percentage from 0% to 100%, such as "50%"`
+	if n.Kind != yaml.ScalarNode {
+		d.fail(n, path, "want %s, got %s", want, describe(n))
+		return
+	}
+	var p Percent
+	var err error
+	var f float64
+	switch n.ShortTag() {
+	case "!!str":
+		p, err = ParsePercent(n.Value)
+	case "!!int", "!!float":
+		if err = n.Decode(&f); err == nil && f != 0 {
+			d.fail(n, path, "want %s, got %s: a bare number is ambiguous (0.5 could mean 50%% or 0.5%%); write the %% sign", want, describe(n))
+			return
+		}
+	default:
+		err = errors.New("not a percentage")
+	}
+	if err != nil {
+		d.fail(n, path, "want %s, got %s", want, describe(n))
+		return
+	}
+	v.SetInt(int64(p))
 }
 
 func (d *decoder) size(n *yaml.Node, v reflect.Value, path string) {

@@ -324,7 +324,7 @@ func TestDefaults(t *testing.T) {
 		{"smtp.data_timeout", d.SMTP.DataTimeout, 10 * time.Minute},
 		{"upstream.max_idle_connections", d.Upstream.MaxIdleConnections, 4},
 		{"upstream.idle_timeout", d.Upstream.IdleTimeout, 60 * time.Second},
-		{"customers", d.Customers, Customers{}},
+		{"customers", d.Customers, Customers{MaxDrop: 5000}},
 		{"scan.max_depth", d.Scan.MaxDepth, 20},
 		{"scan.max_parts", d.Scan.MaxParts, 1000},
 		{"scan.max_part_bytes", d.Scan.MaxPartBytes, int64(50 << 20)},

@@ -107,6 +107,13 @@ type Customers struct {
 	// Columns maps fields to CSV header names; empty entries are recognised
 	// from common headers (id/customer_id/顧客ID, name/氏名, ...).
 	Columns CustomerColumns `yaml:"columns"`
+	// MaxDrop is how much smaller than the last accepted list (the record
+	// count in data_dir/customers-accepted.json) a list may be and still
+	// be loaded without an operator's confirmation (dlprelay customers
+	// accept); a list with fewer than (100% - max_drop) of those records
+	// is refused. 0% refuses any shrink; 100% turns the check off. A list
+	// with no records is refused whatever this says. Default 50%.
+	MaxDrop Percent `yaml:"max_drop"`
 }
 
 // CustomerColumns names the header of each field in the customer CSV.

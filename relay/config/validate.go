@@ -222,6 +222,9 @@ func (c *Config) validate() []*FieldError {
 
 	// customers
 	k.required("customers.file", c.Customers.File)
+	if p := c.Customers.MaxDrop; p < 0 || p > Percent100 {
+		k.add("customers.max_drop", "is %s; want a percentage from 0%% to 100%%, such as \"50%%\"", p)
+	}
 
 	// scan
 	k.positive("scan.max_depth", int64(c.Scan.MaxDepth))

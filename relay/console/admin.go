@@ -185,6 +185,7 @@ var auditActions = []audit.Action{
 	audit.ActionReveal, audit.ActionDownload, audit.ActionReleaseRequest, audit.ActionReleaseApprove,
 	audit.ActionReleaseOutcome, audit.ActionDelete, audit.ActionNote, audit.ActionHold,
 	audit.ActionExtend, audit.ActionUserChange, audit.ActionConfigReload, audit.ActionExport,
+	audit.ActionCustomersAccept,
 }
 
 // parseAuditQuery reads actor, action, target, from, to, offset and limit.

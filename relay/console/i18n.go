@@ -144,6 +144,7 @@ var jaMsgs = map[string]string{
 	"action.release_approve": "送信許可の承認", "action.release_outcome": "送信結果", "action.delete": "削除",
 	"action.note": "メモ", "action.hold": "リーガルホールド", "action.extend": "期限延長", "action.user_change": "ユーザー変更",
 	"action.config_reload": "設定の再読み込み", "action.export": "エクスポート",
+	"action.customers_accept": "顧客リストの承認",
 
 	"err.unauthenticated": "ログインしてください。", "err.csrf": "フォームの有効期限が切れました。ページを読み込み直してください。",
 	"err.forbidden": "この操作を行う権限がありません。", "err.not_found": "見つかりません。",
@@ -233,6 +234,7 @@ var enMsgs = map[string]string{
 	"action.release_approve": "Release approval", "action.release_outcome": "Release outcome", "action.delete": "Delete",
 	"action.note": "Note", "action.hold": "Legal hold", "action.extend": "Extend", "action.user_change": "User change",
 	"action.config_reload": "Config reload", "action.export": "Export",
+	"action.customers_accept": "Customer list accepted",
 
 	"err.unauthenticated": "Please log in.", "err.csrf": "The form has expired. Reload the page and try again.",
 	"err.forbidden": "You are not allowed to do this.", "err.not_found": "Not found.",

@@ -8,9 +8,11 @@ package inspect
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,6 +26,7 @@ import (
 	"github.com/dlprelay/dlprelay/policy/history"
 	"github.com/dlprelay/dlprelay/policy/watchlist"
 	"github.com/dlprelay/dlprelay/relay/config"
+	"github.com/dlprelay/dlprelay/relay/listguard"
 )
 
 // Engine is an immutable, ready-to-use scanner and policy.
@@ -55,6 +58,13 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Admit, if set, decides whether the customer list read may be
+	// served: it is called once the list is read (see ReadList), before
+	// the matcher is built, and an error from it fails Build as it is
+	// returned. The relay checks the list against the accepted one here
+	// (relay/listguard). A list with no records fails Build whatever Admit
+	// would say.
+	Admit func(listguard.List) error
 }
 
 // Build loads the customer list and the watchlist named in cfg and builds
@@ -76,15 +86,15 @@ func Build(cfg *config.Config, opt Options) (*Engine, error) {
 			return nil, fmt.Errorf("watchlist: %w", err)
 		}
 	}
-	cols := customers.Columns{
-		ID: cfg.Customers.Columns.ID, Name: cfg.Customers.Columns.Name, Kana: cfg.Customers.Columns.Kana,
-		Email: cfg.Customers.Columns.Email, Phone: cfg.Customers.Columns.Phone,
-		Address: cfg.Customers.Columns.Address, Company: cfg.Customers.Columns.Company,
-	}
 	start := time.Now()
-	list, err := customers.Load(cfg.Customers.File, cols)
+	list, id, err := ReadList(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("customer list: %w", err)
+		return nil, err
+	}
+	if opt.Admit != nil {
+		if err := opt.Admit(id); err != nil {
+			return nil, err
+		}
 	}
 	dopt := detect.Options{Window: int64(cfg.Policy.ConfidenceWindow)}
 	if log != nil {
@@ -115,6 +125,39 @@ func Build(cfg *config.Config, opt Options) (*Engine, error) {
 		e.now = time.Now
 	}
 	return e, nil
+}
+
+// ReadList reads the customer list cfg names, the way Build does, and
+// identifies it: its record count and the SHA-256 of the bytes the records
+// were parsed from (one read, so the two always agree, even when the file
+// is replaced meanwhile). A list without records is refused with a
+// *listguard.Refusal wrapping listguard.ErrEmpty: it would protect
+// nothing.
+func ReadList(cfg *config.Config) (*customers.List, listguard.List, error) {
+	c := cfg.Customers.Columns
+	cols := customers.Columns{ID: c.ID, Name: c.Name, Kana: c.Kana, Email: c.Email, Phone: c.Phone, Address: c.Address, Company: c.Company}
+	path := cfg.Customers.File
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, listguard.List{}, fmt.Errorf("customer list: customers: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	in := io.TeeReader(f, h)
+	list, err := customers.Parse(in, path, cols)
+	if err == nil {
+		// Parse reads to the end; this hashes anything it left.
+		_, err = io.Copy(io.Discard, in)
+	}
+	if err != nil {
+		return nil, listguard.List{}, fmt.Errorf("customer list: %w", err)
+	}
+	id := listguard.List{File: path, Records: list.Len()}
+	h.Sum(id.SHA256[:0])
+	if err := listguard.CheckEmpty(id); err != nil {
+		return nil, id, err
+	}
+	return list, id, nil
 }
 
 // PolicyConfig derives the policy settings from the configuration file.

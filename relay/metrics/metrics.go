@@ -25,6 +25,10 @@ var (
 	UpstreamErrorClasses = []string{"unavailable", "timeout", "4xx", "5xx"}
 	// ReloadResults label dlprelay_customers_reloads_total.
 	ReloadResults = []string{"success", "failure"}
+	// RefusalReasons label dlprelay_customers_refused_total: the reasons
+	// of relay/listguard (a list with no records, a drop past
+	// customers.max_drop, an unreadable accepted-list state).
+	RefusalReasons = []string{"empty", "drop", "state"}
 	// NotificationResults label dlprelay_notify_messages_total.
 	NotificationResults = []string{"sent", "failed", "dropped"}
 	// ReleaseResults label dlprelay_release_attempts_total.
@@ -72,6 +76,14 @@ type Metrics struct {
 
 	UpstreamSeconds prometheus.Histogram
 	UpstreamErrors  *prometheus.CounterVec
+
+	// The customer list guard (relay/listguard). CustomersAccepted is the
+	// record count of the accepted list a new one is judged against;
+	// CustomersRefused counts lists refused at a start or reload, by
+	// reason; ListRefused is 1 while the last reload's list was refused.
+	CustomersAccepted prometheus.Gauge
+	CustomersRefused  *prometheus.CounterVec
+	ListRefused       prometheus.Gauge
 
 	CustomerRecords prometheus.Gauge
 	ReloadTimestamp prometheus.Gauge
@@ -211,6 +223,18 @@ func New(version string, reasons, unscannable []string) *Metrics {
 			Name: "dlprelay_customers_records",
 			Help: "Customer records in the loaded list.",
 		}),
+		CustomersAccepted: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dlprelay_customers_accepted_records",
+			Help: "Records of the last accepted customer list (data_dir/customers-accepted.json), which a new list may not fall below by more than customers.max_drop.",
+		}),
+		CustomersRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dlprelay_customers_refused_total",
+			Help: "Customer lists refused at a start or reload, by reason: empty (no records), drop (fewer records than customers.max_drop allows against the accepted list), state (the accepted-list state unreadable).",
+		}, []string{"reason"}),
+		ListRefused: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dlprelay_customers_reload_refused",
+			Help: "1 while the last reload's customer list was refused (empty, or shrunk past customers.max_drop; the previous list stays in use) until a reload loads a list, else 0.",
+		}),
 		ReloadTimestamp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "dlprelay_customers_last_reload_timestamp_seconds",
 			Help: "Unix time of the last successful customer list load.",
@@ -242,7 +266,7 @@ func New(version string, reasons, unscannable []string) *Metrics {
 		m.QuarantineHeld, m.QuarantinePending, m.QuarantineOldestAge, m.QuarantineBytes, m.QuarantinePurged, m.Releases, m.ReleaseLatency,
 		m.RuleFired, m.MonitorWould, m.WindowTriggers, m.WatchlistEntries, m.WatchlistActive, m.Unscannable, m.Notifications,
 		m.ScanSeconds, m.ScanBytes, m.UpstreamSeconds, m.UpstreamErrors,
-		m.CustomerRecords, m.ReloadTimestamp, m.ReloadSuccess, m.Reloads, m.BuildInfo, m.Ready, m.disk,
+		m.CustomerRecords, m.CustomersAccepted, m.CustomersRefused, m.ListRefused, m.ReloadTimestamp, m.ReloadSuccess, m.Reloads, m.BuildInfo, m.Ready, m.disk,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -260,6 +284,9 @@ func New(version string, reasons, unscannable []string) *Metrics {
 	}
 	for _, v := range ReloadResults {
 		m.Reloads.WithLabelValues(v)
+	}
+	for _, v := range RefusalReasons {
+		m.CustomersRefused.WithLabelValues(v)
 	}
 	for _, v := range reasons {
 		m.Reasons.WithLabelValues(v)

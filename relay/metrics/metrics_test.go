@@ -140,3 +140,35 @@ func TestDataDisk(t *testing.T) {
 		t.Errorf("unreadable directory: %v, want none", g)
 	}
 }
+
+// TestRefusalReasons: every reason a customer list can be refused for is
+// exported at 0 from the start, so that rate() and the dashboard see no
+// gap before the first refusal.
+func TestRefusalReasons(t *testing.T) {
+	m := New("test", nil, nil)
+	fams, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range fams {
+		if f.GetName() != "dlprelay_customers_refused_total" {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			for _, l := range s.GetLabel() {
+				if l.GetName() == "reason" && s.GetCounter().GetValue() == 0 {
+					got[l.GetValue()] = true
+				}
+			}
+		}
+	}
+	for _, r := range RefusalReasons {
+		if !got[r] {
+			t.Errorf("dlprelay_customers_refused_total{reason=%q} is not exported at 0", r)
+		}
+	}
+	if len(got) != len(RefusalReasons) {
+		t.Errorf("exported reasons %v, want %v", got, RefusalReasons)
+	}
+}
