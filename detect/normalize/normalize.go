@@ -4,7 +4,11 @@
 //
 // Every rune first goes through Unicode NFKC, which folds full-width digits
 // and Latin letters to ASCII, half-width katakana to full-width (with voiced
-// marks composed), circled digits to digits and so on. Letters are then
+// marks composed), circled digits to digits and so on. Default-ignorable
+// code points (soft hyphen, zero-width space and joiners, bidi controls,
+// variation selectors...) are then dropped, as if they were not there:
+// invisible, they would otherwise hide a value from the matchers, and a
+// mark after them composes with the rune before them. Letters are then
 // lower-cased and hiragana is folded to katakana, so ヤマダ, やまだ and ﾔﾏﾀﾞ
 // are one value.
 //
@@ -12,7 +16,11 @@
 //
 //   - Spaced: every run of letters, digits and marks is kept, every run of
 //     anything else (spaces, punctuation, "@", ".", "-", line breaks) becomes
-//     one space, and the whole text starts and ends with a space. A Latin
+//     one space, and the whole text starts and ends with a space. A space
+//     also goes between a Han, hiragana or katakana rune and a letter or
+//     digit of another script next to it (a mark belongs to the rune before
+//     it), because Japanese text glues Latin words, IDs and addresses to the
+//     words around them: "顧客C0001様" is " 顧客 c0001 様 ". A Latin
 //     value is looked for as " value " in the spaced text, which gives word
 //     boundaries to a matcher that only reports which patterns occur:
 //     " ann lee " cannot occur inside " annual leeds ".
@@ -45,9 +53,10 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Spaced returns the spaced form of s: NFKC, folded, with each run of
-// non-word runes replaced by one space and a space at each end. The spaced
-// form of a string without letters or digits is " ".
+// Spaced returns the spaced form of s: NFKC, without default-ignorable
+// runes, folded, with each run of non-word runes replaced by one space, a
+// space between CJK and other word runes, and a space at each end. The
+// spaced form of a string without letters or digits is " ".
 func Spaced(s string) string {
 	n := getNormalizer(nil)
 	defer n.release()
@@ -55,8 +64,8 @@ func Spaced(s string) string {
 	return string(n.sp.buf)
 }
 
-// Compact returns the compact form of s: NFKC, folded, with every non-word
-// rune removed.
+// Compact returns the compact form of s: NFKC, without default-ignorable
+// runes, folded, with every non-word rune removed.
 func Compact(s string) string {
 	n := getNormalizer(nil)
 	defer n.release()
@@ -73,14 +82,6 @@ func IsCJK(s string) bool {
 		}
 	}
 	return false
-}
-
-func isCJK(r rune) bool {
-	if r < 0x2E80 {
-		return false
-	}
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) ||
-		r == 0x30FC // KATAKANA-HIRAGANA PROLONGED SOUND MARK, script Common
 }
 
 // isWord reports whether r is kept in the spaced and compact forms.
@@ -108,7 +109,8 @@ func fold(r rune) rune {
 }
 
 // Tables for the hot path: ASCII word bytes and lower case, and per BMP
-// rune whether it is a word rune and whether it may change case.
+// rune whether it is a word rune, whether it may change case, how NFKC
+// treats it, and whether it is dropped, CJK or a mark.
 var (
 	asciiWord  [128]bool
 	asciiLower [128]byte
@@ -123,6 +125,14 @@ const (
 	// bmpStarts: a segment starts at the rune (it does not combine with
 	// what comes before).
 	bmpStarts
+	// bmpIgnorable: a default-ignorable code point, dropped (ignorable.go).
+	// Such runes are never bmpStable.
+	bmpIgnorable
+	// bmpCJK: isCJK.
+	bmpCJK
+	// bmpMark: a mark (unicode.IsMark), which belongs to the rune before
+	// it.
+	bmpMark
 )
 
 var tablesOnce sync.Once
@@ -157,9 +167,16 @@ func initTables() {
 			composites[[2]rune{base[0], mark}] = c
 		}
 	}
+	initIgnorable()
 	for r := rune(128); r < 1<<16; r++ {
 		if r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)) {
 			bmp[r] |= bmpWord
+		}
+		if isCJK(r) {
+			bmp[r] |= bmpCJK
+		}
+		if unicode.IsMark(r) {
+			bmp[r] |= bmpMark
 		}
 		if unicode.ToLower(r) != r {
 			bmp[r] |= bmpCase
@@ -175,7 +192,7 @@ func initTables() {
 		}
 		if norm.NFKC.Properties(enc).BoundaryBefore() {
 			bmp[r] |= bmpStarts
-			if normal {
+			if normal && bmp[r]&bmpIgnorable == 0 {
 				bmp[r] |= bmpStable
 			}
 		}
@@ -200,10 +217,15 @@ type Sink interface {
 // normalizer folds NFKC text into the two forms and finds phone numbers.
 type normalizer struct {
 	sp, cp    form
-	lastSpace bool
-	phones    PhoneFinder
-	segs      map[string][]byte // NFKC of multi-rune segments; nil: normal
-	buf       []byte            // Stream's read buffer
+	lastSpace bool // the spaced form ends with a space
+	// script is bmpCJK if the word rune that ends the spaced form (the
+	// last one that is not a mark) is CJK, else 0; meaningless when
+	// lastSpace.
+	script uint8
+	phones PhoneFinder
+	segs   map[string][]byte // NFKC of multi-rune segments; nil: normal
+	kept   []byte            // a segment without its default-ignorable runes
+	buf    []byte            // Stream's read buffer
 }
 
 // maxSegCache bounds normalizer.segs.
@@ -238,7 +260,7 @@ func getNormalizer(found func([]byte, int64, int64)) *normalizer {
 func (n *normalizer) release() {
 	n.phones.found = nil
 	// Keep grown buffers, but do not let one odd text pin a huge one.
-	if cap(n.sp.buf) > 4*chunkSize || cap(n.cp.buf) > 4*chunkSize || cap(n.sp.runs) > chunkSize || cap(n.cp.runs) > chunkSize {
+	if cap(n.sp.buf) > 4*chunkSize || cap(n.cp.buf) > 4*chunkSize || cap(n.sp.runs) > chunkSize || cap(n.cp.runs) > chunkSize || cap(n.kept) > chunkSize {
 		return
 	}
 	normalizers.Put(n)
@@ -248,6 +270,7 @@ func (n *normalizer) begin() {
 	n.sp.buf = append(n.sp.buf, ' ')
 	n.sp.mark(0, 0, 0, false)
 	n.lastSpace = true
+	n.script = 0
 }
 
 func (n *normalizer) end(at int64) {
@@ -267,7 +290,8 @@ func (n *normalizer) all(p []byte) {
 }
 
 // text folds p, whose first byte is at offset src of the original text.
-// p must end at a normalization boundary (or be the end of the text).
+// p must end before a rune that starts a segment and is not
+// default-ignorable (see cutAt), or be the end of the text.
 func (n *normalizer) text(p []byte, src int64) {
 	i := 0
 	for i < len(p) {
@@ -302,17 +326,48 @@ func (n *normalizer) text(p []byte, src int64) {
 			// One segment, the slow way: checked, and rewritten by NFKC
 			// if it is not normal (its output then stands for its whole
 			// source).
-			r0, used := utf8.DecodeRune(p[i:e])
+			r, size := utf8.DecodeRune(p[i:e])
+			used := size
+			ignorable := isIgnorable(r) // the segment has such runes
+			if ignorable {
+				// A run of default-ignorable runes is dropped at once
+				// (one at a time, looking ahead from each, would be
+				// quadratic), unless marks follow it that combined with
+				// nothing before it (after an invalid byte): then they
+				// make a segment with it.
+				k := skipIgnorable(p[:e], i)
+				if k == e || norm.NFKC.Properties(p[k:e]).BoundaryBefore() {
+					i = k
+					continue
+				}
+				used = k - i
+			}
 			// An invalid byte is a segment of its own: norm passes it
 			// through and would leave a following mark unnormalized.
-			for i+used < e && !(r0 == utf8.RuneError && used == 1) {
+			for i+used < e && !(r == utf8.RuneError && size == 1) {
 				pr := norm.NFKC.Properties(p[i+used : e])
-				if pr.BoundaryBefore() || pr.Size() == 0 {
+				if pr.Size() == 0 {
 					break
 				}
-				used += pr.Size()
+				if !pr.BoundaryBefore() {
+					used += pr.Size()
+					continue
+				}
+				// Default-ignorable runes are dropped, so a mark after a
+				// run of them combines with this segment: it is part of
+				// it, for NFKC to see without them (e U+200B U+0301 is é).
+				if r, _ := utf8.DecodeRune(p[i+used : e]); !isIgnorable(r) {
+					break
+				}
+				k := skipIgnorable(p[:e], i+used)
+				if k == e {
+					break
+				}
+				if pr := norm.NFKC.Properties(p[k:e]); pr.BoundaryBefore() || pr.Size() == 0 {
+					break
+				}
+				used, ignorable = k-i, true
 			}
-			r, size := utf8.DecodeRune(p[i:e])
 			if used == size && r < 1<<16 {
 				// A rune alone: its NFKC form is in the table.
 				if bmp[r]&bmpStable != 0 {
@@ -332,7 +387,14 @@ func (n *normalizer) text(p []byte, src int64) {
 			} else {
 				seg := p[i : i+used]
 				var out []byte
-				if !norm.NFKC.IsNormal(seg) {
+				switch {
+				case ignorable:
+					// NFKC of the segment as if its default-ignorable
+					// runes were not there; never nil, so the output
+					// stands for the whole segment.
+					n.kept = withoutIgnorable(n.kept[:0], seg)
+					out = norm.NFKC.Append(make([]byte, 0, len(n.kept)), n.kept...)
+				case !norm.NFKC.IsNormal(seg):
 					out = norm.NFKC.Bytes(seg)
 				}
 				if len(n.segs) >= maxSegCache {
@@ -352,14 +414,17 @@ func (n *normalizer) text(p []byte, src int64) {
 // runes never touch it (digits that NFKC leaves alone are ASCII, handled
 // elsewhere, and phone separators stop it).
 func (n *normalizer) stable(p []byte, i, e int, src int64) int {
-	// The current word run starts at p[word] (-1: none), at o1 and o2 in
-	// the forms; folding keeps these runes' lengths, so it is linear.
-	word, o1, o2 := -1, 0, 0
+	// The current word run starts at p[cpWord] (-1: none), at o2 in the
+	// compact form, and at p[spWord], o1 in the spaced form, where it is
+	// cut where a space goes between CJK and other scripts. Folding keeps
+	// these runes' lengths, so the runs are linear.
+	spWord, cpWord, o1, o2 := -1, -1, 0, 0
+	script := n.script // n.script, while here
 	endWord := func(at int) {
-		if word >= 0 {
-			n.sp.mark(o1, src+int64(word), src+int64(at), true)
-			n.cp.mark(o2, src+int64(word), src+int64(at), true)
-			word = -1
+		if cpWord >= 0 {
+			n.sp.mark(o1, src+int64(spWord), src+int64(at), true)
+			n.cp.mark(o2, src+int64(cpWord), src+int64(at), true)
+			spWord, cpWord = -1, -1
 		}
 	}
 	r, size := utf8.DecodeRune(p[i:e])
@@ -368,8 +433,9 @@ func (n *normalizer) stable(p []byte, i, e int, src int64) int {
 		var r2 rune
 		var size2 int
 		if j < e {
-			// The next rune must start a segment, or r's goes on.
-			if r2, size2 = utf8.DecodeRune(p[j:e]); r2 >= 1<<16 || bmp[r2]&bmpStarts == 0 {
+			// The next rune must start a segment, or r's goes on; if it
+			// is default-ignorable, a mark after it may combine with r.
+			if r2, size2 = utf8.DecodeRune(p[j:e]); r2 >= 1<<16 || bmp[r2]&(bmpStarts|bmpIgnorable) != bmpStarts {
 				break
 			}
 		}
@@ -377,29 +443,46 @@ func (n *normalizer) stable(p []byte, i, e int, src int64) int {
 			break
 		}
 		t := bmp[r]
-		if t&(bmpStable|bmpCase) != bmpStable || r == cgj || r == utf8.RuneError || isPhoneSeparator(r) {
+		if t&(bmpStable|bmpCase) != bmpStable || r == utf8.RuneError || isPhoneSeparator(r) {
 			break
 		}
-		if t&bmpWord != 0 {
-			if word < 0 {
-				word, o1, o2 = i, len(n.sp.buf), len(n.cp.buf)
+		// A separator, or a word rune of another script than the one
+		// before it; mostly neither.
+		if t&(bmpWord|bmpCJK) != bmpWord|script {
+			if t&bmpWord == 0 {
+				endWord(i)
+				if !n.lastSpace {
+					o := len(n.sp.buf)
+					n.sp.buf = append(n.sp.buf, ' ')
+					n.sp.mark(o, src+int64(i), src+int64(j), false)
+					n.lastSpace = true
+				}
+				i, r, size = j, r2, size2
+				continue
 			}
-			f := fold(r)
-			n.sp.buf = utf8.AppendRune(n.sp.buf, f)
-			n.cp.buf = utf8.AppendRune(n.cp.buf, f)
-			n.lastSpace = false
-		} else {
-			endWord(i)
-			if !n.lastSpace {
-				o := len(n.sp.buf)
-				n.sp.buf = append(n.sp.buf, ' ')
-				n.sp.mark(o, src+int64(i), src+int64(j), false)
-				n.lastSpace = true
+			// Another script: maybe a space between (see scriptBreak).
+			n.script = script
+			if n.scriptBreak(t) {
+				if cpWord >= 0 {
+					n.sp.mark(o1, src+int64(spWord), src+int64(i), true)
+				}
+				n.scriptBoundary(src + int64(i))
+				spWord, o1 = i, len(n.sp.buf)
 			}
+			script = n.script
 		}
+		if cpWord < 0 {
+			spWord, o1 = i, len(n.sp.buf)
+			cpWord, o2 = i, len(n.cp.buf)
+		}
+		f := fold(r)
+		n.sp.buf = utf8.AppendRune(n.sp.buf, f)
+		n.cp.buf = utf8.AppendRune(n.cp.buf, f)
+		n.lastSpace = false
 		i, r, size = j, r2, size2
 	}
 	endWord(i)
+	n.script = script
 	return i
 }
 
@@ -438,11 +521,6 @@ func combining(r rune) bool {
 	return unicode.IsMark(r)
 }
 
-// cgj is COMBINING GRAPHEME JOINER, which NFKC inserts into runs of more
-// than 30 combining marks, at places that depend on where a stream is cut.
-// It is dropped from both forms.
-const cgj = 0x034F
-
 // ascii folds ASCII text a word or separator run at a time.
 func (n *normalizer) ascii(p []byte, src int64) {
 	ph := &n.phones
@@ -452,6 +530,9 @@ func (n *normalizer) ascii(p []byte, src int64) {
 		if asciiWord[p[i]] {
 			for j < len(p) && asciiWord[p[j]] {
 				j++
+			}
+			if n.scriptBreak(0) {
+				n.scriptBoundary(src + int64(i))
 			}
 			o1, o2 := len(n.sp.buf), len(n.cp.buf)
 			digits := false
@@ -503,8 +584,8 @@ func (n *normalizer) runes(p []byte, src, srcEnd int64) {
 			from, to = src+int64(k), src+int64(k+size)
 		}
 		k += size
-		if r == cgj {
-			continue
+		if isIgnorable(r) {
+			continue // as if it were not there
 		}
 		n.phones.runeAt(r, from, to)
 		if !isWord(r) {
@@ -529,6 +610,9 @@ func (n *normalizer) runes(p []byte, src, srcEnd int64) {
 		}
 		if !n.lastSpace && combining(r) && n.composeThrough(r) {
 			continue
+		}
+		if n.scriptBreak(scriptFlags(r)) {
+			n.scriptBoundary(from)
 		}
 		o1, o2 := len(n.sp.buf), len(n.cp.buf)
 		n.sp.buf = utf8.AppendRune(n.sp.buf, r)
@@ -621,13 +705,18 @@ func Stream(r io.Reader, sink Sink) error {
 		cut := len(data)
 		if rerr == nil {
 			// Fold up to the last segment boundary; the rest may continue.
-			cut = norm.NFKC.LastBoundary(data)
+			cut = cutAt(data)
 			if cut <= 0 {
 				if len(data) < len(buf) {
 					pending = len(data)
 					continue
 				}
-				cut = len(data) // a segment longer than the buffer
+				// A full buffer and no such place: a long run of
+				// default-ignorable runes, or a segment longer than the
+				// buffer.
+				if cut = norm.NFKC.LastBoundary(data); cut <= 0 {
+					cut = len(data)
+				}
 			}
 		}
 		n.text(data[:cut], src)
@@ -644,6 +733,42 @@ func Stream(r io.Reader, sink Sink) error {
 	}
 	return rerr
 }
+
+// cutAt returns the last place where Stream may cut data, folding what is
+// before and keeping the rest for the next read: before a rune that starts
+// a segment and is not default-ignorable, so that nothing after the cut
+// combines with what is before it once such runes are dropped (an e, then
+// U+200B, then a U+0301 yet to be read). It returns 0 or less if there is
+// none among the last maxCutBack places it tries.
+func cutAt(data []byte) int {
+	cut := norm.NFKC.LastBoundary(data)
+	for back := 0; cut > 0; back++ {
+		if back == maxCutBack {
+			return 0
+		}
+		// A rune cut off at the end of data is not known yet.
+		if cut < len(data) && utf8.FullRune(data[cut:]) {
+			if r, _ := utf8.DecodeRune(data[cut:]); !isIgnorable(r) {
+				return cut
+			}
+		}
+		// Try before the rune that ends data[:cut], or the boundary before
+		// it; each turn moves back.
+		_, size := utf8.DecodeLastRune(data[:cut])
+		if cut -= size; !norm.NFKC.Properties(data[cut:]).BoundaryBefore() {
+			cut = norm.NFKC.LastBoundary(data[:cut])
+		}
+	}
+	return cut
+}
+
+// maxCutBack bounds how far back cutAt looks, so that a long run of
+// default-ignorable runes at the end of each read costs linear time. When
+// it finds no place, Stream reads on and at worst cuts a full buffer at
+// NFKC's last boundary: the one case where a mark after a run of more than
+// maxCutBack such runes may not compose with the rune before them as it
+// would in a whole text.
+const maxCutBack = 32
 
 // ValidUTF8Prefix reports whether b is valid UTF-8, allowing its last rune
 // to be cut off unless b is the whole input. It is how a charset is guessed

@@ -65,6 +65,8 @@ func isPhoneSeparator(r rune) bool {
 }
 
 // PhoneFinder finds phone-number candidates in a stream of NFKC runes.
+// Default-ignorable runes are not there for it: 0\u200B3-1234-5678 is
+// 03-1234-5678.
 //
 // A candidate is a sequence of digit groups separated by short runs of
 // separator runes (space, "-", "(", ")", ".", "+", "/", dashes); any other
@@ -98,6 +100,7 @@ type group struct {
 // with its canonical digits and its byte range [start, end) in the text
 // fed to Rune. The slice passed to found is only valid during the call.
 func NewPhoneFinder(found func(canonical []byte, start, end int64)) *PhoneFinder {
+	tablesOnce.Do(initTables)
 	return &PhoneFinder{
 		found:   found,
 		digits:  make([]byte, 0, 64),
@@ -112,7 +115,9 @@ func (p *PhoneFinder) Rune(r rune) {
 	if n < 0 {
 		n = 1
 	}
-	p.runeAt(r, p.pos, p.pos+n)
+	if !isIgnorable(r) {
+		p.runeAt(r, p.pos, p.pos+n)
+	}
 	p.pos += n
 }
 
@@ -121,6 +126,7 @@ func (p *PhoneFinder) Rune(r rune) {
 func (p *PhoneFinder) idle() bool { return p.cur == 0 && len(p.groups) == 0 }
 
 // runeAt feeds the next rune, which comes from [start, end) of the text.
+// The caller drops default-ignorable runes.
 func (p *PhoneFinder) runeAt(r rune, start, end int64) {
 	switch {
 	case '0' <= r && r <= '9':

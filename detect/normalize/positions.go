@@ -18,7 +18,9 @@ type Positions struct {
 // run is a stretch of the form whose bytes come from src[src, src+srcN).
 // In a linear run output byte k comes from source byte src+k (text that
 // NFKC and folding left at its length); otherwise the whole run stands for
-// the whole source range (a segment NFKC rewrote, a collapsed separator).
+// the whole source range (a segment NFKC rewrote, a collapsed separator, or
+// the empty range where the spaced form puts a space between CJK and other
+// scripts). Dropped default-ignorable runes are in no run.
 type run struct {
 	out, src int64
 	n, srcN  int32
