@@ -1,0 +1,219 @@
+// Package textsniff decides, from the first bytes of a part, whether the
+// part is text a person could read and in which encoding, so that the
+// scanner reads a customer list as text whatever its Content-Type or file
+// name says. It also recognises an RFC 5322 message sent under another type
+// (LooksLikeMessage).
+//
+// Detect knows the encodings Japanese mail and files use: UTF-8,
+// Shift_JIS (as CP932), EUC-JP, ISO-2022-JP, UTF-16 in either byte order
+// with or without a byte-order mark, and UTF-7 when the bytes show it
+// clearly. Single-byte legacy charsets (Latin-1, Windows-1252) are not
+// among them: such text is judged by whether it happens to decode as
+// Shift_JIS, and is usually not text. Bytes that are not text go to
+// package printable, which scans their printable runs; so a wrong "not
+// text" loses structure but not the strings.
+//
+// Detect is a pure function of its input: it allocates at most a few times
+// MaxHead and never panics.
+package textsniff
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// MaxHead is how much of head Detect looks at. A longer head is cut to
+// MaxHead bytes and judged as not whole.
+const MaxHead = 16 << 10
+
+// Encodings reported in Result.Encoding.
+const (
+	UTF8      = "utf-8"
+	ShiftJIS  = "shift_jis"
+	EUCJP     = "euc-jp"
+	ISO2022JP = "iso-2022-jp"
+	UTF16LE   = "utf-16le"
+	UTF16BE   = "utf-16be"
+	UTF7      = "utf-7"
+)
+
+// Reasons reported in Result.Reason: why the bytes are, or are not, text.
+// They form a fixed set, so they may label metrics.
+const (
+	// Text.
+	ReasonEmpty      = "empty"               // no bytes: text, with nothing in it
+	ReasonUTF8       = "valid-utf8"          // valid UTF-8 (ASCII included)
+	ReasonMostlyUTF8 = "mostly-utf8"         // UTF-8 with fewer than 1% invalid bytes
+	ReasonBOM        = "bom"                 // a byte-order mark, and the rest decodes
+	ReasonEscapes    = "iso-2022-jp-escapes" // 7-bit with ISO-2022-JP escape sequences
+	ReasonLegacy     = "legacy-decodes"      // decodes as Shift_JIS or EUC-JP
+	ReasonUTF16      = "utf16-pattern"       // UTF-16 without a BOM, by its code units
+	ReasonUTF7       = "utf7-shifts"         // 7-bit with valid UTF-7 shift sequences
+
+	// Not text.
+	ReasonSignature   = "binary-signature"        // starts with a known binary format's magic
+	ReasonNUL         = "nul-bytes"               // NUL bytes, and not UTF-16
+	ReasonControl     = "control-chars"           // decodes, but too many control characters
+	ReasonUndecodable = "invalid-utf8-and-legacy" // neither UTF-8 nor a Japanese legacy charset
+	ReasonBadBOM      = "invalid-after-bom"       // a byte-order mark followed by bytes that do not decode
+)
+
+// Result is Detect's judgement.
+type Result struct {
+	Text     bool   // the bytes are text a person could read
+	Encoding string // one of the encodings above when Text, "" otherwise
+	BOM      int    // length of a byte-order mark at the start, 0 if none
+	Reason   string // one of the reasons above
+}
+
+// Detect judges head, the first bytes of a part (the caller passes up to
+// MaxHead bytes); whole is true when head is the entire content. When
+// whole is false, a character cut at the end of head is not held against
+// it.
+//
+// An empty head is text (Reason "empty"): there is nothing in it to
+// misread. Short heads are judged by the same rules as long ones, so a
+// few bytes that happen to decode as Shift_JIS are text; the statistics
+// that tell binary from text need more bytes than that, and reading a
+// short binary as text loses nothing.
+func Detect(head []byte, whole bool) Result {
+	if len(head) > MaxHead {
+		head, whole = head[:MaxHead], false
+	}
+	if len(head) == 0 {
+		return text(UTF8, ReasonEmpty)
+	}
+	if hasSignature(head) {
+		return notText(ReasonSignature)
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")):
+		return withBOM(judgeUTF8(head[3:], whole), 3)
+	case bytes.HasPrefix(head, []byte("\xFF\xFE")):
+		return withBOM(judgeUTF16(head[2:], whole, false), 2)
+	case bytes.HasPrefix(head, []byte("\xFE\xFF")):
+		return withBOM(judgeUTF16(head[2:], whole, true), 2)
+	}
+
+	nul, high := 0, 0
+	for _, c := range head {
+		if c == 0 {
+			nul++
+		} else if c >= 0x80 {
+			high++
+		}
+	}
+	if nul > 0 {
+		if r, ok := sniffUTF16(head, whole); ok {
+			return r
+		}
+		return notText(ReasonNUL)
+	}
+	if high == 0 {
+		if hasISO2022Escape(head) {
+			return judgeISO2022JP(head, whole)
+		}
+		if utf7Evidence(head, whole) {
+			if tooManyControls(head) {
+				return notText(ReasonControl)
+			}
+			return text(UTF7, ReasonUTF7)
+		}
+		return judgeUTF8(head, whole)
+	}
+	if validUTF8Prefix(head, whole) {
+		return judgeUTF8(head, whole)
+	}
+	r := judgeLegacy(head, whole)
+	if r.Text || r.Reason == ReasonControl {
+		return r
+	}
+	if r16, ok := sniffUTF16(head, whole); ok {
+		return r16
+	}
+	return r
+}
+
+func text(enc, reason string) Result { return Result{Text: true, Encoding: enc, Reason: reason} }
+
+func notText(reason string) Result { return Result{Reason: reason} }
+
+// withBOM marks r as found after a byte-order mark of n bytes.
+func withBOM(r Result, n int) Result {
+	if !r.Text {
+		if r.Reason == ReasonUndecodable {
+			r.Reason = ReasonBadBOM
+		}
+		return r
+	}
+	r.BOM, r.Reason = n, ReasonBOM
+	return r
+}
+
+// judgeUTF8 judges b as UTF-8.
+func judgeUTF8(b []byte, whole bool) Result {
+	if !validUTF8Prefix(b, whole) {
+		return notText(ReasonUndecodable)
+	}
+	if tooManyControls(b) {
+		return notText(ReasonControl)
+	}
+	return text(UTF8, ReasonUTF8)
+}
+
+// validUTF8Prefix reports whether b is valid UTF-8, allowing one rune cut
+// at the end when b is not whole.
+func validUTF8Prefix(b []byte, whole bool) bool {
+	if utf8.Valid(b) {
+		return true
+	}
+	if whole {
+		return false
+	}
+	for cut := 1; cut < utf8.UTFMax && cut <= len(b); cut++ {
+		if utf8.Valid(b[:len(b)-cut]) {
+			return !utf8.FullRune(b[len(b)-cut:])
+		}
+	}
+	return false
+}
+
+// tooManyControls reports whether the UTF-8 text b has too many control
+// characters to be text: one in twenty characters or more, as the walker's
+// looksText had it. Tab, CR, LF, FF and ESC (which ISO-2022-JP and terminal
+// output use) are not counted, nor is one SUB (^Z, the DOS end-of-file
+// mark) at the very end. Invalid bytes count as controls.
+func tooManyControls(b []byte) bool {
+	if n := len(b); n > 0 && b[n-1] == 0x1A {
+		b = b[:n-1]
+	}
+	chars, bad := 0, 0
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			chars++
+			if isControl(rune(c)) {
+				bad++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		chars++
+		if isControl(r) || (r == utf8.RuneError && size == 1 && i+utf8.UTFMax <= len(b)) {
+			bad++
+		}
+		i += size
+	}
+	return bad*20 >= chars && bad > 0
+}
+
+// isControl reports whether r is a control character that text does not
+// normally hold.
+func isControl(r rune) bool {
+	switch r {
+	case '\t', '\n', '\r', '\f', 0x1B:
+		return false
+	}
+	return r < 0x20 || (0x7F <= r && r < 0xA0)
+}
