@@ -88,6 +88,7 @@ func SniffArmor(head []byte) BlockType {
 	if i := bytes.IndexByte(head, '\n'); i >= 0 {
 		head = head[:i]
 	}
+	head = bytes.TrimRight(head, "\r") // CRLF, as mail has it
 	if !bytes.HasPrefix(head, []byte(beginPrefix)) {
 		return ""
 	}

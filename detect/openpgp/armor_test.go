@@ -118,6 +118,9 @@ func TestArmorInText(t *testing.T) {
 		!strings.HasPrefix(string(text[s.Start:]), "> -----BEGIN PGP SIGNATURE-----") || !strings.HasSuffix(string(text[:s.End]), "> -----END PGP SIGNATURE-----") {
 		t.Errorf("quoted signature block: %s [%d, %d) %v", s.Type, s.Start, s.End, s.Err)
 	}
+	if SniffArmor([]byte("-----BEGIN PGP SIGNATURE-----\r\n\r\nx\r\n")) != ArmorSignature {
+		t.Error("CRLF armor header not sniffed")
+	}
 	if SniffArmor(text) != "" || !IsArmoredMessage(append([]byte("\xef\xbb\xbf \r\n"), msg...)) {
 		t.Errorf("SniffArmor: found a block not at the start, or missed one after a BOM")
 	}
