@@ -25,6 +25,7 @@ const (
 	ReasonTotalSize = extract.ReasonTotalSize // "total_size_limit"
 	ReasonTimeout   = extract.ReasonTimeout   // "timeout"
 	ReasonParse     = extract.ReasonParse     // "parse_error"
+	ReasonBinary    = extract.ReasonBinary    // "binary" (unidentified bytes; their strings were scanned)
 	// Archives and documents.
 	ReasonArchiveEntries = extract.ReasonArchiveEntries // "archive_entries_limit"
 	ReasonArchiveDepth   = extract.ReasonArchiveDepth   // "archive_depth_limit"
@@ -34,9 +35,12 @@ const (
 	ReasonCorrupt        = extract.ReasonCorrupt        // "corrupt"
 )
 
-// Part describes one MIME entity visited; see extract.Part for paths and
-// notes.
+// Part describes one MIME entity or archive member visited; see
+// extract.Part for paths, dispositions and notes.
 type Part = extract.Part
+
+// Disposition says how a part was read; see extract.Disposition.
+type Disposition = extract.Disposition
 
 // Unscannable names content that was not scanned, and why.
 type Unscannable = extract.Unscannable
@@ -49,9 +53,12 @@ type Unscannable = extract.Unscannable
 type Result struct {
 	// Records are the distinct customer records found, sorted by ID.
 	Records []RecordHit `json:"records"`
-	// Parts are the MIME entities visited, in walk order.
+	// Parts are the MIME entities and archive members visited, in walk
+	// order, each with how it was read (Part.Disposition).
 	Parts []Part `json:"parts"`
-	// Unscannable lists content left unscanned because of a limit.
+	// Unscannable lists content that was not read, or not all of it, and
+	// why: encrypted, a format not read, damage, a limit, or bytes that
+	// are no known format (ReasonBinary, read only for their strings).
 	Unscannable []Unscannable `json:"unscannable"`
 	// BytesScanned is the decoded text fed to the matcher, headers
 	// included.

@@ -34,9 +34,26 @@
 // says how close together two different fields of a record were found,
 // for corroboration ("name and phone of the same row within N bytes").
 //
-// Company names are matched like names but never make a hit alone: a
-// record found only by its company is dropped, and the company field is
-// reported only with another field of the same record.
+// A match counts as users count one (see TestPrecision):
+//
+//   - an e-mail never matches inside a longer address: not after a
+//     local-part character (. _ - + or a letter or digit), nor before a
+//     hyphen or a dot that goes on with a letter or digit; anything else
+//     after it ends it (a space, punctuation, Japanese text);
+//   - a name, kana or company does not run across the end of a sentence
+//     (. ; : ! ? and their full-width forms) unless its value has one;
+//     commas, middle dots and line breaks do not stop it (CSV columns,
+//     山田・太郎);
+//   - company and address are supporting fields: they corroborate a
+//     record found by an ID, name, kana, e-mail or phone, and never make
+//     one alone, not even together;
+//   - a match inside a longer match of another value (久保誠 inside
+//     久保誠一, a name inside an e-mail, an ID inside a phone number) is
+//     the longer value's text, not the shorter one's: it is dropped;
+//   - a customer found only through text that also identifies another,
+//     corroborated customer (a name several customers share, written
+//     next to one customer's phone within Options.Window bytes) adds no
+//     record.
 //
 // Besides customer records, a Result says what a policy needs to know
 // about the message itself: the contact details it gives in its text that

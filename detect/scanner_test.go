@@ -131,6 +131,11 @@ P8,山田花子,,,,
 		{"chen@example.co.jp.evil.com", nil},
 		{"chen@example.co.jp-evil.com", nil},
 		{"chen@example.co.jp. Next sentence", []string{"P2:email"}},
+		// An address glued to Japanese text: は cannot continue it.
+		{"…は、chen@example.co.jpは先方の担当です", []string{"P2:email"}},
+		{"ご連絡はchen@example.co.jpまで", []string{"P2:email"}},
+		// A Latin name glued to Japanese.
+		{"Grant Hillさんへ", []string{"P1:name"}},
 		{"the fund needs a grant; hill walkers like it", nil},
 		{"a grant. Hill walkers", nil},
 		{"Dear Grant Hill, hello", []string{"P1:name"}},
@@ -235,7 +240,7 @@ Ann Lee again, 山田太郎
 		{ID: "A1", Fields: []customers.Field{"name"}, Parts: []string{"1.1", "1.2"}, Closest: -1,
 			Matches: []Match{{"name", "1.1", 0, 7}, {"name", "1.2", 0, 7}}},
 		{ID: "A2", Fields: []customers.Field{"name"}, Parts: []string{"1.header", "1.2"}, Closest: -1,
-			Matches: []Match{{"name", "1.header", 0, 12}, {"name", "1.2", 15, 27}}},
+			Matches: []Match{{"name", "1.header", 9, 21}, {"name", "1.2", 15, 27}}}, // after "Subject: "
 	}
 	if !reflect.DeepEqual(res.Records, want) {
 		t.Errorf("records = %+v, want %+v", res.Records, want)

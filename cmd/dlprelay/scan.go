@@ -210,8 +210,12 @@ func printScan(w io.Writer, name string, d inspect.Decision) {
 		}
 		fmt.Fprintf(w, "    record %s: fields %s in parts %s\n", r.ID, strings.Join(fields, ","), strings.Join(r.Parts, ","))
 	}
-	fmt.Fprintf(w, "  parts:\n")
+	fmt.Fprintf(w, "  parts (path, how it was read, declared type, text bytes scanned):\n")
 	for _, p := range d.Result.Parts {
+		how := string(p.Disposition)
+		if p.Kind != "" {
+			how += " " + p.Kind
+		}
 		extra := ""
 		if p.Filename != "" {
 			extra += " filename=" + p.Filename
@@ -222,10 +226,14 @@ func printScan(w io.Writer, name string, d inspect.Decision) {
 		if p.Note != "" {
 			extra += " note=" + p.Note
 		}
-		fmt.Fprintf(w, "    %s %s %d bytes%s\n", p.Path, p.ContentType, p.Bytes, extra)
+		fmt.Fprintf(w, "    %s [%s] %s %d bytes%s\n", p.Path, how, p.ContentType, p.Bytes, extra)
 	}
 	for _, u := range d.Result.Unscannable {
-		fmt.Fprintf(w, "  unscannable: part %s: %s\n", u.Part, u.Reason)
+		kind := ""
+		if u.Kind != "" {
+			kind = " (" + u.Kind + ")"
+		}
+		fmt.Fprintf(w, "  unscannable: part %s: %s%s\n", u.Part, u.Reason, kind)
 	}
 }
 

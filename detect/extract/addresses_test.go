@@ -52,11 +52,13 @@ inner body
 	if got := addressStrings(rep); !slices.Equal(got, want) {
 		t.Errorf("addresses:\n got %q\nwant %q", got, want)
 	}
-	// The header segment has the same names, decoded alike.
-	if got := textOf(segs, "1.header"); got != "s\n営業部\n田村\nLee, Ann\n小野 誠\n小野 誠\n" {
-		t.Errorf("header text = %q", got)
+	// The header segment has every field, the names decoded alike.
+	if got, want := textOf(segs, "1.header"), "From: 営業部 <Sales@Corp.Example>\nSender: mailer@corp.example\nReply-To: 田村 <tamura.ken@gmail.com>\n"+
+		"To: \"Lee, Ann\" <ann@example.com>, team: a@example.com, b@example.com;\nTo: second-field@example.com\n"+
+		"Cc: 小野 誠 <ono@example.jp>, 小野 誠 <u@example.jp>\nBcc: hidden@corp.example\nSubject: s\nContent-Type: multipart/mixed; boundary=B\n"; got != want {
+		t.Errorf("header text = %q, want %q", got, want)
 	}
-	if got := textOf(segs, "1.2.1.header"); got != "Inner\n" {
+	if got := textOf(segs, "1.2.1.header"); got != "From: Inner <inner@example.net>\nTo: inner-to@example.net\n" {
 		t.Errorf("inner header text = %q", got)
 	}
 }
@@ -80,7 +82,7 @@ func TestAddressesMalformed(t *testing.T) {
 	if got := addressStrings(rep); !slices.Equal(got, want) {
 		t.Errorf("addresses:\n got %q\nwant %q", got, want)
 	}
-	if got := textOf(segs, "1.header"); !strings.Contains(got, "Broken Name") || !strings.Contains(got, "山田") || strings.Contains(got, "broken@") {
+	if got := textOf(segs, "1.header"); !strings.Contains(got, "Broken Name") || !strings.Contains(got, "山田 <sjis@example.jp>") || !strings.Contains(got, "broken@") {
 		t.Errorf("header text = %q", got)
 	}
 	if len(rep.Parts) != 1 || rep.Parts[0].Note != "" {
@@ -150,10 +152,10 @@ Content-Type: text/csv; name="=?ISO-2022-JP?B?lryV6y5jc3Y=?="
 a,b
 --B--
 `, Limits{})
-	if got := textOf(segs, "1.header"); got != "顧客リスト\n" {
+	if got := textOf(segs, "1.header"); got != "Subject: 顧客リスト\nContent-Type: multipart/mixed; boundary=B\n" {
 		t.Errorf("subject = %q", got)
 	}
-	if got := textOf(segs, "1.1.header"); got != "営業\n名簿.csv\n" {
+	if got := textOf(segs, "1.1.header"); got != "Content-Description: 営業\nContent-Type: text/csv; name=\"名簿.csv\"\n名簿.csv\n" {
 		t.Errorf("part header text = %q", got)
 	}
 }

@@ -20,93 +20,31 @@ import (
 // This file handles attachments that are not text: archives (zip, tar, gzip),
 // Office and OpenDocument files, and the formats reported as unreadable.
 
-// leaf visits an entity that is neither multipart nor a message: text, or
-// an attachment to sniff and dispatch.
+// leaf visits an entity that is neither multipart nor a message: its
+// transfer encoding is undone and its bytes dispatched (content).
 func (w *walker) leaf(idx int, path string, depth int, body io.Reader, cte, mediaType, name, cs string) {
 	dec, known := transferDecoder(cte, body)
 	if !known {
 		w.note(idx, NoteEncodingUnknown)
 	}
-	br := getReader(dec, headerBuffer)
-	defer putReader(br)
-	head, _ := br.Peek(512)
-	f := archive.Sniff(head)
-	switch {
-	case isText(mediaType, name) && (f == archive.Unknown || f == archive.PDF || f == archive.Gzip) && !archive.IsTar(head):
-		// Text: a PDF or gzip signature at the start of a text part is
-		// not trusted, or "%PDF-" would hide a message body.
-		w.rep.Parts[idx].Charset = strings.ToLower(cs)
-		w.textDecoded(idx, path, br, cs, isHTML(mediaType, name))
-	default:
-		w.binary(idx, path, depth, w.adepth, w.exp, br, f, mediaType, name)
-	}
+	w.content(idx, path, depth, w.adepth, w.exp, dec, hint{mediaType: mediaType, name: name, charset: cs})
 	if d, ok := dec.(damager); ok && d.Damaged() {
 		w.note(idx, NoteDecodeError)
 	}
 }
 
-// Names that say what a file is, for content that does not.
-var (
-	archiveExts = map[string]archive.Format{".zip": archive.Zip, ".7z": archive.SevenZip, ".gz": archive.Gzip, ".tgz": archive.Gzip, ".tar": archive.Unknown}
-	// unsupportedExts are formats known to hold text that this package
-	// cannot read; they are reported, not passed over.
-	unsupportedExts = map[string]bool{
-		".rar": true, ".doc": true, ".xls": true, ".ppt": true, ".msg": true, ".dot": true,
-		".xlt": true, ".pps": true, ".bz2": true,
-		".xz": true, ".lzh": true, ".lha": true, ".cab": true, ".xlsb": true,
-	}
-	ooxmlTypes = map[string]bool{
-		"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   true,
-		"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         true,
-		"application/vnd.openxmlformats-officedocument.presentationml.presentation": true,
-	}
-)
-
-// binary dispatches an attachment or archive entry by its first bytes
-// (f), then its name and media type. adepth is how many archives it is in;
-// exp is the expansion budget of the outermost one (nil outside
-// archives).
-func (w *walker) binary(idx int, path string, depth, adepth int, exp *archive.Expansion, r io.Reader, f archive.Format, mediaType, name string) {
-	ext := strings.ToLower(pathExt(name))
-	switch {
-	case f == archive.OLE:
-		// An encrypted OOXML file is an OLE compound file holding an
-		// "EncryptedPackage" stream; other OLE files are legacy Office
-		// (.doc, .xls, .ppt) or Outlook (.msg) files.
-		if office.IsOOXMLName(name) || ooxmlTypes[mediaType] {
-			w.unscannable(path, ReasonEncrypted)
-		} else {
-			w.unscannable(path, ReasonUnsupported)
-		}
-	case f == archive.Zip:
-		w.container(idx, path, depth, adepth, exp, r, f, name)
-	case f == archive.SevenZip:
-		w.unscannable(path, ReasonUnsupported) // see package archive
-	case f == archive.Gzip:
-		w.gzip(idx, path, depth, adepth, exp, r, name)
-	case f == archive.Unknown && isTarStart(r):
-		if adepth+1 > w.lim.MaxArchiveDepth {
-			w.unscannable(path, ReasonArchiveDepth)
-			return
-		}
-		w.tar(idx, path, depth, adepth+1, exp, r)
-	case f == archive.Rar:
-		w.unscannable(path, ReasonUnsupported)
-	case f == archive.PDF || mediaType == "application/pdf" || ext == ".pdf":
-		w.pdf(idx, path, r)
-	case hasKey(archiveExts, ext) || office.KindOf(name) != office.None:
-		// The name says archive or document, the content does not.
-		w.unscannable(path, ReasonCorrupt)
-	case unsupportedExts[ext]:
-		w.unscannable(path, ReasonUnsupported)
-	default:
-		w.note(idx, NoteNotExtracted)
-	}
+var ooxmlTypes = map[string]bool{
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   true,
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         true,
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation": true,
 }
+
+func isOOXMLName(name string) bool { return office.IsOOXMLName(name) }
 
 // container opens a zip file: an Office or OpenDocument document
 // has its text extracted, any other archive has its entries walked.
 func (w *walker) container(idx int, path string, depth, adepth int, exp *archive.Expansion, r io.Reader, f archive.Format, name string) {
+	w.setDisposition(idx, DispNone, "zip")
 	file, size, ok := w.spoolPart(idx, path, r)
 	if !ok {
 		return
@@ -115,7 +53,9 @@ func (w *walker) container(idx int, path string, depth, adepth int, exp *archive
 	exp = w.budget(exp)
 	a, err := archive.Open(f, file, size, max(w.lim.MaxArchiveEntries-w.archiveEntries, 0), exp)
 	if err != nil {
-		w.readFailed(idx, path, err)
+		if w.readFailed(idx, path, err) == ReasonCorrupt {
+			w.salvage(idx, path, file, size)
+		}
 		return
 	}
 	w.archiveEntries += len(a.Entries())
@@ -123,6 +63,7 @@ func (w *walker) container(idx int, path string, depth, adepth int, exp *archive
 		pkg := zipPackage{a}
 		k := office.Detect(pkg)
 		if k != office.None {
+			w.setDisposition(idx, DispDocument, k.String())
 			w.document(idx, path, k, pkg)
 			return
 		}
@@ -131,6 +72,7 @@ func (w *walker) container(idx int, path string, depth, adepth int, exp *archive
 		w.unscannable(path, ReasonArchiveDepth)
 		return
 	}
+	w.setDisposition(idx, DispArchive, "")
 	w.note(idx, NoteArchive)
 	saveDepth, saveExp := w.adepth, w.exp
 	w.adepth, w.exp = adepth+1, exp
@@ -141,8 +83,10 @@ func (w *walker) container(idx int, path string, depth, adepth int, exp *archive
 // pdf hands out the text layer of a PDF file (package pdf), through a
 // pipe: pdf.Extract writes, fn reads.
 func (w *walker) pdf(idx int, path string, r io.Reader) {
+	w.setDisposition(idx, DispPDF, "")
 	file, size, ok := w.spoolPart(idx, path, r)
 	if !ok {
+		w.setDisposition(idx, DispNone, "pdf")
 		return
 	}
 	defer file.Close()
@@ -160,11 +104,15 @@ func (w *walker) pdf(idx int, path string, r io.Reader) {
 	switch {
 	case err == nil || errors.Is(err, errStopped):
 	case errors.Is(err, pdf.ErrEncrypted):
-		w.unscannable(path, ReasonEncrypted)
+		w.unscannableKind(path, ReasonEncrypted, "pdf")
 	case errors.Is(err, pdf.ErrUnsupported):
-		w.unscannable(path, ReasonUnsupported)
+		// What the text layer gave is scanned; the rest may be in the
+		// strings (a %PDF- header in front of plain text, say).
+		w.unscannableKind(path, ReasonUnsupported, "pdf")
+		w.salvage(idx, path, file, size)
 	case errors.Is(err, pdf.ErrCorrupt):
-		w.unscannable(path, ReasonCorrupt)
+		w.unscannableKind(path, ReasonCorrupt, "pdf")
+		w.salvage(idx, path, file, size)
 	default: // the walk's context
 		w.halted(path)
 	}
@@ -197,24 +145,12 @@ func (w *walker) entries(apath string, depth, adepth int, a *archive.Reader, exp
 			return
 		}
 		p := w.entryPath(apath, e.Name)
-		ext := strings.ToLower(pathExt(e.Name))
-		if ext == ".eml" && !e.Encrypted {
-			rc, err := a.Open(i)
-			if err != nil {
-				w.parts++
-				w.rep.Parts = append(w.rep.Parts, Part{Path: p, ContentType: "message/rfc822", Filename: e.Name})
-				w.readFailed(len(w.rep.Parts)-1, p, err)
-				continue
-			}
-			w.entity(p, depth+1, rc, "text/plain")
-			rc.Close()
-			continue
-		}
 		idx, ok := w.newEntry(p, e.Name)
 		if !ok {
 			return
 		}
 		if e.Encrypted {
+			w.setDisposition(idx, DispNone, "")
 			w.unscannable(p, ReasonEncrypted)
 			continue
 		}
@@ -248,9 +184,11 @@ func (w *walker) newEntry(p, name string) (idx int, ok bool) {
 // without ".gz") says.
 func (w *walker) gzip(idx int, path string, depth, adepth int, exp *archive.Expansion, r io.Reader, name string) {
 	if adepth+1 > w.lim.MaxArchiveDepth {
+		w.setDisposition(idx, DispNone, "gzip")
 		w.unscannable(path, ReasonArchiveDepth)
 		return
 	}
+	w.setDisposition(idx, DispNone, "gzip")
 	file, size, ok := w.spoolPart(idx, path, r)
 	if !ok {
 		return
@@ -259,15 +197,27 @@ func (w *walker) gzip(idx int, path string, depth, adepth int, exp *archive.Expa
 	exp = w.budget(exp)
 	rc, inner, err := archive.OpenGzip(file, size, exp)
 	if err != nil {
-		w.readFailed(idx, path, err)
+		if w.readFailed(idx, path, err) == ReasonCorrupt {
+			w.salvage(idx, path, file, size)
+		}
 		return
 	}
 	defer rc.Close()
+	w.setDisposition(idx, DispArchive, "")
 	w.note(idx, NoteArchive)
 	saveDepth, saveExp := w.adepth, w.exp
 	w.adepth, w.exp = adepth+1, exp
 	defer func() { w.adepth, w.exp = saveDepth, saveExp }()
-	br := getReader(rc, sniffBytes)
+	// A stream that turns out damaged (a gzip header in front of other
+	// bytes) is also read for its strings.
+	rec := &errRecorder{r: rc}
+	defer func() {
+		if rec.err != nil && !errors.Is(rec.err, archive.ErrExpansion) && !errors.Is(rec.err, errStopped) && !w.halted(path) {
+			w.unscannableKind(path, ReasonCorrupt, "gzip")
+			w.salvage(idx, path, file, size)
+		}
+	}()
+	br := getReader(rec, sniffBytes)
 	defer putReader(br)
 	if isTarStart(br) {
 		w.tar(idx, path, depth, adepth+1, exp, br)
@@ -313,6 +263,7 @@ func isTarStart(r io.Reader) bool {
 
 // tar walks the members of a tar stream, reading it once, in order.
 func (w *walker) tar(idx int, path string, depth, adepth int, exp *archive.Expansion, r io.Reader) {
+	w.setDisposition(idx, DispArchive, "tar")
 	w.note(idx, NoteArchive)
 	tr := tar.NewReader(r)
 	for !w.halted(path) {
@@ -345,38 +296,10 @@ func (w *walker) tar(idx int, path string, depth, adepth int, exp *archive.Expan
 	}
 }
 
-// entry dispatches one archive member by its content and name.
+// entry dispatches one archive member by its content (and, for ties, its
+// name).
 func (w *walker) entry(idx int, p string, depth, adepth int, exp *archive.Expansion, r io.Reader, name string) {
-	br := getReader(r, sniffBytes)
-	defer putReader(br)
-	head, _ := br.Peek(512)
-	f := archive.Sniff(head)
-	switch {
-	case f == archive.Unknown && (isText("", name) || (typeByName(name) == "application/octet-stream" && looksText(head))):
-		if err := w.textDecoded(idx, p, br, "", isHTML("", name)); err != nil {
-			w.readFailed(idx, p, err)
-		}
-	default:
-		w.binary(idx, p, depth, adepth, exp, br, f, "", name)
-	}
-}
-
-// looksText reports whether an unnamed member's first bytes look like
-// text: no NUL and few control characters.
-func looksText(head []byte) bool {
-	if len(head) == 0 {
-		return false
-	}
-	bad := 0
-	for _, c := range head {
-		switch {
-		case c == 0:
-			return false
-		case c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != 0x1b && c != '\f':
-			bad++
-		}
-	}
-	return bad*20 < len(head)
+	w.content(idx, p, depth, adepth, exp, r, hint{name: name})
 }
 
 // entryPath returns a unique part path for member name of the archive at
@@ -405,29 +328,35 @@ func (w *walker) entryPath(apath, name string) string {
 	return p
 }
 
-// readFailed records why the content at path could not be (fully) read.
-// A failure of the message source or of fn is left to halted.
-func (w *walker) readFailed(idx int, path string, err error) {
+// readFailed records why the content at path could not be (fully) read,
+// and returns the reason ("" for a failure of the message source or of
+// fn, which is left to halted).
+func (w *walker) readFailed(idx int, path string, err error) Reason {
+	var r Reason
 	switch {
 	case errors.Is(err, archive.ErrExpansion):
-		w.unscannable(path, ReasonExpansion)
+		r = ReasonExpansion
 	case errors.Is(err, archive.ErrTooManyEntries):
-		w.unscannable(path, ReasonArchiveEntries)
+		r = ReasonArchiveEntries
 	case errors.Is(err, archive.ErrEncrypted):
-		w.unscannable(path, ReasonEncrypted)
+		r = ReasonEncrypted
 	case errors.Is(err, archive.ErrUnsupported):
-		w.unscannable(path, ReasonUnsupported)
+		r = ReasonUnsupported
 	case errors.Is(err, errSpoolTooBig):
-		w.unscannable(path, ReasonPartSize)
+		r = ReasonPartSize
 	case errors.Is(err, errStopped) || w.src.err != nil || w.ctx.Err() != nil:
 		w.halted(path)
+		return ""
 	case errors.Is(err, errSpoolWrite):
 		if w.fatal == nil {
 			w.fatal = err
 		}
+		return ""
 	default:
-		w.unscannable(path, ReasonCorrupt)
+		r = ReasonCorrupt
 	}
+	w.unscannableKind(path, r, w.rep.Parts[idx].Kind)
+	return r
 }
 
 var (

@@ -127,26 +127,35 @@ func TestDocuments(t *testing.T) {
 }
 
 func TestUnreadable(t *testing.T) {
+	type u = Unscannable
 	tests := []struct {
 		att  attachment
+		disp Disposition // of part 1.2
 		want []Unscannable
 	}{
-		{fixture(t, "office/encrypted-stub.docx"), []Unscannable{{"1.2", ReasonEncrypted}}},
-		{fixture(t, "office/ods.xls"), []Unscannable{{"1.2", ReasonUnsupported}}},
-		{fixture(t, "pdf/customers-ja-encrypted.pdf"), []Unscannable{{"1.2", ReasonEncrypted}}},
-		{fixture(t, "archive/encrypted.zip"), []Unscannable{{"1.2/locked.txt", ReasonEncrypted}}},
-		{fixture(t, "archive/locked.7z"), []Unscannable{{"1.2", ReasonUnsupported}}}, // 7z is not read
-		{fixture(t, "archive/list.7z"), []Unscannable{{"1.2", ReasonUnsupported}}},
-		{attachment{name: "list.rar", data: []byte("Rar!\x1a\x07\x01\x00rest")}, []Unscannable{{"1.2", ReasonUnsupported}}},
-		{attachment{name: "list.zip", data: []byte("PK\x03\x04 truncated")}, []Unscannable{{"1.2", ReasonCorrupt}}},
-		{attachment{name: "list.xlsx", data: []byte("not a zip at all")}, []Unscannable{{"1.2", ReasonCorrupt}}},
-		{attachment{name: "photo.png", ctype: "image/png", data: []byte("\x89PNG\r\n\x1a\n")}, nil},
+		{fixture(t, "office/encrypted-stub.docx"), DispNone, []u{{"1.2", ReasonEncrypted, "ole"}}},
+		// Legacy Office is not read yet, but its strings are.
+		{fixture(t, "office/ods.xls"), DispStrings, []u{{"1.2", ReasonUnsupported, "ole"}}},
+		{fixture(t, "pdf/customers-ja-encrypted.pdf"), DispPDF, []u{{"1.2", ReasonEncrypted, "pdf"}}},
+		{fixture(t, "archive/encrypted.zip"), DispArchive, []u{{"1.2/locked.txt", ReasonEncrypted, ""}}},
+		{fixture(t, "archive/locked.7z"), DispStrings, []u{{"1.2", ReasonUnsupported, "7z"}}}, // 7z is not read
+		{fixture(t, "archive/list.7z"), DispStrings, []u{{"1.2", ReasonUnsupported, "7z"}}},
+		{attachment{name: "list.rar", data: []byte("Rar!\x1a\x07\x01\x00rest")}, DispStrings, []u{{"1.2", ReasonUnsupported, "rar"}}},
+		{attachment{name: "list.zip", data: []byte("PK\x03\x04 truncated")}, DispStrings, []u{{"1.2", ReasonCorrupt, "zip"}}},
+		{attachment{name: "list.bz2", data: []byte("BZh91AY&SY garbage")}, DispStrings, []u{{"1.2", ReasonUnsupported, "bzip2"}}},
+		// The bytes decide, not the name: text named .xlsx is text.
+		{attachment{name: "list.xlsx", data: []byte("not a zip at all")}, DispText, nil},
+		// A PNG signature with nothing after it is no PNG.
+		{attachment{name: "photo.png", ctype: "image/png", data: []byte("\x89PNG\r\n\x1a\n")}, DispStrings, []u{{"1.2", ReasonCorrupt, "png"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.att.name, func(t *testing.T) {
 			segs, rep := walkRaw(t, withAttachments(tt.att), Limits{})
 			if fmt.Sprint(rep.Unscannable) != fmt.Sprint(tt.want) {
 				t.Errorf("unscannable = %v, want %v", rep.Unscannable, tt.want)
+			}
+			if p := partByPath(rep, "1.2"); p == nil || p.Disposition != tt.disp {
+				t.Errorf("part 1.2 = %+v, want disposition %s", p, tt.disp)
 			}
 			if strings.Contains(fmt.Sprint(segs), "中村") {
 				t.Errorf("encrypted text was read: %q", segs)
@@ -238,22 +247,22 @@ func TestArchiveLimits(t *testing.T) {
 		lim  Limits
 		want []Unscannable
 	}{
-		{"zip bomb", bomb, Limits{}, []Unscannable{{"1.2/zeros.txt", ReasonExpansion}}},
-		{"42.zip style", fortyTwo, Limits{}, []Unscannable{{"1.2/z00.zip/zeros.txt", ReasonExpansion}, {"1.2", ReasonExpansion}}},
-		{"archive depth", deep, Limits{}, []Unscannable{{"1.2/level5.zip/level4.zip/level3.zip/level2.zip/level1.zip", ReasonArchiveDepth}}},
+		{"zip bomb", bomb, Limits{}, []Unscannable{{"1.2/zeros.txt", ReasonExpansion, ""}}},
+		{"42.zip style", fortyTwo, Limits{}, []Unscannable{{"1.2/z00.zip/zeros.txt", ReasonExpansion, ""}, {"1.2", ReasonExpansion, ""}}},
+		{"archive depth", deep, Limits{}, []Unscannable{{"1.2/level5.zip/level4.zip/level3.zip/level2.zip/level1.zip", ReasonArchiveDepth, ""}}},
 		{"archive depth ok", deep, Limits{MaxArchiveDepth: 7}, nil},
-		{"entries", makeZip(t, zip.Deflate, many...), Limits{MaxArchiveEntries: 29}, []Unscannable{{"1.2", ReasonArchiveEntries}}},
+		{"entries", makeZip(t, zip.Deflate, many...), Limits{MaxArchiveEntries: 29}, []Unscannable{{"1.2", ReasonArchiveEntries, ""}}},
 		{"entries ok", makeZip(t, zip.Deflate, many...), Limits{MaxArchiveEntries: 30}, nil},
 		{"repetitive but small", makeZip(t, zip.Deflate, "list.txt", repetitive), Limits{}, nil},
 		{"stored", makeZip(t, zip.Store, "list.txt", "ann.lee@example.com"), Limits{}, nil},
-		{"attachment too big to spool", bomb, Limits{MaxPartBytes: 1000}, []Unscannable{{"1.2", ReasonPartSize}}},
-		{"archives through messages", zipEmlChain(t, 6), Limits{}, []Unscannable{{"1.2/fwd.eml.2/fwd.eml.2/fwd.eml.2/fwd.eml.2/fwd.eml.2", ReasonArchiveDepth}}},
-		{"lower ratio", makeZip(t, zip.Deflate, "list.txt", strings.Repeat("abc", 1<<20)), Limits{MaxExpansionRatio: 10}, []Unscannable{{"1.2/list.txt", ReasonExpansion}}},
+		{"attachment too big to spool", bomb, Limits{MaxPartBytes: 1000}, []Unscannable{{"1.2", ReasonPartSize, ""}}},
+		{"archives through messages", zipEmlChain(t, 6), Limits{}, []Unscannable{{"1.2/fwd.eml.1.2/fwd.eml.1.2/fwd.eml.1.2/fwd.eml.1.2/fwd.eml.1.2", ReasonArchiveDepth, ""}}},
+		{"lower ratio", makeZip(t, zip.Deflate, "list.txt", strings.Repeat("abc", 1<<20)), Limits{MaxExpansionRatio: 10}, []Unscannable{{"1.2/list.txt", ReasonExpansion, ""}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			segs, rep := walkRaw(t, withAttachments(attachment{name: "a.zip", data: tt.data}), tt.lim)
-			if fmt.Sprint(rep.Unscannable) != fmt.Sprint(tt.want) {
+			if noKind(rep.Unscannable) != noKind(tt.want) {
 				t.Errorf("unscannable = %v, want %v", rep.Unscannable, tt.want)
 			}
 			if rep.Bytes > 20<<20 {
@@ -279,21 +288,24 @@ func TestArchiveNames(t *testing.T) {
 	)
 	segs, rep := walkRaw(t, withAttachments(attachment{name: "n.zip", data: z}), Limits{})
 	for path, want := range map[string]string{
-		"1.2/a.csv":          "first",
-		"1.2/a.csv~2":        "second",
-		"1.2/abs/x.header_":  "third",
-		"1.2/山田.txt":         "sjis name",
-		"1.2/山田.txt.header":  "山田.txt",
-		"1.2/noext":          "plain words",
-		"1.2/fwd.eml":        "forwarded body",
-		"1.2/fwd.eml.header": "inner",
+		"1.2/a.csv":            "first",
+		"1.2/a.csv~2":          "second",
+		"1.2/abs/x.header_":    "third",
+		"1.2/山田.txt":           "sjis name",
+		"1.2/山田.txt.header":    "山田.txt",
+		"1.2/noext":            "plain words",
+		"1.2/fwd.eml.1":        "forwarded body",
+		"1.2/fwd.eml.1.header": "inner",
 	} {
 		if got := textOf(segs, path); !strings.Contains(got, want) {
 			t.Errorf("%s = %q, want %q", path, got, want)
 		}
 	}
-	if p := partByPath(rep, "1.2/blob"); p == nil || p.Note != NoteNotExtracted {
+	if p := partByPath(rep, "1.2/blob"); p == nil || p.Disposition != DispStrings {
 		t.Errorf("blob part = %+v", p)
+	}
+	if p := partByPath(rep, "1.2/fwd.eml"); p == nil || p.Disposition != DispMessage {
+		t.Errorf("fwd.eml part = %+v", p)
 	}
 	seen := map[string]bool{}
 	for _, p := range rep.Parts {
@@ -367,8 +379,8 @@ func TestGzipTar(t *testing.T) {
 		{attachment{name: "export.tar", data: tarball}, map[string]string{"1.2/export/list.csv": "山田 太郎"}, nil},
 		{attachment{name: "list.csv.gz", data: gz(t, "", []byte("C0002,佐藤 花子"))}, map[string]string{"1.2/list.csv": "佐藤 花子"}, nil},
 		{attachment{name: "x.gz", data: gz(t, "dir/meibo.csv", []byte("C0002,佐藤 花子"))}, map[string]string{"1.2/meibo.csv": "佐藤 花子"}, nil},
-		{attachment{name: "zeros.txt.gz", data: gz(t, "", make([]byte, 8<<20))}, nil, []Unscannable{{"1.2/zeros.txt", ReasonExpansion}}},
-		{attachment{name: "bad.gz", data: []byte("\x1f\x8bnot gzip")}, nil, []Unscannable{{"1.2", ReasonCorrupt}}},
+		{attachment{name: "zeros.txt.gz", data: gz(t, "", make([]byte, 8<<20))}, nil, []Unscannable{{"1.2/zeros.txt", ReasonExpansion, ""}}},
+		{attachment{name: "bad.gz", data: []byte("\x1f\x8bnot gzip")}, nil, []Unscannable{{"1.2", ReasonCorrupt, ""}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.att.name, func(t *testing.T) {
@@ -378,7 +390,7 @@ func TestGzipTar(t *testing.T) {
 					t.Errorf("%s = %q, want %q (parts %+v)", p, got, w, rep.Parts)
 				}
 			}
-			if fmt.Sprint(rep.Unscannable) != fmt.Sprint(tt.un) {
+			if noKind(rep.Unscannable) != noKind(tt.un) {
 				t.Errorf("unscannable = %v, want %v", rep.Unscannable, tt.un)
 			}
 		})

@@ -11,6 +11,8 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/dlprelay/dlprelay/detect/normalize"
+	"github.com/dlprelay/dlprelay/detect/utf7"
+	"github.com/dlprelay/dlprelay/detect/uuencode"
 )
 
 // damager is implemented by decoders that skip over bad input instead of
@@ -30,8 +32,22 @@ func transferDecoder(cte string, body io.Reader) (r io.Reader, known bool) {
 		return &qpReader{r: body}, true
 	case "", "7bit", "8bit", "binary":
 		return body, true
+	case "x-uuencode", "x-uue", "uuencode", "x-uu", "uue":
+		return newUUDecoder(body)
 	}
 	return body, false
+}
+
+// newUUDecoder decodes a uuencoded body (Content-Transfer-Encoding
+// x-uuencode). A body with no begin line in its first bytes is returned as
+// it is, with known false, so it is scanned raw and the part is noted.
+func newUUDecoder(body io.Reader) (io.Reader, bool) {
+	br := bufio.NewReaderSize(body, sniffBytes)
+	head, _ := br.Peek(sniffBytes)
+	if !bytes.HasPrefix(head, []byte("begin")) && !bytes.Contains(head, []byte("\nbegin")) {
+		return br, false
+	}
+	return uuencode.NewReader(br), true // a damager
 }
 
 // base64Reader decodes base64, ignoring line breaks and any byte outside the
@@ -305,7 +321,8 @@ func decodeErrors(cs string, decl func(io.Reader) io.Reader, head []byte, whole 
 			return 0
 		}
 		return len(head)
-	case "iso-2022-jp", "csiso2022jp", "iso-2022-jp-1", "iso-2022-jp-2", "iso-2022-jp-3", "iso-2022-jp-ext":
+	case "iso-2022-jp", "csiso2022jp", "iso-2022-jp-1", "iso-2022-jp-2", "iso-2022-jp-3", "iso-2022-jp-ext",
+		"utf-7", "csutf7", "unicode-1-1-utf-7", "csunicode11utf7", "x-unicode-2-0-utf-7":
 		n := 0
 		for _, c := range head {
 			if c >= 0x80 {
@@ -337,17 +354,24 @@ func decodeErrors(cs string, decl func(io.Reader) io.Reader, head []byte, whole 
 }
 
 // japaneseAliases are labels seen in Japanese mail that the IANA and WHATWG
-// indexes do not know. The ISO-2022-JP extensions are decoded as
-// ISO-2022-JP: their common subset is most of the text.
-var japaneseAliases = map[string]encoding.Encoding{
-	"cp932":           japanese.ShiftJIS,
-	"x-ms-cp932":      japanese.ShiftJIS,
-	"ibm-943":         japanese.ShiftJIS,
-	"iso-2022-jp-1":   japanese.ISO2022JP,
-	"iso-2022-jp-2":   japanese.ISO2022JP,
-	"iso-2022-jp-3":   japanese.ISO2022JP,
-	"iso-2022-jp-ext": japanese.ISO2022JP,
-}
+// indexes do not know, and the UTF-7 labels (x/text has no UTF-7: package
+// utf7). The ISO-2022-JP extensions are decoded as ISO-2022-JP: their
+// common subset is most of the text.
+var japaneseAliases = func() map[string]encoding.Encoding {
+	m := map[string]encoding.Encoding{
+		"cp932":           japanese.ShiftJIS,
+		"x-ms-cp932":      japanese.ShiftJIS,
+		"ibm-943":         japanese.ShiftJIS,
+		"iso-2022-jp-1":   japanese.ISO2022JP,
+		"iso-2022-jp-2":   japanese.ISO2022JP,
+		"iso-2022-jp-3":   japanese.ISO2022JP,
+		"iso-2022-jp-ext": japanese.ISO2022JP,
+	}
+	for _, l := range utf7.Labels {
+		m[l] = utf7.Encoding
+	}
+	return m
+}()
 
 func sniffCharset(declared string, br *bufio.Reader) (io.Reader, string, string) {
 	head, err := br.Peek(sniffBytes)

@@ -1,59 +1,74 @@
 // Package extract walks a raw RFC 5322 message and hands out the text a
-// person could read in it, decoded to UTF-8, one segment at a time.
+// person could read in it, decoded to UTF-8, one segment at a time. It
+// owns the decision of what each part is: every entity of the MIME tree
+// and every archive member gets a Disposition decided by its bytes (the
+// declared type and name only break ties and label the report), and what
+// cannot be read is an Unscannable entry with a Reason, never passed over.
 //
-// Every entity of the MIME tree is visited: multipart bodies (preamble and
-// epilogue included), message/rfc822 attachments (recursively), text/*
-// parts, and attachments whose name says they are text (.csv, .txt, ...).
-// Transfer encodings (base64, quoted-printable, 7bit, 8bit) are undone with
-// lenient decoders, charsets are converted with go-message's charset package
-// (ISO-2022-JP, Shift_JIS, EUC-JP and the rest of x/text), and HTML is
-// reduced to its text. Headers contribute the Subject, the display names of
-// From, Sender, Reply-To, To, Cc and Bcc, Content-Description and the
-// filename, as a segment of their own; encoded words (RFC 2047) are
-// decoded in any charset bodies are. The Report also lists the mailboxes
-// of the message's own From, Sender, Reply-To, To and Cc fields and counts
-// its attachments.
+// Every entity is visited: multipart bodies (preamble and epilogue
+// included), message/rfc822 attachments (recursively), and every leaf.
+// Transfer encodings (base64, quoted-printable, 7bit, 8bit, x-uuencode)
+// are undone with lenient decoders. Every header field of the message and
+// of each part is handed out, decoded as bodies are (encoded words in any
+// charset the walker knows, raw 8-bit values by the charset guess), with
+// the file name; a header block over MaxHeaderBytes is ReasonParse. The
+// Report also lists the mailboxes of the message's own From, Sender,
+// Reply-To, To and Cc fields and counts its attachments.
 //
-// Other attachments are recognised by their first bytes, then their name
-// and media type:
-//   - zip, tar and gzip (tar.gz or a single file) archives (package
-//     archive) have their entries walked like parts: text by name or
-//     content, documents, PDFs, nested archives and .eml messages;
-//   - Office Open XML and OpenDocument files (package office) and PDF
-//     files (package pdf) have their text extracted;
-//   - encrypted archives and documents, 7z (see package archive), RAR,
-//     bzip2, legacy Office and other OLE files, and damaged archives are
-//     listed as Unscannable;
-//   - images, audio, video and other binaries are listed with
-//     NoteNotExtracted.
+// A leaf is read by what its first bytes are (content.go, sniff.go):
+//   - a format by its signature: zip, tar and gzip archives (package
+//     archive), whose members are walked like parts; Office Open XML and
+//     OpenDocument files (package office) and PDF files (package pdf),
+//     whose text is extracted; S/MIME (package cms) and OpenPGP (package
+//     openpgp), encrypted content reported, signed or compressed content
+//     unwrapped and walked; images, audio, video and fonts (package
+//     media), walked to their end, their metadata text scanned and any
+//     bytes after the end a part of their own (path/after-end);
+//   - text, by package textsniff: any charset the walker decodes, UTF-16
+//     with or without a byte order mark, a message (an .eml sent as
+//     octet-stream is walked as one), HTML (package htmltext: rendered
+//     text, attribute values, comments, scripts and styles); uuencoded
+//     files and OpenPGP messages inside plain text become parts of their
+//     own (blocks.go);
+//   - everything else is unidentified binary: its printable runs (package
+//     printable) are scanned and it is reported as ReasonBinary. A format
+//     that fails to read (corrupt) or that is not read here (7z, RAR,
+//     bzip2, legacy Office: ReasonUnsupported) has its printable runs
+//     scanned too.
 //
-// An archive, document or PDF is spooled to an unlinked temporary file
-// (os.TempDir) for random access, so no attachment is held in memory.
+// An archive, document, PDF, media file or S/MIME part is spooled to an
+// unlinked temporary file (os.TempDir) for random access, so no
+// attachment is held in memory.
 //
-// Nothing is skipped silently and bad content never makes Walk fail: an
-// unknown charset or transfer encoding, broken base64, a missing boundary or
-// an unparsable header are scanned as well as they can be and noted on the
-// Part. Limits (Limits) are enforced while streaming, decompression
-// included; hitting one adds an Unscannable entry with its Reason.
+// Bad content never makes Walk fail: an unknown charset or transfer
+// encoding, broken base64, a missing boundary or a malformed header line
+// are scanned as well as they can be and noted on the Part. Limits
+// (Limits) are enforced while streaming, decompression included; hitting
+// one adds an Unscannable entry with its Reason.
 //
 // Entities are numbered by path: the message itself is "1", the parts of a
 // multipart entity P are P.1, P.2, ..., and the message inside a
-// message/rfc822 entity P is P.1. The header text of entity P is handed out
-// as segment P.header. An archive member extends its archive's path with
-// "/" and its name: entry "data/list.csv" of the zip at part 1.2 is part
-// "1.2/data/list.csv", a member of a zip nested there is
-// "1.2/inner.zip/notes.txt", the file in a gzip file is named as the gzip
-// header says or as the gzip file without ".gz", and the parts of a message archived as
-// "1.2/fwd.eml" are "1.2/fwd.eml.1", ... Directories are not parts. A
-// member's name is handed out as its header segment
-// ("1.2/data/list.csv.header"). Control characters in names become "_", a
-// name ending in ".header" gets a "_" appended, and a repeated name gets
-// "~2", "~3", ... so paths stay unique. An Office, OpenDocument or PDF
-// file's text is one segment under the file's own path.
+// message/rfc822 entity P (or inside a part whose bytes are a message, or
+// the MIME entity an S/MIME wrapper holds) is P.1. The header text of
+// entity P is handed out as segment P.header. An archive member extends
+// its archive's path with "/" and its name: entry "data/list.csv" of the
+// zip at part 1.2 is part "1.2/data/list.csv", a member of a zip nested
+// there is "1.2/inner.zip/notes.txt", the file in a gzip file is named as
+// the gzip header says or as the gzip file without ".gz", and the message
+// of an archived "1.2/fwd.eml" is "1.2/fwd.eml.1". Parts taken out of a
+// part are named likewise: "1.2/after-end" (bytes after a media file's
+// end), "1.1/customers.csv" (a uuencoded file in the text of 1.1),
+// "1/pgp-message" (an armored OpenPGP message), "1.2/customers.csv" (the
+// literal data of an OpenPGP or the content of an S/MIME file that is no
+// MIME entity). Directories are not parts. A member's name is handed out
+// as its header segment ("1.2/data/list.csv.header"). Control characters
+// in names become "_", a name ending in ".header" gets a "_" appended,
+// and a repeated name gets "~2", "~3", ... so paths stay unique. An
+// Office, OpenDocument or PDF file's text is one segment under the file's
+// own path.
 package extract
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -64,8 +79,8 @@ import (
 	"time"
 
 	"github.com/dlprelay/dlprelay/detect/archive"
+	"github.com/dlprelay/dlprelay/detect/htmltext"
 	"github.com/emersion/go-message"
-	"github.com/emersion/go-message/textproto"
 )
 
 // Limits bound the work done on one message. A zero field takes its value
@@ -101,6 +116,10 @@ type Limits struct {
 	// checked while decompressing; the first MiB of output is always
 	// allowed.
 	MaxExpansionRatio int
+	// MaxHeaderBytes is the largest header block of one entity. A longer
+	// one is ReasonParse: the body cannot be found, so it is scanned as
+	// raw text only.
+	MaxHeaderBytes int
 }
 
 // DefaultLimits returns the limits used for zero fields.
@@ -115,6 +134,7 @@ func DefaultLimits() Limits {
 		MaxArchiveEntries: 10000,
 		MaxArchiveDepth:   5,
 		MaxExpansionRatio: 100,
+		MaxHeaderBytes:    1 << 20,
 	}
 }
 
@@ -144,6 +164,9 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxExpansionRatio <= 0 {
 		l.MaxExpansionRatio = d.MaxExpansionRatio
 	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = d.MaxHeaderBytes
+	}
 	return l
 }
 
@@ -158,11 +181,19 @@ const (
 	ReasonPartSize  Reason = "part_size_limit"
 	ReasonTotalSize Reason = "total_size_limit"
 	ReasonTimeout   Reason = "timeout"
-	// ReasonParse is for content that cannot be read at all. The walker
-	// does not produce it today: unparsable headers, boundaries and
-	// encodings are scanned as raw text and noted on the Part instead,
-	// and archives and documents that cannot be read are ReasonCorrupt.
+	// ReasonParse: the structure of an entity cannot be parsed, so its
+	// content could not be decoded: a header block over MaxHeaderBytes
+	// (the body was scanned as raw text only). Unparsable lines, boundaries
+	// and encodings that still leave the body findable are noted on the
+	// Part instead, and archives and documents that cannot be read are
+	// ReasonCorrupt.
 	ReasonParse Reason = "parse_error"
+	// ReasonBinary: bytes that are no format this package knows (an
+	// executable, a database, a CAD drawing): their printable runs were
+	// scanned (DispStrings), but what else they hold is unknown. Kept
+	// apart from ReasonUnsupported (a format known to hold text that is
+	// not read), so a policy can treat the two differently.
+	ReasonBinary Reason = "binary"
 
 	// ReasonArchiveEntries: an archive lists more than MaxArchiveEntries
 	// entries; none of it was read.
@@ -177,21 +208,30 @@ const (
 	// Office document or an encrypted PDF.
 	ReasonEncrypted Reason = "encrypted"
 	// ReasonUnsupported: a format that holds text but cannot be read here
-	// (7z, RAR, bzip2, legacy .doc/.xls/.ppt and other OLE files, zip
+	// (7z, RAR, bzip2, xz, legacy .doc/.xls/.ppt and other OLE files, zip
 	// entries compressed with methods other than store and deflate, PDF
-	// features package pdf does not read).
+	// features package pdf does not read, a message/partial fragment).
+	// Unscannable.Kind names the format. Its printable runs are scanned
+	// when it has any (DispStrings).
 	ReasonUnsupported Reason = "unsupported_format"
-	// ReasonCorrupt: an archive or document that cannot be opened or read
-	// to the end, or whose name says archive or document but whose content
-	// is neither.
+	// ReasonCorrupt: an archive, document or PDF that cannot be opened or
+	// read to the end; its printable runs are scanned (DispStrings).
 	ReasonCorrupt Reason = "corrupt"
 )
 
-// Notes on a Part. A Part can carry several, joined by ",".
+// Reasons returns every Reason, for policies that name them and metrics
+// that pre-register their labels. The caller may modify the slice.
+func Reasons() []Reason {
+	return []Reason{
+		ReasonDepth, ReasonParts, ReasonPartSize, ReasonTotalSize, ReasonTimeout, ReasonParse, ReasonBinary,
+		ReasonArchiveEntries, ReasonArchiveDepth, ReasonExpansion, ReasonEncrypted, ReasonUnsupported, ReasonCorrupt,
+	}
+}
+
+// Notes on a Part. A Part can carry several, joined by ",". They say what
+// was odd about a part that was still read; what could not be read is an
+// Unscannable entry.
 const (
-	// NoteNotExtracted: a kind of attachment whose text is not extracted:
-	// images, audio, video and other binaries.
-	NoteNotExtracted = "not-extracted"
 	// NoteCharsetUnknown: the declared charset label is unknown (x-sjis,
 	// ...); the charset was guessed as for undeclared text and Part.Charset
 	// is the guess.
@@ -209,8 +249,9 @@ const (
 	// NoteDecodeError: the transfer encoding was damaged (bad base64 or
 	// quoted-printable); the bad bytes were skipped.
 	NoteDecodeError = "decode-error"
-	// NoteHeaderError: the header could not be parsed; the whole entity
-	// was scanned as plain text.
+	// NoteHeaderError: a line of the header is no header field (no colon,
+	// a bad field name): as mail software does, the header ends there and
+	// the body begins with that line.
 	NoteHeaderError = "header-error"
 	// NoteContentTypeError: the Content-Type could not be parsed; the
 	// entity was taken as text/plain.
@@ -224,24 +265,39 @@ const (
 	// NoteArchive: an archive whose entries were walked; they follow it as
 	// parts of their own.
 	NoteArchive = "archive"
+	// NoteUUEncoded: uuencoded files were taken out of the text; they
+	// follow as parts of their own (path/NAME).
+	NoteUUEncoded = "uuencoded"
+	// NoteOpenPGP: OpenPGP message blocks were taken out of the text;
+	// they follow as parts of their own (path/pgp-message).
+	NoteOpenPGP = "openpgp"
 )
 
-// Part describes one entity of the MIME tree.
+// Part describes one entity of the MIME tree or one archive member.
 type Part struct {
-	Path        string `json:"path"`
+	Path string `json:"path"`
+	// ContentType is the declared media type (for archive members, the
+	// one their name gives).
 	ContentType string `json:"content_type"`
-	Charset     string `json:"charset,omitempty"`
-	Filename    string `json:"filename,omitempty"`
+	// Disposition says how the part was read; Kind names what its bytes
+	// are ("png", "zip", "utf-16le", "elf", ...) when they were sniffed
+	// as something other than the declared type says.
+	Disposition Disposition `json:"disposition"`
+	Kind        string      `json:"kind,omitempty"`
+	Charset     string      `json:"charset,omitempty"`
+	Filename    string      `json:"filename,omitempty"`
 	// Bytes is the decoded text read from this entity (for a multipart
 	// entity: its preamble and epilogue).
 	Bytes int64  `json:"bytes"`
 	Note  string `json:"note,omitempty"`
 }
 
-// Unscannable names content that was not scanned, and why.
+// Unscannable names content that was not (fully) scanned, and why. Kind
+// names the format sniffed, when one was ("7z", "ole", "sqlite", ...).
 type Unscannable struct {
 	Part   string `json:"part"`
 	Reason Reason `json:"reason"`
+	Kind   string `json:"kind,omitempty"`
 }
 
 // Report is what Walk saw.
@@ -272,9 +328,6 @@ type Report struct {
 // failure, which stops the walk.
 type TextFunc func(segment string, text io.Reader) error
 
-// maxHeaderBytes bounds the header block of one entity.
-const maxHeaderBytes = 1 << 20
-
 // Walk reads the message from r and calls fn with each segment of text, in
 // order. It returns an error only if r fails, ctx is cancelled, or fn fails;
 // content problems and limits are described in the Report.
@@ -293,6 +346,13 @@ func Walk(ctx context.Context, r io.Reader, lim Limits, fn TextFunc) (*Report, e
 	w.entity("1", 0, w.src, "text/plain")
 	if w.fatal != nil {
 		return nil, w.fatal
+	}
+	for i := range w.rep.Parts {
+		if w.rep.Parts[i].Disposition == "" {
+			// Visited, but a limit ended the walk before it was read
+			// (the limit is reported).
+			w.rep.Parts[i].Disposition = DispNone
+		}
 	}
 	return w.rep, nil
 }
@@ -388,18 +448,21 @@ func (w *walker) entity(path string, depth int, raw io.Reader, defaultType strin
 		return
 	}
 
-	hdr, body, release, herr := readHeader(raw)
+	hdr, body, release, hst := readHeader(raw, w.lim.MaxHeaderBytes)
 	defer release()
-	if herr != nil && w.halted(path) {
-		return
-	}
 	idx := len(w.rep.Parts)
 	w.rep.Parts = append(w.rep.Parts, Part{Path: path})
-	if herr != nil {
+	if hst == headerTooBig {
+		// The body cannot be found, so it cannot be decoded: say so,
+		// and scan what there is as raw text.
 		w.rep.Parts[idx].ContentType = "text/plain"
-		w.note(idx, NoteHeaderError)
-		w.textBody(idx, path, body, "", "", false)
+		w.rep.Parts[idx].Disposition = DispText
+		w.unscannable(path, ReasonParse)
+		w.textDecoded(idx, path, body, "", false)
 		return
+	}
+	if hst == headerMalformed {
+		w.note(idx, NoteHeaderError)
 	}
 
 	h := message.Header{Header: hdr}
@@ -427,8 +490,10 @@ func (w *walker) entity(path string, depth int, raw io.Reader, defaultType strin
 		// Transfer encodings other than 7bit/8bit/binary are not allowed
 		// on multipart entities (RFC 2045 section 6.4); like go-message,
 		// ignore them.
+		w.rep.Parts[idx].Disposition = DispMultipart
 		w.multipart(idx, path, depth, body, params["boundary"], mediaType == "multipart/digest")
 	case mediaType == "message/rfc822" || mediaType == "message/global":
+		w.rep.Parts[idx].Disposition = DispMessage
 		if depth+1 > w.lim.MaxDepth {
 			w.unscannable(path, ReasonDepth)
 			return
@@ -441,59 +506,21 @@ func (w *walker) entity(path string, depth int, raw io.Reader, defaultType strin
 		if d, ok := dec.(damager); ok && d.Damaged() {
 			w.note(idx, NoteDecodeError)
 		}
+	case mediaType == "message/partial":
+		// A fragment of a message (RFC 2046 section 5.2.2): what it
+		// holds cannot be judged without the other fragments. Its text
+		// is still scanned.
+		w.rep.Parts[idx].Disposition = DispText
+		w.unscannableKind(path, ReasonUnsupported, "message/partial")
+		w.textBody(idx, path, body, cte, "", false)
+	case mediaType == "message/external-body":
+		// The content is elsewhere, but the body (a header naming it,
+		// and whatever else the sender put there) leaves with the mail.
+		w.rep.Parts[idx].Disposition = DispText
+		w.textBody(idx, path, body, cte, params["charset"], false)
 	default:
 		w.leaf(idx, path, depth, body, cte, mediaType, name, params["charset"])
 	}
-}
-
-// readHeader reads the header block from raw. If it cannot be parsed, it
-// returns the error and a reader of all of raw, header bytes included, so
-// the entity can still be scanned as text. release must be called once the
-// body is no longer read.
-func readHeader(raw io.Reader) (hdr textproto.Header, body io.Reader, release func(), err error) {
-	c := &capture{r: raw, capturing: true}
-	br := getReader(c, headerBuffer)
-	hdr, err = textproto.ReadHeader(br)
-	if err == io.EOF {
-		err = nil // a header with no body
-	}
-	if err == nil && c.over {
-		err = errHeaderTooBig
-	}
-	if err != nil {
-		putReader(br)
-		return hdr, io.MultiReader(bytes.NewReader(c.buf.Bytes()), raw), func() {}, err
-	}
-	c.capturing = false
-	c.buf = bytes.Buffer{}
-	return hdr, br, func() { putReader(br) }, nil
-}
-
-var errHeaderTooBig = errors.New("extract: header too big")
-
-// capture records what is read through it while capturing, and fails reads
-// once a header would pass maxHeaderBytes.
-type capture struct {
-	r         io.Reader
-	buf       bytes.Buffer
-	capturing bool
-	over      bool
-}
-
-func (c *capture) Read(p []byte) (int, error) {
-	if !c.capturing {
-		return c.r.Read(p)
-	}
-	if c.buf.Len() >= maxHeaderBytes {
-		c.over = true
-		return 0, errHeaderTooBig
-	}
-	if room := maxHeaderBytes - c.buf.Len(); len(p) > room {
-		p = p[:room]
-	}
-	n, err := c.r.Read(p)
-	c.buf.Write(p[:n])
-	return n, err
 }
 
 // parseContentType returns the lower-cased media type and parameters.
@@ -580,64 +607,6 @@ func isHTML(mediaType, filename string) bool {
 	return mediaType == "text/html" || mediaType == "application/xhtml+xml" || ext == ".html" || ext == ".htm"
 }
 
-// headerText hands out the header fields that carry text a person wrote,
-// encoded words decoded in any charset the walker knows (wordDecoder), and
-// for the message itself (path "1") lists the mailboxes of its address
-// fields in the Report.
-func (w *walker) headerText(path string, h message.Header, filename string) {
-	var b strings.Builder
-	add := func(s string) {
-		if s = strings.TrimSpace(s); s != "" {
-			b.WriteString(s)
-			b.WriteByte('\n')
-		}
-	}
-	if h.Has("Subject") {
-		add(decodeText(h.Get("Subject")))
-	}
-	for _, k := range addressHeaders {
-		for _, v := range h.Values(k) {
-			addrs, strict := parseAddressList(v)
-			if path == "1" && reportedHeaders[k] {
-				w.addAddresses(k, addrs)
-			}
-			if !strict {
-				// Unparsable: scan the text, addresses in <> left out.
-				add(stripAngles(decodeText(v)))
-				continue
-			}
-			for _, a := range addrs {
-				add(a.Name)
-			}
-		}
-	}
-	if h.Has("Content-Description") {
-		add(decodeText(h.Get("Content-Description")))
-	}
-	add(filename)
-	if b.Len() == 0 {
-		return
-	}
-	w.segment(-1, path+".header", strings.NewReader(b.String()))
-}
-
-func stripAngles(s string) string {
-	var b strings.Builder
-	depth := 0
-	for _, r := range s {
-		switch {
-		case r == '<':
-			depth++
-		case r == '>' && depth > 0:
-			depth--
-			b.WriteByte(' ')
-		case depth == 0:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 // textBody decodes and hands out the body of a text entity.
 func (w *walker) textBody(idx int, path string, body io.Reader, cte, cs string, html bool) {
 	dec, known := transferDecoder(cte, body)
@@ -653,6 +622,12 @@ func (w *walker) textBody(idx int, path string, body io.Reader, cte, cs string, 
 // textDecoded converts text from charset cs (guessed when empty) and hands
 // it out. It returns what segment returns.
 func (w *walker) textDecoded(idx int, path string, dec io.Reader, cs string, html bool) error {
+	return w.textDecodedWrapped(idx, path, dec, cs, html, nil)
+}
+
+// textDecodedWrapped is textDecoded with the decoded plain text passed
+// through wrap (nil: as it is) before it is handed out.
+func (w *walker) textDecodedWrapped(idx int, path string, dec io.Reader, cs string, html bool, wrap func(io.Reader) io.Reader) error {
 	text, name, note, release := charsetDecoder(cs, dec)
 	defer release()
 	if note != "" {
@@ -662,8 +637,12 @@ func (w *walker) textDecoded(idx int, path string, dec io.Reader, cs string, htm
 	case NoteCharsetGuessed, NoteCharsetMislabelled, NoteCharsetUnknown:
 		w.rep.Parts[idx].Charset = name
 	}
-	if html {
-		text = newHTMLText(text)
+	switch {
+	case html:
+		// The part size limit cuts first: MaxOutput is only a backstop.
+		text = htmltext.NewReader(text, htmltext.Limits{MaxOutput: w.lim.MaxPartBytes + 1})
+	case wrap != nil:
+		text = wrap(text)
 	}
 	return w.segment(idx, path, text)
 }
@@ -679,7 +658,7 @@ func (w *walker) segment(idx int, path string, text io.Reader) error {
 	}
 	lt := &limitedText{w: w, r: text}
 	if idx < 0 {
-		lt.partMax = maxHeaderBytes * 16
+		lt.partMax = int64(w.lim.MaxHeaderBytes) * 4 // decoding may grow the text
 	} else {
 		lt.partMax = w.lim.MaxPartBytes - w.rep.Parts[idx].Bytes
 	}
@@ -773,6 +752,7 @@ func (t *limitedText) Read(p []byte) (int, error) {
 func (w *walker) multipart(idx int, path string, depth int, body io.Reader, boundary string, digest bool) {
 	if boundary == "" {
 		w.note(idx, NoteNoBoundary)
+		w.rep.Parts[idx].Disposition = DispText
 		w.textBody(idx, path, body, "", "", false)
 		return
 	}

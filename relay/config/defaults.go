@@ -49,6 +49,7 @@ func Default() Config {
 			MaxArchiveEntries: 10000,
 			MaxArchiveDepth:   5,
 			MaxExpansionRatio: 100,
+			MaxHeaderBytes:    1 * mib,
 			MaxPartBytes:      50 * mib,
 			MaxTotalBytes:     200 * mib,
 			Timeout:           60 * time.Second,

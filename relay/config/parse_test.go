@@ -129,6 +129,8 @@ func TestValidationErrors(t *testing.T) {
 		{"scan max_parts 0", "scan:\n  max_parts: 0\n", "scan.max_parts", 3, "more than 0"},
 		{"scan max_part_bytes 0", "scan:\n  max_part_bytes: 0MiB\n", "scan.max_part_bytes", 3, "more than 0"},
 		{"scan max_total_bytes negative", "scan:\n  max_total_bytes: -1\n", "scan.max_total_bytes", 3, "more than 0"},
+		{"scan max_header_bytes 0", "scan:\n  max_header_bytes: 0\n", "scan.max_header_bytes", 3, "more than 0"},
+		{"scan max_header_bytes huge", "scan:\n  max_header_bytes: 1GiB\n", "scan.max_header_bytes", 3, "at most 64MiB"},
 		{"scan timeout 0", "scan:\n  timeout: 0s\n", "scan.timeout", 3, "more than 0"},
 
 		{"internal_mail unknown", "policy:\n  internal_mail: skip\n", "policy.internal_mail", 3, "want one of scan, pass"},
@@ -330,6 +332,7 @@ func TestDefaults(t *testing.T) {
 		{"scan.max_part_bytes", d.Scan.MaxPartBytes, int64(50 << 20)},
 		{"scan.max_total_bytes", d.Scan.MaxTotalBytes, int64(200 << 20)},
 		{"scan.timeout", d.Scan.Timeout, 60 * time.Second},
+		{"scan.max_header_bytes", d.Scan.MaxHeaderBytes, int64(1 << 20)},
 		{"policy.internal_mail", d.Policy.InternalMail, "scan"},
 		{"policy.builtin_freemail", d.Policy.BuiltinFreeMail, true},
 		{"policy.confidence_window", d.Policy.ConfidenceWindow, 200},

@@ -142,6 +142,9 @@ type Scan struct {
 	MaxArchiveEntries int `yaml:"max_archive_entries"` // default 10000
 	MaxArchiveDepth   int `yaml:"max_archive_depth"`   // default 5
 	MaxExpansionRatio int `yaml:"max_expansion_ratio"` // default 100
+	// MaxHeaderBytes bounds the header block of one entity; a longer one
+	// is unscannable (parse_error).
+	MaxHeaderBytes int64 `yaml:"max_header_bytes"` // default 1 MiB
 }
 
 // Policy is the company's DLP policy: recipient classes, the watchlist of

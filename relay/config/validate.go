@@ -235,6 +235,10 @@ func (c *Config) validate() []*FieldError {
 	k.positive("scan.max_archive_entries", int64(c.Scan.MaxArchiveEntries))
 	k.positive("scan.max_archive_depth", int64(c.Scan.MaxArchiveDepth))
 	k.positive("scan.max_expansion_ratio", int64(c.Scan.MaxExpansionRatio))
+	k.positive("scan.max_header_bytes", c.Scan.MaxHeaderBytes)
+	if c.Scan.MaxHeaderBytes > 64*mib {
+		k.add("scan.max_header_bytes", "is %d; want at most 64MiB (a header block is held in memory)", c.Scan.MaxHeaderBytes)
+	}
 
 	// policy
 	k.policy(&c.Policy)

@@ -218,6 +218,7 @@ func Limits(cfg *config.Config) detect.Limits {
 		MaxArchiveEntries: cfg.Scan.MaxArchiveEntries,
 		MaxArchiveDepth:   cfg.Scan.MaxArchiveDepth,
 		MaxExpansionRatio: cfg.Scan.MaxExpansionRatio,
+		MaxHeaderBytes:    int(cfg.Scan.MaxHeaderBytes),
 	}
 }
 

@@ -81,11 +81,7 @@ func TestLimitsFromConfig(t *testing.T) {
 // TestUnscannableReasonsAgree keeps the policy's list of reasons a rule may
 // name in step with the detector's reasons.
 func TestUnscannableReasonsAgree(t *testing.T) {
-	detected := []extract.Reason{
-		extract.ReasonDepth, extract.ReasonParts, extract.ReasonPartSize, extract.ReasonTotalSize, extract.ReasonTimeout,
-		extract.ReasonParse, extract.ReasonArchiveEntries, extract.ReasonArchiveDepth, extract.ReasonExpansion,
-		extract.ReasonEncrypted, extract.ReasonUnsupported, extract.ReasonCorrupt,
-	}
+	detected := extract.Reasons()
 	if len(detected) != len(policy.UnscannableReasons) {
 		t.Errorf("detect has %d reasons, policy knows %d", len(detected), len(policy.UnscannableReasons))
 	}
