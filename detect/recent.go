@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"sync"
 	"unicode/utf8"
 )
 
@@ -23,11 +24,24 @@ type recent struct {
 	end int64  // offset of the next byte written
 }
 
+// recentBufs pools the rings: a relay scans many messages.
+var recentBufs = sync.Pool{New: func() any { return new([recentBytes]byte) }}
+
 func (r *recent) reset() { r.end = 0 }
+
+// release returns the ring to the pool; r may be used again (it takes
+// another).
+func (r *recent) release() {
+	if r.buf != nil {
+		recentBufs.Put((*[recentBytes]byte)(r.buf))
+		r.buf = nil
+	}
+	r.end = 0
+}
 
 func (r *recent) Write(p []byte) (int, error) {
 	if r.buf == nil {
-		r.buf = make([]byte, recentBytes)
+		r.buf = recentBufs.Get().(*[recentBytes]byte)[:]
 	}
 	n := len(p)
 	if len(p) > recentBytes {

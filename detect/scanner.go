@@ -423,6 +423,7 @@ func (s *Scanner) SizeBytes() int64 {
 func (s *Scanner) Scan(ctx context.Context, r io.Reader) (*Result, error) {
 	st := newScan(s)
 	rep, err := extract.Walk(ctx, r, s.lim, st.segment)
+	st.recent.release()
 	if err != nil {
 		return nil, fmt.Errorf("detect: %w", err)
 	}
@@ -839,9 +840,25 @@ func (st *scanState) groups(contained [][]bool) []custGroup {
 		}
 		return cmp.Compare(ra, rb)
 	})
-	var groups []custGroup
+	// One backing array for the matches and segments of all groups: a
+	// name many customers share gives as many groups.
+	nms, nsegs := 0, 0
+	for i := range st.hits {
+		for _, pr := range st.hits[i].pats {
+			ph := &st.pats[pr.pat]
+			nms += len(ph.occ)
+			nsegs += len(ph.occ)
+			if ph.more > 0 {
+				nsegs += len(ph.segs)
+			}
+		}
+	}
+	msBuf := make([]match, 0, nms)
+	segBuf := make([]int32, 0, nsegs)
+	groups := make([]custGroup, 0, len(order))
 	for i := 0; i < len(order); {
 		g := custGroup{id: ids[st.hits[order[i]].rec]}
+		m0, s0 := len(msBuf), len(segBuf)
 		j := i
 		for ; j < len(order) && ids[st.hits[order[j]].rec] == g.id; j++ {
 			h := &st.hits[order[j]]
@@ -853,8 +870,8 @@ func (st *scanState) groups(contained [][]bool) []custGroup {
 						continue
 					}
 					kept++
-					g.ms = append(g.ms, match{seg: o.seg, field: pr.field, start: o.start, end: o.end, pat: pr.pat, occ: int32(k)})
-					g.segs = append(g.segs, o.seg)
+					msBuf = append(msBuf, match{seg: o.seg, field: pr.field, start: o.start, end: o.end, pat: pr.pat, occ: int32(k)})
+					segBuf = append(segBuf, o.seg)
 					g.mask |= 1 << pr.field
 				}
 				if ph.more > 0 && kept > 0 {
@@ -863,11 +880,13 @@ func (st *scanState) groups(contained [][]bool) []custGroup {
 					// was inside a longer value (then these are taken
 					// to be too).
 					g.more += ph.more
-					g.segs = append(g.segs, ph.segs...)
+					segBuf = append(segBuf, ph.segs...)
 					g.mask |= 1 << pr.field
 				}
 			}
 		}
+		g.ms = msBuf[m0:len(msBuf):len(msBuf)]
+		g.segs = segBuf[s0:len(segBuf):len(segBuf)]
 		i = j
 		slices.SortFunc(g.ms, func(a, b match) int {
 			return cmp.Or(cmp.Compare(a.seg, b.seg), cmp.Compare(a.start, b.start), cmp.Compare(a.end, b.end), cmp.Compare(a.field, b.field), cmp.Compare(a.pat, b.pat))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/dlprelay/dlprelay/detect/archive"
 	"github.com/dlprelay/dlprelay/detect/uuencode"
@@ -21,6 +22,7 @@ import (
 type blockSet struct {
 	w      *walker
 	blocks []spooled
+	lazy   *lazyBlocks
 	uu     *uuencode.Splitter
 	armor  *armorSplitter
 	err    error // spooling failed
@@ -34,79 +36,118 @@ type spooled struct {
 	size int64
 }
 
-// triggers are what a block starts with; a text without them is passed
-// on as it is.
-var triggers = [][]byte{[]byte("begin"), []byte("-----BEGIN PGP MESSAGE")}
+// triggers are what a block's first line starts with; a text without a
+// line that starts so is passed on as it is.
+var triggers = [][]byte{[]byte("begin"), armorBegin}
 
-// triggerCarry is how many bytes at the end of a read are held back, so a
-// trigger cut between two reads is still seen.
-const triggerCarry = 32
-
-// wrap returns text with its blocks taken out. Until a trigger shows up,
-// it only looks (bytes.Index); from the line of the first trigger on, the
-// text goes through the splitters.
+// wrap returns text with its blocks taken out. Until a line starts with a
+// trigger, it only looks at line starts (bytes.IndexByte per line) and
+// hands the text out of its own buffer; from that line on, the text goes
+// through the splitters.
 func (b *blockSet) wrap(text io.Reader) io.Reader {
-	return &lazyBlocks{set: b, r: text, buf: make([]byte, 0, 32<<10), lineStart: true}
+	b.lazy = &lazyBlocks{set: b, r: text, buf: lazyBufs.Get().(*[lazyBuffer]byte)[:], lineStart: true}
+	return b.lazy
 }
 
-// lazyBlocks passes text on until a trigger appears.
+// lazyBuffer is the size of lazyBlocks' buffer; they are pooled, one per
+// text part being read.
+const lazyBuffer = 16 << 10
+
+var lazyBufs = sync.Pool{New: func() any { return new([lazyBuffer]byte) }}
+
+// lazyBlocks passes text on until a line starts with a trigger.
 type lazyBlocks struct {
-	set       *blockSet
-	r         io.Reader
-	buf       []byte // read, not yet handed out
-	out       []byte // ready to hand out
-	lineStart bool   // what was handed out ends a line
-	err       error
-	full      io.Reader // the splitters, once a trigger was seen
+	set *blockSet
+	r   io.Reader
+	// buf[:ready] is decided and handed out from off on; buf[ready:end]
+	// is read but not decided yet. buf[0] starts a line if lineStart.
+	buf             []byte
+	off, ready, end int
+	lineStart       bool
+	err             error
+	full            io.Reader // the splitters, once a trigger was seen
 }
 
 func (l *lazyBlocks) Read(p []byte) (int, error) {
 	for {
-		if len(l.out) > 0 {
-			n := copy(p, l.out)
-			if n > 0 {
-				l.lineStart = l.out[n-1] == '\n'
-			}
-			l.out = l.out[n:]
+		if l.off < l.ready {
+			n := copy(p, l.buf[l.off:l.ready])
+			l.off += n
 			return n, nil
 		}
 		if l.full != nil {
 			return l.full.Read(p)
 		}
-		if l.err != nil {
-			if len(l.buf) > 0 {
-				l.out, l.buf = l.buf, l.buf[len(l.buf):]
-				continue
-			}
-			return 0, l.err
+		if l.ready > 0 {
+			// All that was decided is out: keep what is not.
+			l.lineStart = l.ready < l.end || l.buf[l.ready-1] == '\n'
+			l.end = copy(l.buf, l.buf[l.ready:l.end])
+			l.off, l.ready = 0, 0
 		}
-		if len(l.buf) == cap(l.buf) {
-			// Hand out all but the carry.
-			keep := min(triggerCarry, len(l.buf))
-			l.out = bytes.Clone(l.buf[:len(l.buf)-keep])
-			l.buf = append(l.buf[:0], l.buf[len(l.buf)-keep:]...)
+		if l.end > 0 && (l.err != nil || l.end == len(l.buf)) {
+			l.decide()
 			continue
 		}
-		n, err := l.r.Read(l.buf[len(l.buf):cap(l.buf)])
-		l.buf = l.buf[:len(l.buf)+n]
+		if l.err != nil {
+			return 0, l.err
+		}
+		n, err := l.r.Read(l.buf[l.end:])
+		l.end += n
 		if err != nil {
 			l.err = err
 		}
-		at := -1
+		if n > 0 {
+			l.decide()
+		}
+	}
+}
+
+// decide looks at the line starts in buf[:end]: the text before a
+// trigger's line is handed out and the rest goes through the splitters;
+// with no trigger, everything is handed out but a last line start too
+// short to tell (it may begin a trigger).
+func (l *lazyBlocks) decide() {
+	at, undecided := findTrigger(l.buf[:l.end], l.lineStart, l.err != nil)
+	switch {
+	case at >= 0:
+		rest := io.MultiReader(bytes.NewReader(bytes.Clone(l.buf[at:l.end])), errReader{l.r, l.err})
+		l.ready, l.end = at, at
+		l.full = l.set.splitters(rest)
+	case undecided >= 0:
+		l.ready = undecided
+	default:
+		l.ready = l.end
+	}
+}
+
+// findTrigger returns the offset of the first line start in b (b[0]
+// counts when lineStart) at which a trigger begins, or -1; and, when there
+// is none, the offset of a last line start whose bytes are too few to
+// tell (a prefix of a trigger, and more text may follow), or -1.
+func findTrigger(b []byte, lineStart, atEOF bool) (at, undecided int) {
+	pos := 0
+	if !lineStart {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return -1, -1
+		}
+		pos = i + 1
+	}
+	for {
+		rest := b[pos:]
 		for _, t := range triggers {
-			if i := bytes.Index(l.buf, t); i >= 0 && (at < 0 || i < at) {
-				at = i
+			if bytes.HasPrefix(rest, t) {
+				return pos, -1
+			}
+			if !atEOF && len(rest) < len(t) && bytes.HasPrefix(t, rest) {
+				return -1, pos
 			}
 		}
-		if at < 0 {
-			continue
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			return -1, -1
 		}
-		// From the start of the trigger's line on, the splitters read.
-		cut := bytes.LastIndexByte(l.buf[:at], '\n') + 1
-		l.out = bytes.Clone(l.buf[:cut])
-		rest := io.MultiReader(bytes.NewReader(bytes.Clone(l.buf[cut:])), errReader{l.r, l.err})
-		l.buf = nil
-		l.full = l.set.splitters(rest)
+		pos += i + 1
 	}
 }
 
@@ -222,10 +263,14 @@ func (b *blockSet) dispatch(idx int, path string, depth, adepth int, exp *archiv
 	}
 }
 
-// close closes the spooled blocks.
+// close closes the spooled blocks and returns the buffer.
 func (b *blockSet) close() {
 	for _, s := range b.blocks {
 		s.file.Close()
+	}
+	if b.lazy != nil && b.lazy.buf != nil {
+		lazyBufs.Put((*[lazyBuffer]byte)(b.lazy.buf))
+		b.lazy.buf = nil
 	}
 }
 
