@@ -20,10 +20,12 @@ import (
 // are numbered, how offsets in the normalized text map back to the
 // original. When unsure, bump: a needless bump only makes the entries held
 // before it unrevealable; a missed one shows an officer the wrong text as
-// evidence.
+// evidence. TestExtractorVersionPinned fails when a match of a sample
+// message moves while the version stays (testdata/extractor-pins.json).
 //
 // Version 1 (ExtractorUnversioned) is every finding stored before findings
-// carried a version.
+// carried a version; version 2 is the extractor that decides every part's
+// disposition by its bytes and scans every header field.
 const ExtractorVersion = 2
 
 // ExtractorUnversioned is the extractor version of findings stored in one
