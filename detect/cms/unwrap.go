@@ -4,6 +4,8 @@ import (
 	"compress/zlib"
 	"fmt"
 	"io"
+
+	"github.com/dlprelay/dlprelay/detect/internal/bounded"
 )
 
 // unwrapper walks the layers of one message.
@@ -274,7 +276,7 @@ func (u *unwrapper) structure(d *decoder, k Kind, seq elem) error {
 // inflate returns the zlib-decompressed src (RFC 3274 section 2), bounded
 // by the ratio.
 func (u *unwrapper) inflate(src io.Reader) (io.Reader, error) {
-	in := &countReader{r: src}
+	in := &bounded.Counter{R: src}
 	z, err := zlib.NewReader(in)
 	if err == io.EOF {
 		return nil, errTruncated
@@ -282,11 +284,11 @@ func (u *unwrapper) inflate(src io.Reader) (io.Reader, error) {
 	if err != nil {
 		return nil, streamErr(err)
 	}
-	return &ratioReader{r: z, in: in, ratio: u.lim.MaxRatio}, nil
+	return &bounded.Ratio{R: z, In: in, Max: u.lim.MaxRatio, Grace: RatioGrace, Map: streamErr}, nil
 }
 
 func (u *unwrapper) limitContent(r io.Reader) io.Reader {
-	return &limitReader{r: r, left: u.lim.MaxContent}
+	return &bounded.Limit{R: r, Left: u.lim.MaxContent, Map: streamErr}
 }
 
 type eofReader struct{}

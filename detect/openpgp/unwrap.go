@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/dlprelay/dlprelay/detect/internal/bounded"
 )
 
 // unwrapper walks the packets of one input.
@@ -166,7 +168,7 @@ func (u *unwrapper) literal(b *body) error {
 		return bodyErr(err)
 	}
 	u.res.Format, u.res.Name = head[0], string(name)
-	u.res.Content = &limitReader{r: b, left: u.lim.MaxContent}
+	u.res.Content = &bounded.Limit{R: b, Left: u.lim.MaxContent, Map: streamErr}
 	return nil
 }
 
@@ -177,7 +179,7 @@ func (u *unwrapper) decompress(b *body) (io.Reader, error) {
 	if _, err := io.ReadFull(b, alg[:]); err != nil {
 		return nil, bodyErr(err)
 	}
-	in := &countReader{r: b}
+	in := &bounded.Counter{R: b}
 	var r io.Reader
 	switch alg[0] {
 	case 0: // uncompressed
@@ -195,7 +197,7 @@ func (u *unwrapper) decompress(b *body) (io.Reader, error) {
 	default:
 		return nil, fmt.Errorf("%w: compression algorithm %d", ErrUnsupported, alg[0])
 	}
-	return &ratioReader{r: r, in: in, ratio: u.lim.MaxRatio}, nil
+	return &bounded.Ratio{R: r, In: in, Max: u.lim.MaxRatio, Grace: RatioGrace, Map: streamErr}, nil
 }
 
 // bodyErr maps the end of a body where more was needed to errTruncated.
