@@ -1,9 +1,10 @@
 package cms
 
 import (
-	"bufio"
 	"fmt"
 	"io"
+
+	"github.com/dlprelay/dlprelay/detect/internal/bounded"
 )
 
 // MaxBERNesting is how deeply indefinite-length and constructed elements
@@ -57,10 +58,7 @@ func (e elem) isOctetString() bool { return e.is(classUniversal, tagOctetString)
 // length it has read, except for small primitives whose length it checks
 // first (readPrim).
 type decoder struct {
-	src interface {
-		io.Reader
-		io.ByteReader
-	}
+	src      bounded.ByteReader
 	off, max int64
 	peeked   *elem // a header given back by unread
 	scratch  []byte
@@ -72,32 +70,8 @@ type decoder struct {
 // (Classify reads only what it needs).
 func newDecoder(r io.Reader, max int64, buffer bool) *decoder {
 	d := &decoder{max: max}
-	switch s := r.(type) {
-	case interface {
-		io.Reader
-		io.ByteReader
-	}:
-		d.src = s
-	default:
-		if buffer {
-			d.src = bufio.NewReaderSize(r, 4096)
-		} else {
-			d.src = &byteReader{r: r}
-		}
-	}
+	d.src = bounded.Bytes(r, buffer)
 	return d
-}
-
-type byteReader struct {
-	r io.Reader
-	b [1]byte
-}
-
-func (b *byteReader) Read(p []byte) (int, error) { return b.r.Read(p) }
-
-func (b *byteReader) ReadByte() (byte, error) {
-	_, err := io.ReadFull(b.r, b.b[:])
-	return b.b[0], err
 }
 
 func (d *decoder) readByte() (byte, error) {

@@ -1,9 +1,10 @@
 package openpgp
 
 import (
-	"bufio"
 	"fmt"
 	"io"
+
+	"github.com/dlprelay/dlprelay/detect/internal/bounded"
 )
 
 // Packet tags (RFC 9580 section 5; 20 is the OCB/EAX AEAD packet of
@@ -48,10 +49,7 @@ type header struct {
 // packet's decompressed data) and counts the bytes it reads against a
 // limit.
 type reader struct {
-	src interface {
-		io.Reader
-		io.ByteReader
-	}
+	src      bounded.ByteReader
 	off, max int64
 	scratch  []byte
 }
@@ -61,32 +59,8 @@ type reader struct {
 // time (Classify reads only what it needs).
 func newReader(r io.Reader, max int64, buffer bool) *reader {
 	p := &reader{max: max}
-	switch s := r.(type) {
-	case interface {
-		io.Reader
-		io.ByteReader
-	}:
-		p.src = s
-	default:
-		if buffer {
-			p.src = bufio.NewReaderSize(r, 4096)
-		} else {
-			p.src = &byteReader{r: r}
-		}
-	}
+	p.src = bounded.Bytes(r, buffer)
 	return p
-}
-
-type byteReader struct {
-	r io.Reader
-	b [1]byte
-}
-
-func (b *byteReader) Read(p []byte) (int, error) { return b.r.Read(p) }
-
-func (b *byteReader) ReadByte() (byte, error) {
-	_, err := io.ReadFull(b.r, b.b[:])
-	return b.b[0], err
 }
 
 func (p *reader) limitErr() error {

@@ -10,6 +10,7 @@
 package bounded
 
 import (
+	"bufio"
 	"errors"
 	"io"
 )
@@ -106,4 +107,36 @@ func mapErr(m func(error) error, err error) error {
 		return err
 	}
 	return m(err)
+}
+
+// ByteReader is a reader that also reads a byte at a time.
+type ByteReader interface {
+	io.Reader
+	io.ByteReader
+}
+
+// Bytes returns r as a ByteReader: r itself when it is one; else, with
+// buffer, r behind a bufio.Reader (which may read past what the caller
+// takes), and without, r read a byte at a time, so no byte is read that
+// the caller does not take (to classify an input by its first bytes).
+func Bytes(r io.Reader, buffer bool) ByteReader {
+	if s, ok := r.(ByteReader); ok {
+		return s
+	}
+	if buffer {
+		return bufio.NewReaderSize(r, 4096)
+	}
+	return &oneByte{r: r}
+}
+
+type oneByte struct {
+	r io.Reader
+	b [1]byte
+}
+
+func (o *oneByte) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+func (o *oneByte) ReadByte() (byte, error) {
+	_, err := io.ReadFull(o.r, o.b[:])
+	return o.b[0], err
 }
