@@ -14,6 +14,7 @@ import (
 	"github.com/dlprelay/dlprelay/detect/media"
 	"github.com/dlprelay/dlprelay/detect/openpgp"
 	"github.com/dlprelay/dlprelay/detect/printable"
+	"github.com/dlprelay/dlprelay/detect/sqlite"
 	"github.com/dlprelay/dlprelay/detect/textsniff"
 )
 
@@ -126,6 +127,46 @@ func (w *walker) format(idx int, path string, depth, adepth int, exp *archive.Ex
 		w.smime(idx, path, depth, adepth, exp, br, h)
 	case classMedia:
 		w.media(idx, path, depth, adepth, exp, br, f.kind)
+	case classSQLite:
+		w.database(idx, path, br)
+	}
+}
+
+// database reads the records of a SQLite database file (package sqlite),
+// every value a field of its own; deleted rows and free pages too, as
+// far as they survive. Damaged pages are reported, and then the file's
+// strings are scanned as well.
+func (w *walker) database(idx int, path string, r io.Reader) {
+	w.setDisposition(idx, DispDatabase, "sqlite")
+	file, size, ok := w.spoolPart(idx, path, r)
+	if !ok {
+		w.setDisposition(idx, DispNone, "sqlite")
+		return
+	}
+	defer file.Close()
+	db := sqlite.NewReader(w.ctx, file, size, sqlite.Limits{MaxOutput: w.lim.MaxPartBytes + 1})
+	rec := &errRecorder{r: db}
+	w.segment(idx, path, rec)
+	if w.halted(path) {
+		return
+	}
+	switch err := rec.err; {
+	case err == nil:
+	case errors.Is(err, sqlite.ErrEncrypted):
+		w.setDisposition(idx, DispNone, "sqlite")
+		w.unscannableKind(path, ReasonEncrypted, "sqlite")
+	case errors.Is(err, sqlite.ErrLimit):
+		w.unscannableKind(path, ReasonPartSize, "sqlite")
+	default:
+		// Damaged pages, or a header that does not read: the strings
+		// of the whole file too.
+		read := w.rep.Parts[idx].Bytes > 0
+		w.unscannableKind(path, ReasonCorrupt, "sqlite")
+		w.salvage(idx, path, file, size)
+		if read {
+			w.setDisposition(idx, DispDatabase, "sqlite")
+		}
+		w.rep.Parts[idx].Kind = "sqlite"
 	}
 }
 

@@ -27,6 +27,9 @@ const (
 	DispDocument Disposition = "document"
 	// DispPDF: a PDF file whose text layer was scanned.
 	DispPDF Disposition = "pdf"
+	// DispDatabase: a database file (SQLite) whose records were read by
+	// its structure, each value a field of its own.
+	DispDatabase Disposition = "database"
 	// DispMedia: an image, audio, video or font file identified by
 	// walking its structure to its end (Part.Kind names it); its metadata
 	// text (PNG text chunks, EXIF, XMP, comments, ID3 tags ...) was

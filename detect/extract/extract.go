@@ -23,7 +23,8 @@
 //     openpgp), encrypted content reported, signed or compressed content
 //     unwrapped and walked; images, audio, video and fonts (package
 //     media), walked to their end, their metadata text scanned and any
-//     bytes after the end a part of their own (path/after-end);
+//     bytes after the end a part of their own (path/after-end); SQLite
+//     databases (package sqlite), every value of their records;
 //   - text, by package textsniff: any charset the walker decodes, UTF-16
 //     with or without a byte order mark, a message (an .eml sent as
 //     octet-stream is walked as one), HTML (package htmltext: rendered

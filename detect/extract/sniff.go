@@ -6,6 +6,7 @@ import (
 	"github.com/dlprelay/dlprelay/detect/archive"
 	"github.com/dlprelay/dlprelay/detect/cms"
 	"github.com/dlprelay/dlprelay/detect/media"
+	"github.com/dlprelay/dlprelay/detect/sqlite"
 )
 
 // This file tells formats apart by their first bytes. The declared type
@@ -26,6 +27,7 @@ const (
 	classPacked // an archive or compression format not read here
 	classCMS    // S/MIME: a CMS ContentInfo
 	classMedia  // an image, audio, video or font signature
+	classSQLite // a SQLite database file
 )
 
 // format is a sniffed format: its class and a stable kind name for
@@ -85,6 +87,9 @@ func sniffFormat(head []byte) format {
 	if len(head) >= 7 && head[2] == '-' && head[3] == 'l' && head[6] == '-' && (head[4] == 'h' || head[4] == 'z') {
 		return format{classPacked, "lzh"}
 	}
+	if sqlite.IsSQLite(head) {
+		return format{classSQLite, "sqlite"}
+	}
 	if k := cms.Sniff(head); k != "" {
 		return format{classCMS, string(k)}
 	}
@@ -105,7 +110,6 @@ var binaryKinds = []struct {
 	{"\xfe\xed\xfa\xce", "mach-o"}, {"\xfe\xed\xfa\xcf", "mach-o"}, {"\xce\xfa\xed\xfe", "mach-o"}, {"\xcf\xfa\xed\xfe", "mach-o"},
 	{"\xca\xfe\xba\xbe", "java-class"},
 	{"\x00asm", "wasm"},
-	{"SQLite format 3\x00", "sqlite"},
 	{"AC10", "dwg"},
 	{"\x00\x01\x00\x00Standard Jet DB", "access"},
 	{"\x00\x01\x00\x00Standard ACE DB", "access"},
