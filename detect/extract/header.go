@@ -31,7 +31,8 @@ const (
 // once the body is no longer read.
 func readHeader(raw io.Reader, max int) (hdr textproto.Header, body io.Reader, release func(), st headerStatus) {
 	br := getReader(raw, headerBuffer)
-	var block bytes.Buffer // the fields read, as a header block
+	var block bytes.Buffer // the fields read, as a header block (CRLF)
+	var read bytes.Buffer  // the same lines as they came
 	var line []byte
 	status := headerOK
 	for {
@@ -41,15 +42,16 @@ func readHeader(raw io.Reader, max int) (hdr textproto.Header, body io.Reader, r
 			var piece []byte
 			piece, err = br.ReadSlice('\n')
 			line = append(line, piece...)
-			if err != bufio.ErrBufferFull || block.Len()+len(line) > max {
+			if err != bufio.ErrBufferFull || read.Len()+len(line) > max {
 				break
 			}
 		}
-		if block.Len()+len(line) > max {
+		if read.Len()+len(line) > max {
 			// No end in sight: give everything read back as text.
-			rest := append(block.Bytes(), line...)
-			return textproto.Header{}, io.MultiReader(bytes.NewReader(rest), br), func() { putReader(br) }, headerTooBig
+			read.Write(line)
+			return textproto.Header{}, io.MultiReader(bytes.NewReader(read.Bytes()), br), func() { putReader(br) }, headerTooBig
 		}
+		read.Write(line)
 		if len(line) == 0 && err != nil {
 			break // end of input: a header with no body
 		}
