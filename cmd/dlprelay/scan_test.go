@@ -65,3 +65,46 @@ func readFileString(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	return string(b), err
 }
+
+// TestScanDispositions runs `dlprelay scan` on a message whose parts are
+// read in different ways: the human output and -json name each part's
+// disposition and the sniffed kind, and the unscannable reasons.
+func TestScanDispositions(t *testing.T) {
+	t.Parallel()
+	cfg := filepath.Join(t.TempDir(), "dlprelay.yaml")
+	writeFile(t, cfg, "customers:\n  file: "+sharedTestdata(t, "testdata/customers.csv")+"\n")
+	msg := sharedTestdata(t, "detect/testdata/mail/44-media-appended.eml")
+	var out, errb bytes.Buffer
+	if code := run([]string{"scan", "-config", cfg, msg}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{
+		"1.2 [media jpeg] image/jpeg",
+		"1.2/after-end [archive zip]",
+		"1.2/after-end/list.csv [text] text/csv",
+		"1.3 [strings png] image/png",
+		"unscannable: part 1.3: corrupt (png)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if code := run([]string{"scan", "-json", "-config", cfg, msg}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var rep scanReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range rep.Parts {
+		got[p.Path] = string(p.Disposition) + "/" + p.Kind
+	}
+	if got["1.2"] != "media/jpeg" || got["1.3"] != "strings/png" || got["1.2/after-end/list.csv"] != "text/" {
+		t.Errorf("dispositions = %v", got)
+	}
+	if len(rep.Unscannable) != 1 || rep.Unscannable[0].Kind != "png" {
+		t.Errorf("unscannable = %+v", rep.Unscannable)
+	}
+}
