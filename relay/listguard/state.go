@@ -121,7 +121,8 @@ func (a Accepted) check() error {
 		return errors.New("sha256 is not 64 lower-case hex digits")
 	case a.At.IsZero():
 		return errors.New("no time of acceptance")
-	case a.At.Year() < 1 || a.At.Year() > 9999:
+	case a.At.UTC().Year() < 1 || a.At.UTC().Year() > 9999:
+		// UTC, as the file is written: 0001-01-01T00:00+01:00 is year 0.
 		return errors.New("time of acceptance out of range")
 	case a.How != HowFirstLoad && a.How != HowStart && a.How != HowReload && a.How != HowOperator:
 		return fmt.Errorf("how is %q; want first_load, start, reload or operator", printable(string(a.How), 32))
