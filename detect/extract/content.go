@@ -2,6 +2,7 @@ package extract
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -256,7 +257,15 @@ func (w *walker) textPart(idx int, path string, depth, adepth int, exp *archive.
 	if h.charset != "" {
 		w.rep.Parts[idx].Charset = strings.ToLower(h.charset)
 	}
-	if err := w.textDecodedWrapped(idx, path, raw, cs, html, wrap); err != nil {
+	var err error
+	if ts.Reason == textsniff.ReasonUTF8 && isUTF8Label(cs) {
+		// The sniff found valid UTF-8 and that is what was declared (or
+		// nothing was): no conversion, and no second check of the bytes.
+		err = w.textSegment(idx, path, raw, html, wrap)
+	} else {
+		err = w.textDecodedWrapped(idx, path, raw, cs, html, wrap)
+	}
+	if err != nil {
 		w.readFailed(idx, path, err)
 	}
 	if watch != nil && watch.binary() {
@@ -280,20 +289,39 @@ type binaryWatch struct {
 
 func (b *binaryWatch) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
-	for _, c := range p[:n] {
-		if c < 0x20 {
-			switch c {
-			case 0:
-				b.nul++
-			case '\t', '\n', '\r', '\f', 0x1b:
-			default:
-				b.controls++
-			}
+	q := p[:n]
+	for len(q) > 0 {
+		// Eight bytes at a time while none is below 0x20: most text.
+		for len(q) >= 8 && below20(binary.LittleEndian.Uint64(q)) == 0 {
+			q = q[8:]
 		}
+		end := min(len(q), 8)
+		for _, c := range q[:end] {
+			b.nul += int64(nulByte[c])
+			b.controls += int64(controlByte[c])
+		}
+		q = q[end:]
 	}
 	b.n += int64(n)
 	return n, err
 }
+
+// below20 is not 0 when one of the eight bytes of x is below 0x20.
+func below20(x uint64) uint64 { return (x - 0x2020202020202020) &^ x & 0x8080808080808080 }
+
+// nulByte and controlByte are 1 for a NUL byte and for the other control
+// characters text does not have (not tab, LF, CR, FF or ESC).
+var nulByte, controlByte = func() (nul, ctl [256]uint8) {
+	nul[0] = 1
+	for c := 1; c < 0x20; c++ {
+		switch c {
+		case '\t', '\n', '\r', '\f', 0x1b:
+		default:
+			ctl[c] = 1
+		}
+	}
+	return nul, ctl
+}()
 
 // binary reports whether the text read was more than a few stray bytes
 // away from text: 8 NUL bytes, 64 other controls, or controls past 1 in
@@ -478,6 +506,16 @@ func looksHTMLReader(r io.Reader) bool {
 	}
 	head, _ := br.Peek(512)
 	return looksHTML(head)
+}
+
+// isUTF8Label reports whether the charset label cs, as a part declares it,
+// says UTF-8 (or ASCII, its subset), or is empty.
+func isUTF8Label(cs string) bool {
+	switch strings.ToLower(strings.Trim(strings.TrimSpace(cs), `"`)) {
+	case "", "utf-8", "utf8", "us-ascii", "ascii":
+		return true
+	}
+	return false
 }
 
 // knownLabel reports whether cs names a charset the walker can decode.

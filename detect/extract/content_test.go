@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/base64"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,5 +180,36 @@ func TestWrappedMail(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBinaryWatch checks the word-at-a-time count against a byte loop.
+func TestBinaryWatch(t *testing.T) {
+	inputs := []string{"", "plain text, no controls at all here", "a\x00b", strings.Repeat("x", 15) + "\x01", "\t\n\r\f\x1b" + strings.Repeat("y", 20),
+		"日本語のテキスト\x00\x00", strings.Repeat("\x7f\x80\xff", 10) + "\x02"}
+	for i := 0; i < 300; i++ {
+		b := make([]byte, i%40)
+		for j := range b {
+			b[j] = byte((i*31 + j*17) % 256)
+		}
+		inputs = append(inputs, string(b))
+	}
+	for _, in := range inputs {
+		var nul, ctl int64
+		for _, c := range []byte(in) {
+			switch {
+			case c == 0:
+				nul++
+			case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1b:
+				ctl++
+			}
+		}
+		w := &binaryWatch{r: strings.NewReader(in)}
+		if _, err := io.ReadAll(w); err != nil {
+			t.Fatal(err)
+		}
+		if w.nul != nul || w.controls != ctl || w.n != int64(len(in)) {
+			t.Errorf("%q: nul %d controls %d n %d, want %d %d %d", in, w.nul, w.controls, w.n, nul, ctl, len(in))
+		}
 	}
 }

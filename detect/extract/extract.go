@@ -638,6 +638,12 @@ func (w *walker) textDecodedWrapped(idx int, path string, dec io.Reader, cs stri
 	case NoteCharsetGuessed, NoteCharsetMislabelled, NoteCharsetUnknown:
 		w.rep.Parts[idx].Charset = name
 	}
+	return w.textSegment(idx, path, text, html, wrap)
+}
+
+// textSegment hands out UTF-8 text: HTML rendered, plain text through
+// wrap (nil: as it is).
+func (w *walker) textSegment(idx int, path string, text io.Reader, html bool, wrap func(io.Reader) io.Reader) error {
 	switch {
 	case html:
 		// The part size limit cuts first: MaxOutput is only a backstop.

@@ -19,6 +19,7 @@ package textsniff
 
 import (
 	"bytes"
+	"encoding/binary"
 	"unicode/utf8"
 )
 
@@ -189,6 +190,15 @@ func tooManyControls(b []byte) bool {
 	}
 	chars, bad := 0, 0
 	for i := 0; i < len(b); {
+		// Eight printable ASCII bytes (0x20-0x7E) at a time: most text.
+		if i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			if (x-0x2020202020202020)&^x&0x8080808080808080 == 0 && (x+0x0101010101010101|x)&0x8080808080808080 == 0 {
+				chars += 8
+				i += 8
+				continue
+			}
+		}
 		c := b[i]
 		if c < utf8.RuneSelf {
 			chars++

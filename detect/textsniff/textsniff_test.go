@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
@@ -227,5 +228,37 @@ func TestDetectLongHead(t *testing.T) {
 	b := bytes.Repeat([]byte("山"), MaxHead) // 3 bytes each
 	if got := Detect(b, true); got.Encoding != UTF8 {
 		t.Errorf("long head: %+v", got)
+	}
+}
+
+// TestTooManyControlsFastPath checks the eight-bytes-at-a-time path of
+// tooManyControls against a rune-at-a-time count.
+func TestTooManyControlsFastPath(t *testing.T) {
+	slow := func(b []byte) bool {
+		if n := len(b); n > 0 && b[n-1] == 0x1A {
+			b = b[:n-1]
+		}
+		chars, bad := 0, 0
+		for i := 0; i < len(b); {
+			r, size := utf8.DecodeRune(b[i:])
+			chars++
+			if isControl(r) || (r == utf8.RuneError && size == 1 && i+utf8.UTFMax <= len(b)) {
+				bad++
+			}
+			i += size
+		}
+		return bad*20 >= chars && bad > 0
+	}
+	for i := 0; i < 2000; i++ {
+		b := make([]byte, i%70)
+		for j := range b {
+			b[j] = byte((i*131 + j*29 + j*j) % 256)
+			if (i+j)%3 != 0 {
+				b[j] = 'a' + byte(j%26)
+			}
+		}
+		if got, want := tooManyControls(b), slow(b); got != want {
+			t.Fatalf("%q: %v, want %v", b, got, want)
+		}
 	}
 }
