@@ -96,21 +96,14 @@ func Detect(head []byte, whole bool) Result {
 		return withBOM(judgeUTF16(head[2:], whole, true), 2)
 	}
 
-	nul, high := 0, 0
-	for _, c := range head {
-		if c == 0 {
-			nul++
-		} else if c >= 0x80 {
-			high++
-		}
-	}
-	if nul > 0 {
+	nul, high := bytes.IndexByte(head, 0) >= 0, hasHigh(head)
+	if nul {
 		if r, ok := sniffUTF16(head, whole); ok {
 			return r
 		}
 		return notText(ReasonNUL)
 	}
-	if high == 0 {
+	if !high {
 		if hasISO2022Escape(head) {
 			return judgeISO2022JP(head, whole)
 		}
@@ -123,7 +116,7 @@ func Detect(head []byte, whole bool) Result {
 		return judgeUTF8(head, whole)
 	}
 	if validUTF8Prefix(head, whole) {
-		return judgeUTF8(head, whole)
+		return judgeValidUTF8(head)
 	}
 	r := judgeLegacy(head, whole)
 	if r.Text || r.Reason == ReasonControl {
@@ -156,10 +149,31 @@ func judgeUTF8(b []byte, whole bool) Result {
 	if !validUTF8Prefix(b, whole) {
 		return notText(ReasonUndecodable)
 	}
+	return judgeValidUTF8(b)
+}
+
+// judgeValidUTF8 judges b, known to be UTF-8 (validUTF8Prefix), as text.
+func judgeValidUTF8(b []byte) Result {
 	if tooManyControls(b) {
 		return notText(ReasonControl)
 	}
 	return text(UTF8, ReasonUTF8)
+}
+
+// hasHigh reports whether b has a byte of 0x80 or more.
+func hasHigh(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return true
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // validUTF8Prefix reports whether b is valid UTF-8, allowing one rune cut
@@ -190,7 +204,22 @@ func tooManyControls(b []byte) bool {
 	}
 	chars, bad := 0, 0
 	for i := 0; i < len(b); {
-		// Eight printable ASCII bytes (0x20-0x7E) at a time: most text.
+		c := b[i]
+		if c >= utf8.RuneSelf {
+			// b is UTF-8 (valid, but for a character cut at its end): a
+			// character is counted at its first byte, and the only
+			// controls past ASCII are C1's U+0080-U+009F, C2 80 to C2 9F.
+			if c >= 0xC0 {
+				chars++
+				if c == 0xC2 && i+1 < len(b) && b[i+1] < 0xA0 {
+					bad++
+				}
+			}
+			i++
+			continue
+		}
+		// Eight printable ASCII bytes (0x20-0x7E) at a time: most
+		// Latin text.
 		if i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
 			if (x-0x2020202020202020)&^x&0x8080808080808080 == 0 && (x+0x0101010101010101|x)&0x8080808080808080 == 0 {
@@ -199,24 +228,22 @@ func tooManyControls(b []byte) bool {
 				continue
 			}
 		}
-		c := b[i]
-		if c < utf8.RuneSelf {
-			chars++
-			if isControl(rune(c)) {
-				bad++
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[i:])
 		chars++
-		if isControl(r) || (r == utf8.RuneError && size == 1 && i+utf8.UTFMax <= len(b)) {
-			bad++
-		}
-		i += size
+		bad += int(asciiControl[c])
+		i++
 	}
 	return bad*20 >= chars && bad > 0
 }
+
+// asciiControl is 1 for the ASCII controls isControl counts.
+var asciiControl = func() (t [utf8.RuneSelf]uint8) {
+	for c := range t {
+		if isControl(rune(c)) {
+			t[c] = 1
+		}
+	}
+	return t
+}()
 
 // isControl reports whether r is a control character that text does not
 // normally hold.

@@ -231,8 +231,9 @@ func TestDetectLongHead(t *testing.T) {
 	}
 }
 
-// TestTooManyControlsFastPath checks the eight-bytes-at-a-time path of
-// tooManyControls against a rune-at-a-time count.
+// TestTooManyControlsFastPath checks the byte-at-a-time tooManyControls
+// against a rune-at-a-time count, on UTF-8 (what it is given: valid, but
+// for a character cut at the end).
 func TestTooManyControlsFastPath(t *testing.T) {
 	slow := func(b []byte) bool {
 		if n := len(b); n > 0 && b[n-1] == 0x1A {
@@ -242,6 +243,9 @@ func TestTooManyControlsFastPath(t *testing.T) {
 		for i := 0; i < len(b); {
 			r, size := utf8.DecodeRune(b[i:])
 			chars++
+			if r == utf8.RuneError && size == 1 && !utf8.FullRune(b[i:]) {
+				break // a character cut at the end is one character
+			}
 			if isControl(r) || (r == utf8.RuneError && size == 1 && i+utf8.UTFMax <= len(b)) {
 				bad++
 			}
@@ -249,16 +253,24 @@ func TestTooManyControlsFastPath(t *testing.T) {
 		}
 		return bad*20 >= chars && bad > 0
 	}
-	for i := 0; i < 2000; i++ {
-		b := make([]byte, i%70)
-		for j := range b {
-			b[j] = byte((i*131 + j*29 + j*j) % 256)
+	runes := []rune{'a', 'Z', ' ', '\n', '\t', 0x01, 0x1F, 0x7F, 0x80, 0x9F, 0xA0, 'é', '山', '田', 0x1A, 0x1B, 0x10000}
+	for i := 0; i < 3000; i++ {
+		var b []byte
+		for j := 0; j < i%70; j++ {
+			r := runes[(i*131+j*29+j*j)%len(runes)]
 			if (i+j)%3 != 0 {
-				b[j] = 'a' + byte(j%26)
+				r = 'a' + rune(j%26)
 			}
+			b = utf8.AppendRune(b, r)
 		}
-		if got, want := tooManyControls(b), slow(b); got != want {
-			t.Fatalf("%q: %v, want %v", b, got, want)
+		for _, cut := range []int{0, 1, 2} {
+			c := b
+			if cut > 0 && len(c) > 0 && c[len(c)-1] >= 0x80 {
+				c = c[:max(0, len(c)-cut)]
+			}
+			if got, want := tooManyControls(c), slow(c); got != want {
+				t.Fatalf("%q: %v, want %v", c, got, want)
+			}
 		}
 	}
 }
