@@ -138,7 +138,9 @@ func TestPrometheusDashboard(t *testing.T) {
 		{`sum(dlprelay_smtp_messages_total{verdict="quarantine"})`, 2},
 		{`sum(dlprelay_quarantine_stored_total)`, 2},
 		{`sum(dlprelay_policy_message_records_count)`, total},
-		{`sum(dlprelay_policy_message_records_bucket{le="0"})`, 2}, // 01 and 14 carry no record
+		// Only 01 carries no record: 14's legacy.xls is an OLE file that
+		// cannot be parsed yet, and its printable strings hold two rows.
+		{`sum(dlprelay_policy_message_records_bucket{le="0"})`, 1},
 		{`sum(dlprelay_scan_duration_seconds_count)`, total},
 		{`sum(dlprelay_upstream_data_duration_seconds_count)`, 2},
 		{`dlprelay_ready`, 1},
