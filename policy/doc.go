@@ -16,12 +16,14 @@
 //
 // # Records and confidence
 //
-// A record found in the message counts unless it is an addressee (its
-// e-mail address is a recipient). At high confidence only corroborated
-// records count (two different fields close together, such as name and
-// phone); at low confidence every record counts, except that records found
-// only through the same text (a name three customers share) count once
-// together.
+// A record found in the message counts unless the message is written to
+// that customer: its e-mail address is a recipient and every recipient
+// outside is that address (a copy to anyone else outside, a private
+// account or other customers, makes it count again). At high confidence
+// only corroborated records count (two different fields close together,
+// such as name and phone); at low confidence every record counts, except
+// that records found only through the same text (a name three customers
+// share) count once together.
 //
 // # Rules
 //

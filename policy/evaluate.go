@@ -57,10 +57,13 @@ type Record struct {
 	// customers share) count as one, and are not remembered in the
 	// history, since which of them was meant is unknown.
 	Evidence string
-	// Addressee says the record is one of the recipients (its e-mail
-	// address is a recipient): writing to a customer about themselves is
-	// not a leak, so the record is not counted.
-	Addressee bool
+	// Addressee is the recipient whose address is the record's e-mail
+	// (as in Recipients), "" if none is. Writing to a customer about
+	// themselves is not a leak, so such a record is not counted — but only
+	// when every recipient outside is that customer: with anyone else
+	// outside (a free-mail copy, other customers) it is a record sent to
+	// them and counts like any other (see addressed).
+	Addressee string
 }
 
 // Past is a record the sender sent outside before.
@@ -256,7 +259,7 @@ func (p *Policy) facts(in Input) facts {
 	seen := map[string]bool{}
 	groups := map[string]int{}
 	for _, r := range in.Records {
-		if r.Addressee || seen[r.Key] {
+		if seen[r.Key] || addressed(r, in.Recipients, f.classes) {
 			continue
 		}
 		seen[r.Key] = true
@@ -294,6 +297,26 @@ func (p *Policy) facts(in Input) facts {
 	}
 	f.contacts = p.privateContacts(in)
 	return f
+}
+
+// addressed reports whether r is exempt as written to the customer about
+// themselves: its Addressee is a recipient, and every recipient outside
+// (classes parallel to rcpts) is that address. A customer added next to
+// someone else outside — a private account, other customers — does not
+// make their record any less sent to that someone, so it counts.
+func addressed(r Record, rcpts []Recipient, classes []Class) bool {
+	if r.Addressee == "" {
+		return false
+	}
+	found := false
+	for i, rc := range rcpts {
+		same := sameAddr(rc.Addr, r.Addressee)
+		found = found || same
+		if !same && classes[i] != ClassInternal {
+			return false
+		}
+	}
+	return found
 }
 
 // privateContacts counts the free-mail addresses (other than the envelope's

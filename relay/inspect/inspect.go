@@ -339,10 +339,12 @@ func (e *Engine) input(ctx context.Context, env Envelope, res *detect.Result) (p
 			break
 		}
 	}
-	rcpt := map[string]bool{}
+	rcpt := map[string]string{} // lower-case → as given
 	for _, r := range env.Recipients {
 		low := strings.ToLower(r)
-		rcpt[low] = true
+		if _, ok := rcpt[low]; !ok {
+			rcpt[low] = r
+		}
 		in.Recipients = append(in.Recipients, policy.Recipient{Addr: r, Name: names[low]})
 	}
 	for i := range res.Records {
@@ -351,8 +353,8 @@ func (e *Engine) input(ctx context.Context, env Envelope, res *detect.Result) (p
 		if !r.High {
 			r.Evidence = evidence(h)
 		}
-		if em, ok := e.emails[h.ID]; ok && rcpt[em] {
-			r.Addressee = true
+		if em, ok := e.emails[h.ID]; ok {
+			r.Addressee = rcpt[em]
 		}
 		in.Records = append(in.Records, r)
 	}
