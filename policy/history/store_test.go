@@ -379,8 +379,12 @@ func testPrune(t *testing.T, open opener) {
 	}
 }
 
-// senders calls the Senders method both implementations have.
+// senders calls the Senders method both implementations have (under a
+// Ledger, the wrapped store's).
 func senders(ctx context.Context, s Store) (int, error) {
+	if l, ok := s.(*Ledger); ok {
+		s = l.store
+	}
 	return s.(interface {
 		Senders(context.Context) (int, error)
 	}).Senders(ctx)
