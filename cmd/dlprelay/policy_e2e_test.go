@@ -83,7 +83,7 @@ func startPolicyRelay(t *testing.T, mod func(*config.Config)) *policyRelay {
 	if err != nil {
 		t.Fatal(err)
 	}
-	live, _, _, err := buildLiveChecked(cfg, log, history.NewMemory(), q, nil)
+	live, _, _, err := buildLiveChecked(cfg, log, history.NewLedger(history.NewMemory()), q, nil)
 	if err != nil {
 		q.Close()
 		t.Fatal(err)

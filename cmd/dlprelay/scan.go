@@ -53,7 +53,7 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		defer h.Close()
-		opt.History = readOnly{h}
+		opt.History = history.NewLedger(readOnly{h})
 		if opt.Keyer, err = inspect.HistoryKeyer(cfg); err != nil {
 			fmt.Fprintf(stderr, "dlprelay: -history: %v\n", err)
 			return 2
@@ -160,7 +160,11 @@ func scanFile(eng *inspect.Engine, env inspect.Envelope, name string) (inspect.D
 		return inspect.Decision{}, err
 	}
 	defer f.Close()
-	return eng.Inspect(context.Background(), env, f)
+	d, err := eng.Inspect(context.Background(), env, f)
+	// Nothing is sent: each file is judged against the relay's history
+	// alone, not against the files scanned before it.
+	d.NotSent()
+	return d, err
 }
 
 func reasonList(d inspect.Decision) []string {

@@ -115,11 +115,14 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	m.SetDataDir(cfg.DataDir)
-	hist, err := history.Open(inspect.HistoryPath(cfg))
+	store, err := history.Open(inspect.HistoryPath(cfg))
 	if err != nil {
 		log.Error("refusing to start", "err", fmt.Errorf("sender history: %w", err))
 		return 1
 	}
+	// One ledger for the life of the process, like the store: the records
+	// of messages in flight are counted across reloads.
+	hist := history.NewLedger(store)
 	defer hist.Close()
 	// One quarantine for the life of the process: a reload keeps it (a
 	// changed data_dir takes effect only after a restart).
@@ -357,7 +360,7 @@ func (lc listenerCerts) read(cfg *config.Config) (apply func(), err error) {
 // guard, and its acceptance is recorded before it goes into service. On
 // any error the running configuration, customer list and certificates
 // stay in force, and the error is returned with a nil Engine.
-func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.Metrics, log *slog.Logger, hist history.Store, q smtpd.Quarantine, certs listenerCerts, guard *listguard.Guard) (*config.Config, *inspect.Engine, error) {
+func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.Metrics, log *slog.Logger, hist *history.Ledger, q smtpd.Quarantine, certs listenerCerts, guard *listguard.Guard) (*config.Config, *inspect.Engine, error) {
 	cfg, err := cf.load()
 	var applyCerts func()
 	if err == nil {
@@ -528,7 +531,7 @@ func pruneHistory(ctx context.Context, hist history.Store, longest *atomic.Int64
 // process's one store, opened once by runServe. A nil guard (tests that
 // wire a relay in the test process) checks nothing but that the list has
 // records, which Build always checks.
-func buildLiveChecked(cfg *config.Config, log *slog.Logger, hist history.Store, q smtpd.Quarantine, guard *listguard.Guard) (*smtpd.Live, *inspect.Engine, listguard.Decision, error) {
+func buildLiveChecked(cfg *config.Config, log *slog.Logger, hist *history.Ledger, q smtpd.Quarantine, guard *listguard.Guard) (*smtpd.Live, *inspect.Engine, listguard.Decision, error) {
 	var dec listguard.Decision
 	keyer, err := inspect.HistoryKeyer(cfg)
 	if err != nil {

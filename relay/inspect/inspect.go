@@ -1,7 +1,9 @@
 // Package inspect joins detection and policy: an Engine holds one loaded
 // customer list, the scanner built from it, the watchlist and the policy,
-// and turns a message and its envelope into a Decision, reading and
-// updating the sender history on the way. An Engine never changes after
+// and turns a message and its envelope into a Decision, reading the sender
+// history on the way and reserving in it the records of a message let
+// through, until the caller says whether the message left (Decision.Sent,
+// Decision.NotSent). An Engine never changes after
 // Build; a reload builds a new one and the relay swaps it in atomically, so
 // every message is judged by exactly one consistent list and rule set.
 package inspect
@@ -35,7 +37,7 @@ type Engine struct {
 	scanner   *detect.Scanner
 	policy    *policy.Policy
 	watch     *watchlist.List
-	history   history.Store // nil: no windowed rules, or no history wanted
+	history   *history.Ledger // nil: no windowed rules, or no history wanted
 	keyer     history.Keyer
 	emails    map[string]string // record ID → lower-case e-mail, for addressees
 	window    int64             // confidence window in bytes
@@ -51,7 +53,10 @@ type Engine struct {
 type Options struct {
 	// History is the sender history for windowed rules; nil means none is
 	// kept (windows count this message only — only for `dlprelay scan`).
-	History history.Store
+	// The relay passes one Ledger to every Engine it builds, so that
+	// messages judged before and after a reload see each other's records
+	// in flight.
+	History *history.Ledger
 	// Keyer makes history keys of record IDs; see HistoryKeyer.
 	Keyer history.Keyer
 	// Log receives progress for large lists; nil: silent.
@@ -260,7 +265,29 @@ type Decision struct {
 	Scanned bool
 	// ScanTime is how long detection took.
 	ScanTime time.Duration
+
+	// pending holds the records Verdict.Remember lists, reserved in the
+	// sender history until Sent or NotSent; nil when there are none.
+	pending *history.Reservation
 }
+
+// Sent tells the engine that the upstream accepted the message: the
+// records it reserved are banked in the sender history, for the windows of
+// the sender's next messages. The message has left whatever Sent returns;
+// on error (the history could not be written) the records stay counted in
+// memory and the history is tried again at its next prune.
+func (d Decision) Sent(ctx context.Context) error {
+	if err := d.pending.Commit(ctx); err != nil {
+		return fmt.Errorf("sender history: %w", err)
+	}
+	return nil
+}
+
+// NotSent tells the engine that the message did not leave (refused or
+// temp-failed by the upstream, the session gone): its reserved records are
+// forgotten. After Sent it does nothing, so a caller may defer it as soon
+// as Inspect returned.
+func (d Decision) NotSent() { d.pending.Drop() }
 
 // RecordIDs lists the IDs of the customer records found (never values).
 func (d Decision) RecordIDs() []string {
@@ -274,9 +301,13 @@ func (d Decision) RecordIDs() []string {
 	return ids
 }
 
-// Inspect scans the message and applies the policy, reading and updating
-// the sender history for windowed rules. An error means the message could
-// not be judged (the caller must temp-fail, never pass it).
+// Inspect scans the message and applies the policy, reading the sender
+// history for windowed rules. The records of a message let through
+// (Verdict.Remember) are reserved in the history: counted by every message
+// of the sender judged meanwhile, banked only when the caller reports the
+// message Sent, forgotten when it reports NotSent — one of which it must
+// call. An error means the message could not be judged (the caller must
+// temp-fail, never pass it).
 func (e *Engine) Inspect(ctx context.Context, env Envelope, msg io.Reader) (Decision, error) {
 	if e.policy.SkipScan(env.Recipients) {
 		return Decision{Verdict: e.policy.InternalVerdict(), Result: &detect.Result{}}, nil
@@ -307,7 +338,7 @@ func (e *Engine) Inspect(ctx context.Context, env Envelope, msg io.Reader) (Deci
 		for i, r := range d.Verdict.Remember {
 			entries[i] = history.Entry{Key: r.Key, At: r.At, High: r.High}
 		}
-		if err := e.history.Add(ctx, env.Sender, entries); err != nil {
+		if d.pending, err = e.history.Reserve(env.Sender, entries); err != nil {
 			return d, fmt.Errorf("sender history: %w", err)
 		}
 	}

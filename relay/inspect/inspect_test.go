@@ -110,7 +110,7 @@ func TestInspectEnvelope(t *testing.T) {
 	}
 	hist := history.NewMemory()
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	eng, err := Build(cfg, Options{History: hist, Keyer: history.NewKeyer([]byte("k")), Now: func() time.Time { return now }})
+	eng, err := Build(cfg, Options{History: history.NewLedger(hist), Keyer: history.NewKeyer([]byte("k")), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +137,8 @@ func TestInspectEnvelope(t *testing.T) {
 	if !d.Watchlisted || d.Verdict.Action != policy.Reject {
 		t.Errorf("watchlist by From: watchlisted %v, %+v", d.Watchlisted, d.Verdict)
 	}
-	// Four flagged records are remembered (hashed), the fifth crosses the
-	// window.
+	// Four flagged records are remembered (hashed) once sent, the fifth
+	// crosses the window.
 	for i, body := range []string{"山田 太郎 03-1234-5678\r\n佐藤 花子 090-1111-2222", "鈴木 一郎 06-2345-6789\r\n高橋 美咲 080-3333-4444", "田中 健太 045-123-4567"} {
 		d, err = eng.Inspect(ctx, Envelope{Sender: "b@corp.example", Recipients: []string{"x@outside.example"}}, msg("b@corp.example", "x@outside.example", body))
 		if err != nil {
@@ -150,6 +150,9 @@ func TestInspectEnvelope(t *testing.T) {
 		}
 		if d.Verdict.Action != want {
 			t.Errorf("message %d: %v (%s), want %v", i+1, d.Verdict.Action, d.Verdict.Rule, want)
+		}
+		if err := d.Sent(ctx); err != nil {
+			t.Fatal(err)
 		}
 	}
 	past, err := hist.Since(ctx, "b@corp.example", now.Add(-time.Hour))
@@ -163,5 +166,63 @@ func TestInspectEnvelope(t *testing.T) {
 		if strings.HasPrefix(p.Key, "C0") {
 			t.Errorf("history holds a plain record ID %q", p.Key)
 		}
+	}
+}
+
+// TestInspectReservesUntilSent: the records of a message let through are
+// counted while it is in flight, banked by Sent, forgotten by NotSent; a
+// quarantined message's records are not counted at all (they did not
+// leave).
+func TestInspectReservesUntilSent(t *testing.T) {
+	cfg := sampleConfig()
+	cfg.Policy.Rules = []config.Rule{
+		{Name: "window", MinRecords: 3, Window: time.Hour, Action: "quarantine"},
+		{Name: "any", MinRecords: 1, Action: "flag"},
+	}
+	store := history.NewMemory()
+	ledger := history.NewLedger(store)
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	eng, err := Build(cfg, Options{History: ledger, Keyer: history.NewKeyer(nil), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	env := Envelope{Sender: "a@corp.example", Recipients: []string{"x@outside.example"}}
+	judge := func(body string) Decision {
+		t.Helper()
+		d, err := eng.Inspect(ctx, env, strings.NewReader("From: a@corp.example\r\nSubject: x\r\n\r\n"+body+"\r\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	count := func(s history.Store) int {
+		t.Helper()
+		got, err := s.Since(ctx, env.Sender, now.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(got)
+	}
+
+	d := judge("山田 太郎 03-1234-5678")
+	if d.Verdict.Action != policy.Flag || count(ledger) != 1 || count(store) != 0 {
+		t.Fatalf("in flight: %v, ledger %d, store %d; want flag, 1, 0", d.Verdict.Action, count(ledger), count(store))
+	}
+	d.NotSent()
+	if count(ledger) != 0 {
+		t.Fatalf("after NotSent the ledger still counts %d", count(ledger))
+	}
+	d = judge("山田 太郎 03-1234-5678")
+	if err := d.Sent(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d.NotSent() // deferred by callers: no effect after Sent
+	if count(store) != 1 || count(ledger) != 1 {
+		t.Fatalf("after Sent: store %d, ledger %d; want 1, 1", count(store), count(ledger))
+	}
+	d = judge("佐藤 花子 090-1111-2222\r\n鈴木 一郎 06-2345-6789")
+	if d.Verdict.Action != policy.Quarantine || count(ledger) != 1 {
+		t.Fatalf("quarantined: %v, ledger %d; want quarantine, 1", d.Verdict.Action, count(ledger))
 	}
 }

@@ -245,6 +245,9 @@ func (ss *session) Data(r io.Reader) error {
 		log.Error("scan failed; message temp-failed", "err", err)
 		return replyInternal
 	}
+	// Unless deliver reports it sent, the message's records were never
+	// sent: the sender history forgets them.
+	defer d.NotSent()
 	v := d.Verdict
 	ss.observe(d)
 	log = log.With("sender", tx.from, "recipients", len(tx.rcpts), "size", sp.Size(),
@@ -421,6 +424,10 @@ func (ss *session) deliver(log *slog.Logger, tx *transaction, d inspect.Decision
 		ss.upstreamError(err)
 		log.Warn("upstream refused message", "err", err)
 		return toReply(err, atData)
+	}
+	if err := d.Sent(context.Background()); err != nil {
+		// The upstream has it: a 4xx now would only send it twice.
+		log.Error("sender history not written after delivery; the records stay counted in memory until it is", "err", err)
 	}
 	log.Info("message delivered", "upstream_reply", printableLine(text, 120), "forged_headers_removed", forged)
 	if v.Action == policy.Flag {
