@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/dlprelay/dlprelay/policy/history"
 )
 
 // TestScanRuleTrace runs `dlprelay scan` with the sample company policy and
@@ -106,5 +111,61 @@ func TestScanDispositions(t *testing.T) {
 	}
 	if len(rep.Unscannable) != 1 || rep.Unscannable[0].Kind != "png" {
 		t.Errorf("unscannable = %+v", rep.Unscannable)
+	}
+}
+
+// TestScanHistoryFilesApart: with -history each file is judged against the
+// relay's sender history alone, never against the files scanned before it
+// in the same run (nothing is sent).
+func TestScanHistoryFilesApart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	cfg := filepath.Join(dir, "dlprelay.yaml")
+	writeFile(t, cfg, "data_dir: "+data+"\ncustomers:\n  file: "+sharedTestdata(t, "testdata/customers.csv")+`
+policy:
+  history:
+    hash_ids: false
+  rules:
+    - name: window
+      min_records: 5
+      window: 24h
+      action: quarantine
+    - name: any
+      min_records: 1
+      action: flag
+`)
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	h, err := history.Open(filepath.Join(data, "history.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := h.Add(context.Background(), "a@corp.test", []history.Entry{{Key: "C0010", At: now}, {Key: "C0011", At: now}}); err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	var files []string
+	for i, rows := range []string{"山田 太郎 03-1234-5678\r\n佐藤 花子 090-1111-2222", "鈴木 一郎 06-2345-6789\r\n高橋 美咲 080-3333-4444"} {
+		f := filepath.Join(dir, fmt.Sprintf("m%d.eml", i))
+		writeFile(t, f, "From: a@corp.test\r\nSubject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+rows+"\r\n")
+		files = append(files, f)
+	}
+	var out, errb bytes.Buffer
+	if code := run(append([]string{"scan", "-json", "-config", cfg, "-history", "-sender", "a@corp.test"}, files...), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	dec := json.NewDecoder(&out)
+	for i := range files {
+		var rep scanReport
+		if err := dec.Decode(&rep); err != nil {
+			t.Fatal(err)
+		}
+		// 2 in the history + 2 in the message: under 5.
+		if rep.Verdict != "flag" {
+			t.Errorf("file %d: %s (%s), want flag: %+v", i+1, rep.Verdict, rep.Rule, rep.Fired)
+		}
 	}
 }
