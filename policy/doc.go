@@ -53,9 +53,10 @@
 //
 // Windowed rules count the distinct records the sender sent outside within
 // the window, this message's included (Input.Past holds the earlier ones).
-// Verdict.Remember lists the records the caller adds to the history: those
-// of a message that goes outside and is let through (pass or flag),
-// ambiguous ones left out.
+// Verdict.Remember lists the records the caller adds to the history once
+// the message left: those of a message that goes outside and is let
+// through (pass or flag), ambiguous ones left out. A held message did not
+// leave; Policy.Remember gives its records when a release delivers it.
 //
 // Reasons are constants because they are reused verbatim as metric label
 // values and in the X-DLP-Reasons header; Reasons returns all of them.

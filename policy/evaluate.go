@@ -110,9 +110,9 @@ type Verdict struct {
 	// Message is the human text for the reject reply; empty unless Action
 	// is Reject. It never contains customer data.
 	Message string
-	// Remember lists the records to add to the sender history: set when the
-	// message goes outside with records and Action lets it through (pass
-	// or flag).
+	// Remember lists the records to add to the sender history once the
+	// message has left: set when it goes outside with records and Action
+	// lets it through (pass or flag). See Policy.Remember.
 	Remember []Past
 }
 
@@ -196,12 +196,29 @@ func (p *Policy) Evaluate(in Input) Verdict {
 	if v.Action == Reject {
 		v.Message = p.cfg.RejectMessage
 	}
-	if v.Action <= Flag && slices.ContainsFunc(f.present, func(c Class) bool { return c != ClassInternal }) {
-		for _, r := range f.unambig {
-			v.Remember = append(v.Remember, Past{Key: r.Key, At: in.Now, High: r.High})
-		}
+	if v.Action <= Flag {
+		v.Remember = remember(f)
 	}
 	return v
+}
+
+// Remember lists the records to add to the sender history for a message
+// that went to in.Recipients at in.Now, whatever its verdict: those that
+// count and identify one customer, when a recipient is outside; nil
+// otherwise. It is Verdict.Remember for a message let through; a held
+// message is remembered with it when an officer's release of it is
+// delivered (Recipients then being those it was released to).
+func (p *Policy) Remember(in Input) []Past { return remember(p.facts(in)) }
+
+func remember(f facts) []Past {
+	if !slices.ContainsFunc(f.present, func(c Class) bool { return c != ClassInternal }) {
+		return nil
+	}
+	var out []Past
+	for _, r := range f.unambig {
+		out = append(out, Past{Key: r.Key, At: f.now, High: r.High})
+	}
+	return out
 }
 
 // decide walks the fired rules in order: flag rules accumulate, and the

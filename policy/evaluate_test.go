@@ -297,6 +297,29 @@ func TestSlowLeak(t *testing.T) {
 	}
 }
 
+// TestRemember: the records a message that left adds to the history,
+// whatever its verdict (a quarantined message delivered by a release).
+func TestRemember(t *testing.T) {
+	t.Parallel()
+	p := newTestPolicy(t, nil)
+	in := Input{Now: testNow, Recipients: rcpts("x@gmail.com", "a@customer.com"), Records: []Record{
+		{Key: "a", High: true, Addressee: "a@customer.com"}, {Key: "b"}, {Key: "b"},
+		{Key: "n1", Evidence: "name"}, {Key: "n2", Evidence: "name"}, // one of two, unknown which
+	}}
+	if v := p.Evaluate(in); v.Action != Quarantine || len(v.Remember) != 0 {
+		t.Fatalf("verdict %v, remember %v; want quarantine, nothing", v.Action, v.Remember)
+	}
+	got := p.Remember(in)
+	want := []Past{{Key: "a", At: testNow, High: true}, {Key: "b", At: testNow}}
+	if !slices.Equal(got, want) {
+		t.Errorf("Remember = %v, want %v", got, want)
+	}
+	in.Recipients = rcpts("boss@example.co.jp")
+	if got := p.Remember(in); len(got) != 0 {
+		t.Errorf("internal only: Remember = %v, want nothing", got)
+	}
+}
+
 func TestFiredWhyHasNoAddresses(t *testing.T) {
 	t.Parallel()
 	p := newTestPolicy(t, func(c *Config) { c.Rules = companyRules() })
