@@ -370,25 +370,10 @@ func (e *Engine) input(ctx context.Context, env Envelope, res *detect.Result) (p
 			break
 		}
 	}
-	rcpt := map[string]string{} // lower-case → as given
 	for _, r := range env.Recipients {
-		low := strings.ToLower(r)
-		if _, ok := rcpt[low]; !ok {
-			rcpt[low] = r
-		}
-		in.Recipients = append(in.Recipients, policy.Recipient{Addr: r, Name: names[low]})
+		in.Recipients = append(in.Recipients, policy.Recipient{Addr: r, Name: names[strings.ToLower(r)]})
 	}
-	for i := range res.Records {
-		h := &res.Records[i]
-		r := policy.Record{Key: e.keyer.Key(h.ID), High: h.Corroborated(e.window)}
-		if !r.High {
-			r.Evidence = evidence(h)
-		}
-		if em, ok := e.emails[h.ID]; ok {
-			r.Addressee = rcpt[em]
-		}
-		in.Records = append(in.Records, r)
-	}
+	in.Records = e.records(res.Records, env.Recipients)
 	for _, u := range res.Unscannable {
 		in.Unscannable = append(in.Unscannable, string(u.Reason))
 	}
@@ -405,6 +390,86 @@ func (e *Engine) input(ctx context.Context, env Envelope, res *detect.Result) (p
 		}
 	}
 	return in, nil
+}
+
+// records turns what detection found into the policy's records: keys,
+// confidence, evidence, and the recipient that is the record's customer.
+func (e *Engine) records(hits []detect.RecordHit, recipients []string) []policy.Record {
+	rcpt := map[string]string{} // lower-case → as given
+	for _, r := range recipients {
+		if low := strings.ToLower(r); rcpt[low] == "" {
+			rcpt[low] = r
+		}
+	}
+	var out []policy.Record
+	for i := range hits {
+		h := &hits[i]
+		r := policy.Record{Key: e.keyer.Key(h.ID), High: h.Corroborated(e.window)}
+		if !r.High {
+			r.Evidence = evidence(h)
+		}
+		if em, ok := e.emails[h.ID]; ok {
+			r.Addressee = rcpt[em]
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// Release is a held message an officer released, as the upstream accepted
+// it: what the quarantine entry kept of it.
+type Release struct {
+	Sender string
+	// Recipients are those the upstream accepted it for.
+	Recipients []string
+	// Findings are the entry's stored findings (detect.EncodeFindings);
+	// RecordIDs its record IDs, used when it has no readable findings.
+	Findings  []byte
+	RecordIDs []string
+}
+
+// Released banks the records of a released message in the sender history:
+// it did leave, so the sender's windows count it from now on, like a
+// message let through (policy.Policy.Remember picks the records, with the
+// recipients it was released to). Records come from the stored findings;
+// an entry without readable ones counts each of its record IDs, at low
+// confidence. Without windowed rules it does nothing. An error is the
+// history's (the records then stay counted in memory, as with
+// Decision.Sent); the message has left whatever it says.
+func (e *Engine) Released(ctx context.Context, r Release) error {
+	if e.history == nil || r.Sender == "" {
+		return nil
+	}
+	f, err := detect.DecodeFindings(r.Findings)
+	hits := f.Records
+	if err != nil || len(hits) == 0 {
+		hits = nil
+		for _, id := range r.RecordIDs {
+			hits = append(hits, detect.RecordHit{ID: id, Closest: -1})
+		}
+	}
+	in := policy.Input{Now: e.now(), Sender: r.Sender, Records: e.records(hits, r.Recipients)}
+	for _, a := range r.Recipients {
+		in.Recipients = append(in.Recipients, policy.Recipient{Addr: a})
+	}
+	remember := e.policy.Remember(in)
+	if len(remember) == 0 {
+		return nil
+	}
+	entries := make([]history.Entry, len(remember))
+	for i, p := range remember {
+		entries[i] = history.Entry{Key: p.Key, At: p.At, High: p.High}
+	}
+	// Through a reservation, so that a history that cannot be written
+	// now still counts the records in memory and is tried again.
+	res, err := e.history.Reserve(r.Sender, entries)
+	if err == nil {
+		err = res.Commit(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("sender history: %w", err)
+	}
+	return nil
 }
 
 // evidence names the text a record was found through: its matches' places.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dlprelay/dlprelay/detect"
 	"github.com/dlprelay/dlprelay/detect/extract"
 	"github.com/dlprelay/dlprelay/policy"
 	"github.com/dlprelay/dlprelay/policy/history"
@@ -224,5 +225,56 @@ func TestInspectReservesUntilSent(t *testing.T) {
 	d = judge("佐藤 花子 090-1111-2222\r\n鈴木 一郎 06-2345-6789")
 	if d.Verdict.Action != policy.Quarantine || count(ledger) != 1 {
 		t.Fatalf("quarantined: %v, ledger %d; want quarantine, 1", d.Verdict.Action, count(ledger))
+	}
+}
+
+// TestReleased: a released message's records are banked from its stored
+// findings (an entry without findings: from its record IDs, at low
+// confidence), as policy.Remember picks them for the recipients it was
+// released to.
+func TestReleased(t *testing.T) {
+	cfg := sampleConfig()
+	cfg.Policy.Rules = []config.Rule{{Name: "window", MinRecords: 3, Window: time.Hour, Action: "quarantine"}}
+	store := history.NewMemory()
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	eng, err := Build(cfg, Options{History: history.NewLedger(store), Keyer: history.NewKeyer(nil), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	findings, err := detect.EncodeFindings(detect.NewFindings(&detect.Result{Records: []detect.RecordHit{
+		{ID: "C0001", Closest: 10}, {ID: "C0002", Closest: -1}, {ID: "C0003", Closest: 3}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	banked := func(sender string) []history.Entry {
+		t.Helper()
+		got, err := store.Since(ctx, sender, now.Add(-time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	// Released to a free-mail address and to C0003 herself: C0003 counts.
+	if err := eng.Released(ctx, Release{Sender: "a@corp.example", Recipients: []string{"x@gmail.com", "ichiro.suzuki@example.co.jp"}, Findings: findings}); err != nil {
+		t.Fatal(err)
+	}
+	got := banked("a@corp.example")
+	if len(got) != 3 || !got[0].High || got[1].High || !got[2].High || !got[0].At.Equal(now) {
+		t.Errorf("banked %+v; want C0001 high, C0002 low, C0003 high, at the release", got)
+	}
+	// Released to C0003 alone: her own record is not counted.
+	if err := eng.Released(ctx, Release{Sender: "b@corp.example", Recipients: []string{"ichiro.suzuki@example.co.jp"}, Findings: findings}); err != nil {
+		t.Fatal(err)
+	}
+	if got := banked("b@corp.example"); len(got) != 2 {
+		t.Errorf("banked %+v; want C0001 and C0002 only", got)
+	}
+	// No findings stored: the record IDs.
+	if err := eng.Released(ctx, Release{Sender: "c@corp.example", Recipients: []string{"x@gmail.com"}, RecordIDs: []string{"C0004", "C0005"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := banked("c@corp.example"); len(got) != 2 || got[0].Key != "C0004" || got[0].High {
+		t.Errorf("banked %+v; want C0004 and C0005 at low confidence", got)
 	}
 }

@@ -46,6 +46,11 @@ type Config struct {
 	// OnDelivered, if set, is told how long a delivered release took from
 	// its approval to the upstream's 250 (for a latency metric).
 	OnDelivered func(time.Duration)
+	// Sent, if set, is told of each message the upstream accepted, with
+	// the recipients it accepted, before the outcome is recorded: the
+	// relay banks the message's records in the sender history, since they
+	// have now left.
+	Sent func(ctx context.Context, e quarantine.Entry, rcpts []string)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -207,7 +212,7 @@ func (w *Worker) deliver(ctx context.Context, req quarantine.ReleaseRequest) qua
 		return w.failure(req, err)
 	}
 	accepted := 0
-	var refused []string
+	var refused, sent []string
 	for _, r := range rcpts {
 		if err := tx.Rcpt(r, nil); err != nil {
 			var rep *upstream.Reply
@@ -219,6 +224,7 @@ func (w *Worker) deliver(ctx context.Context, req quarantine.ReleaseRequest) qua
 			return w.failure(req, err)
 		}
 		accepted++
+		sent = append(sent, r)
 	}
 	if accepted == 0 {
 		tx.Abort()
@@ -234,6 +240,9 @@ func (w *Worker) deliver(ctx context.Context, req quarantine.ReleaseRequest) qua
 	})
 	if err != nil {
 		return w.failure(req, err)
+	}
+	if w.cfg.Sent != nil {
+		w.cfg.Sent(ctx, e, sent)
 	}
 	m := "250 " + printable(text)
 	if len(refused) > 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -266,5 +267,53 @@ func TestConcurrentApproveAndWorkers(t *testing.T) {
 	wg.Wait()
 	if n := len(f.up.Messages()); n != 1 {
 		t.Fatalf("delivered %d times, want once", n)
+	}
+}
+
+// TestReleaseSentHook: Sent is told of a delivered release with the
+// recipients the upstream accepted (for the sender history), and not of
+// an attempt the upstream refused.
+func TestReleaseSentHook(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	e := f.hold(t, "b@outside.test", "gone@outside.test", "c@outside.test")
+	if _, err := f.q.RequestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
+		t.Fatal(err)
+	}
+	f.up.OnRcpt(func(to string) error {
+		if to == "gone@outside.test" {
+			return relaytest.Err(550, smtp.EnhancedCode{5, 1, 1}, "no such user")
+		}
+		return nil
+	})
+	var refuse atomic.Bool
+	refuse.Store(true)
+	f.up.OnData(func([]byte) error {
+		if refuse.Load() {
+			return relaytest.Err(451, smtp.EnhancedCode{4, 3, 0}, "try later")
+		}
+		return nil
+	})
+	type call struct {
+		entry string
+		rcpts []string
+	}
+	var calls []call
+	w := f.worker()
+	w.cfg.Sent = func(_ context.Context, e quarantine.Entry, rcpts []string) { calls = append(calls, call{e.ID, rcpts}) }
+	if did, err := w.Once(ctx); !did || err != nil {
+		t.Fatal(did, err)
+	}
+	if len(calls) != 0 {
+		t.Fatalf("Sent told of a refused attempt: %v", calls)
+	}
+	refuse.Store(false)
+	f.clock.add(2 * time.Minute)
+	if did, err := w.Once(ctx); !did || err != nil {
+		t.Fatal(did, err)
+	}
+	if len(calls) != 1 || calls[0].entry != e.ID || fmt.Sprint(calls[0].rcpts) != "[b@outside.test c@outside.test]" {
+		t.Errorf("Sent calls %v, want one for %s with the two accepted recipients", calls, e.ID)
 	}
 }
