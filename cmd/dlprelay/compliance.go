@@ -19,6 +19,7 @@ import (
 	"github.com/dlprelay/dlprelay/relay/metrics"
 	"github.com/dlprelay/dlprelay/relay/quarantine"
 	"github.com/dlprelay/dlprelay/relay/release"
+	"github.com/dlprelay/dlprelay/relay/smtpd"
 	"github.com/dlprelay/dlprelay/relay/users"
 )
 
@@ -51,14 +52,34 @@ func (c *compliance) logHead(ctx context.Context, log *slog.Logger) {
 	log.Info("audit log head", "seq", h.Seq, "hash", h.Hash)
 }
 
+// releaseSent banks the records of a delivered release in the sender
+// history, through the engine in force (inspect.Engine.Released): a held
+// message did not count for its sender's windows, a released one has left
+// and does. A failure is logged; the message has gone either way.
+func releaseSent(live func() *smtpd.Live, log *slog.Logger) func(context.Context, quarantine.Entry, []string) {
+	return func(ctx context.Context, e quarantine.Entry, rcpts []string) {
+		eng, ok := live().Engine.(*inspect.Engine)
+		if !ok {
+			return
+		}
+		r := inspect.Release{Sender: e.Sender, Recipients: rcpts, Findings: e.Findings, RecordIDs: e.RecordIDs}
+		if err := eng.Released(ctx, r); err != nil {
+			log.Error("sender history not written after a release was delivered; the records stay counted in memory until it is",
+				"entry", e.ID, "err", err)
+		}
+	}
+}
+
 // Paths of the compliance databases in the data directory.
 func auditPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "audit.db") }
 func usersPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "users.db") }
 
 // openCompliance opens the audit log and user directory and builds the
 // console and the release worker over the quarantine q. transport gives the
-// upstream in force at each release attempt.
-func openCompliance(cfg *config.Config, q quarantine.Store, log *slog.Logger, m *metrics.Metrics, transport func() release.Transport) (*compliance, error) {
+// upstream in force at each release attempt; sent is told of each release
+// the upstream accepted (see releaseSent).
+func openCompliance(cfg *config.Config, q quarantine.Store, log *slog.Logger, m *metrics.Metrics, transport func() release.Transport,
+	sent func(context.Context, quarantine.Entry, []string)) (*compliance, error) {
 	a, err := audit.Open(auditPath(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
@@ -78,7 +99,7 @@ func openCompliance(cfg *config.Config, q quarantine.Store, log *slog.Logger, m 
 	})
 	c.logHead(context.Background(), log)
 	c.worker = release.New(release.Config{Hostname: cfg.Hostname, Poll: 2 * time.Second,
-		OnDelivered: func(d time.Duration) { m.ReleaseLatency.Observe(d.Seconds()) }}, q, a, transport, log,
+		OnDelivered: func(d time.Duration) { m.ReleaseLatency.Observe(d.Seconds()) }, Sent: sent}, q, a, transport, log,
 		func(result string) { m.Releases.WithLabelValues(result).Inc() })
 	if cfg.Console.Enabled {
 		var proxies []netip.Prefix

@@ -32,6 +32,7 @@ type policyRelay struct {
 	addr string
 	up   *relaytest.Upstream
 	q    *quarantine.SQLite
+	live func() *smtpd.Live
 }
 
 // testList writes a customer list whose 30 rows all match by name and
@@ -113,7 +114,7 @@ func startPolicyRelay(t *testing.T, mod func(*config.Config)) *policyRelay {
 		live.Upstream.Close()
 		q.Close()
 	})
-	return &policyRelay{addr: ln.Addr().String(), up: up, q: q}
+	return &policyRelay{addr: ln.Addr().String(), up: up, q: q, live: srv.Live}
 }
 
 // send submits one message and returns the final reply as "code text".

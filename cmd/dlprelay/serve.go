@@ -133,7 +133,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	defer q.Close()
 	var srv *smtpd.Server
-	comp, err := openCompliance(cfg, q, log, m, func() release.Transport { return srv.Live().Upstream })
+	comp, err := openCompliance(cfg, q, log, m, func() release.Transport { return srv.Live().Upstream },
+		releaseSent(func() *smtpd.Live { return srv.Live() }, log))
 	if err != nil {
 		log.Error("refusing to start", "err", err)
 		return 1

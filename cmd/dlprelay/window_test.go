@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dlprelay/dlprelay/relay/config"
+	"github.com/dlprelay/dlprelay/relay/quarantine"
 	"github.com/dlprelay/dlprelay/relay/relaytest"
+	"github.com/dlprelay/dlprelay/relay/release"
 )
 
 // TestWatchlistWindowAcrossRestart is the low-and-slow case end to end: a
@@ -113,5 +118,75 @@ func writeFile(t *testing.T, path, s string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReleasedRecordsCountInWindow: a held message did not leave, so its
+// records do not count for the sender's window; once an officer's release
+// of it is delivered they do, from then on. The relay is wired as serve
+// wires it (buildLiveChecked, the release worker told by releaseSent).
+func TestReleasedRecordsCountInWindow(t *testing.T) {
+	t.Parallel()
+	r := startPolicyRelay(t, func(cfg *config.Config) {
+		cfg.Policy.Rules = []config.Rule{
+			{Name: "window", MinRecords: 5, Window: 24 * time.Hour, Action: "quarantine"},
+			{Name: "bulk", MinRecords: 3, Action: "quarantine"},
+			{Name: "any", MinRecords: 1, Action: "flag"},
+		}
+	})
+	_, rows := testList(t, t.TempDir())
+	recs := func(from, to int) string {
+		var b strings.Builder
+		for _, row := range rows[from:to] {
+			fmt.Fprintf(&b, "%s 様 %s\r\n", row[1], row[3])
+		}
+		return b.String()
+	}
+	const from, to = "k.sato@example.co.jp", "x@gmail.com"
+	send := func(mid string, body string) {
+		t.Helper()
+		if got := r.send(t, from, []string{to}, mail(mid, from, to, "list", body)); !strings.HasPrefix(got, "250 ") {
+			t.Fatalf("%s: %q", mid, got)
+		}
+	}
+	held := func() int {
+		t.Helper()
+		p, err := r.q.List(context.Background(), quarantine.Filter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(p.Entries)
+	}
+
+	send("m1@t", recs(0, 3)) // three records: held
+	if held() != 1 {
+		t.Fatalf("first message not held")
+	}
+	send("m2@t", recs(3, 4)) // one record; the held three do not count: 1
+	if r.delivered("m2@t") == "" {
+		t.Fatalf("second message not delivered")
+	}
+
+	p, err := r.q.List(context.Background(), quarantine.Filter{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := r.q.RequestRelease(ctx, p.Entries[0].ID, "alice", nil, "the customer asked for it", false); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	w := release.New(release.Config{Hostname: "dlp.test", Sent: releaseSent(r.live, log)}, r.q, nil,
+		func() release.Transport { return r.live().Upstream }, log, nil)
+	if did, err := w.Once(ctx); !did || err != nil {
+		t.Fatalf("release: %v, %v", did, err)
+	}
+	if r.delivered("m1@t") == "" {
+		t.Fatalf("the release was not delivered")
+	}
+
+	send("m3@t", recs(4, 5)) // 3 released + 1 + 1 = 5: the window holds it
+	if r.delivered("m3@t") != "" || held() != 2 {
+		t.Errorf("third message delivered (%t), %d held: the released records were not counted", r.delivered("m3@t") != "", held())
 	}
 }
