@@ -101,7 +101,7 @@ type ReleaseRequest struct {
 	ApprovedAt    time.Time `json:"approved_at,omitempty"`
 	Attempts      int       `json:"attempts"`
 	NextAttempt   time.Time `json:"next_attempt,omitempty"`
-	LastError     string    `json:"last_error,omitempty"` // upstream reply text, no customer data
+	LastError     string    `json:"last_error,omitempty"` // the upstream's reply codes or the error, never the upstream's text
 	FinishedAt    time.Time `json:"finished_at,omitempty"`
 }
 

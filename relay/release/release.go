@@ -217,7 +217,7 @@ func (w *Worker) deliver(ctx context.Context, req quarantine.ReleaseRequest) qua
 		if err := tx.Rcpt(r, nil); err != nil {
 			var rep *upstream.Reply
 			if errors.As(err, &rep) && !rep.Temporary() {
-				refused = append(refused, fmt.Sprintf("%d", rep.Code))
+				refused = append(refused, rep.Status())
 				continue
 			}
 			tx.Abort()
@@ -231,7 +231,7 @@ func (w *Worker) deliver(ctx context.Context, req quarantine.ReleaseRequest) qua
 		return quarantine.Outcome{Permanent: true, Message: "every recipient refused: " + strings.Join(refused, ", ")}
 	}
 	trace := w.trace(e, req)
-	text, err := tx.Data(func(wr io.Writer) error {
+	acc, err := tx.Data(func(wr io.Writer) error {
 		if _, err := io.WriteString(wr, trace); err != nil {
 			return err
 		}
@@ -244,7 +244,7 @@ func (w *Worker) deliver(ctx context.Context, req quarantine.ReleaseRequest) qua
 	if w.cfg.Sent != nil {
 		w.cfg.Sent(ctx, e, sent)
 	}
-	m := "250 " + printable(text)
+	m := acc.String()
 	if len(refused) > 0 {
 		m += fmt.Sprintf("; %d recipients refused permanently", len(refused))
 	}
@@ -265,10 +265,16 @@ func (w *Worker) trace(e quarantine.Entry, req quarantine.ReleaseRequest) string
 		headerSafe(req.ID), headerSafe(e.ID), headerSafe(req.RequestedBy), headerSafe(approver), now.UTC().Format(time.RFC3339))
 }
 
+// failure is the outcome of an attempt that failed with err. Its message
+// has the upstream's codes, never its text (see upstream.Reply): it is
+// logged, audited and shown to every console user, viewers included.
 func (w *Worker) failure(req quarantine.ReleaseRequest, err error) quarantine.Outcome {
 	var rep *upstream.Reply
-	if errors.As(err, &rep) && !rep.Temporary() {
-		return quarantine.Outcome{Permanent: true, Message: fmt.Sprintf("%d %s", rep.Code, printable(rep.Message))}
+	if errors.As(err, &rep) {
+		if !rep.Temporary() {
+			return quarantine.Outcome{Permanent: true, Message: rep.Status()}
+		}
+		return quarantine.Outcome{Retry: w.backoff(req.Attempts), Message: rep.Status()}
 	}
 	return quarantine.Outcome{Retry: w.backoff(req.Attempts), Message: printable(err.Error())}
 }

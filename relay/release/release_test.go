@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -315,5 +316,75 @@ func TestReleaseSentHook(t *testing.T) {
 	}
 	if len(calls) != 1 || calls[0].entry != e.ID || fmt.Sprint(calls[0].rcpts) != "[b@outside.test c@outside.test]" {
 		t.Errorf("Sent calls %v, want one for %s with the two accepted recipients", calls, e.ID)
+	}
+}
+
+// TestReleaseOutcomeHasCodesOnly: an upstream that refuses a released
+// message quotes what its content filter found; the worker's log line, the
+// audit outcome and the request's last error (which a viewer, who sees
+// customer values masked, can read) carry the upstream's code and enhanced
+// code, never its text. The same holds for the 250 text of a delivery,
+// of which only the queue id is kept.
+func TestReleaseOutcomeHasCodesOnly(t *testing.T) {
+	t.Parallel()
+	const text = "content mentions taro.yamada@example.jp 03-1234-5678"
+	tests := []struct {
+		name   string
+		data   error
+		rcpt   error // for the second recipient
+		status quarantine.Status
+		want   string // in the log, the audit entry and the last error
+	}{
+		{"5xx at DATA", relaytest.Err(550, smtp.EnhancedCode{5, 7, 1}, text), nil, quarantine.StatusReleaseFailed, "550 5.7.1"},
+		{"4xx at DATA", relaytest.Err(451, smtp.EnhancedCode{4, 7, 1}, text), nil, quarantine.StatusApproved, "451 4.7.1"},
+		{"5xx at RCPT", nil, relaytest.Err(550, smtp.EnhancedCode{5, 1, 1}, "<c@outside.test>: "+text), quarantine.StatusReleased, "1 recipients refused"},
+		{"250 echoing content", relaytest.Err(250, smtp.EnhancedCode{2, 0, 0}, "Ok: queued as 7Hq2Lk ("+text+")"), nil, quarantine.StatusReleased, "250 2.0.0 queued as 7Hq2Lk"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			ctx := context.Background()
+			e := f.hold(t, "b@outside.test", "c@outside.test")
+			if _, err := f.q.RequestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
+				t.Fatal(err)
+			}
+			f.up.OnData(func([]byte) error { return tt.data })
+			f.up.OnRcpt(func(to string) error {
+				if to == "c@outside.test" {
+					return tt.rcpt
+				}
+				return nil
+			})
+			var buf strings.Builder
+			w := New(Config{Hostname: "relay.test", Now: f.clock.now}, f.q, f.log,
+				func() Transport { return f.fwd }, slog.New(slog.NewTextHandler(&buf, nil)), nil)
+			if did, err := w.Once(ctx); !did || err != nil {
+				t.Fatalf("Once = %v, %v", did, err)
+			}
+			got, err := f.q.Get(ctx, e.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != tt.status || len(got.Releases) != 1 {
+				t.Fatalf("status %s with %d requests, want %s and 1", got.Status, len(got.Releases), tt.status)
+			}
+			recs, _, err := f.log.List(ctx, audit.Query{Action: audit.ActionReleaseOutcome})
+			if err != nil || len(recs) != 1 {
+				t.Fatalf("audit: %+v %v", recs, err)
+			}
+			for where, s := range map[string]string{"log": buf.String(), "audit reply": recs[0].Detail["reply"], "last error": got.Releases[0].LastError} {
+				if where == "last error" && tt.status == quarantine.StatusReleased {
+					// A delivered request keeps no last error.
+				} else if !strings.Contains(s, tt.want) {
+					t.Errorf("%s lacks %q: %q", where, tt.want, s)
+				}
+				for _, v := range []string{"taro.yamada", "03-1234-5678", "content mentions"} {
+					if strings.Contains(s, v) {
+						t.Errorf("%s carries the upstream's text: %q", where, s)
+					}
+				}
+			}
+		})
 	}
 }

@@ -165,9 +165,8 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	up, err := ss.live.Upstream.Begin(context.Background(), from, opts)
 	if err != nil {
 		ss.upstreamError(err)
-		r := toReply(err, atMail)
-		ss.s.log.Warn("upstream refused MAIL", "id", tx.id, "client", ss.client.String(), "reply", r.Code, "err", err)
-		return r
+		ss.s.log.Warn("upstream refused MAIL", append([]any{"id", tx.id, "client", ss.client.String()}, upstreamAttrs(err)...)...)
+		return toReply(err, atMail)
 	}
 	tx.up = up
 	ss.tx = tx
@@ -184,12 +183,9 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	}
 	if err := ss.tx.up.Rcpt(to, opts); err != nil {
 		ss.upstreamError(err)
-		r := toReply(err, atRcpt)
-		// Neither the recipient nor the upstream's text (which often
-		// quotes the recipient) is logged: it may be a customer's address.
-		ss.s.log.Info("upstream refused RCPT", "id", ss.tx.id, "client", ss.client.String(),
-			"reply", fmt.Sprintf("%d %d.%d.%d", r.Code, r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2]), "class", errorClass(err))
-		return r
+		// The recipient is not logged: it may be a customer's address.
+		ss.s.log.Info("upstream refused RCPT", append([]any{"id", ss.tx.id, "client", ss.client.String()}, upstreamAttrs(err)...)...)
+		return toReply(err, atRcpt)
 	}
 	ss.tx.rcpts = append(ss.tx.rcpts, to)
 	return nil
@@ -411,7 +407,7 @@ func (ss *session) deliver(log *slog.Logger, tx *transaction, d inspect.Decision
 	}
 	start := time.Now()
 	forged := 0
-	text, err := tx.up.Data(func(w io.Writer) error {
+	acc, err := tx.up.Data(func(w io.Writer) error {
 		if _, err := io.WriteString(w, hdr.String()); err != nil {
 			return err
 		}
@@ -422,14 +418,14 @@ func (ss *session) deliver(log *slog.Logger, tx *transaction, d inspect.Decision
 	ss.s.m.UpstreamSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
 		ss.upstreamError(err)
-		log.Warn("upstream refused message", "err", err)
+		log.Warn("upstream refused message", upstreamAttrs(err)...)
 		return toReply(err, atData)
 	}
 	if err := d.Sent(context.Background()); err != nil {
 		// The upstream has it: a 4xx now would only send it twice.
 		log.Error("sender history not written after delivery; the records stay counted in memory until it is", "err", err)
 	}
-	log.Info("message delivered", "upstream_reply", printableLine(text, 120), "forged_headers_removed", forged)
+	log.Info("message delivered", "upstream_reply", acc.Status(), "upstream_queue_id", acc.QueueID, "forged_headers_removed", forged)
 	if v.Action == policy.Flag {
 		ss.notify(tx, v, "")
 	}
@@ -466,6 +462,20 @@ func (ss *session) received(b *strings.Builder, tx *transaction) {
 
 func (ss *session) upstreamError(err error) {
 	ss.s.m.UpstreamErrors.WithLabelValues(errorClass(err)).Inc()
+}
+
+// upstreamAttrs are the log attributes of an upstream failure: its class
+// and, when the upstream answered, its code and enhanced code (reply);
+// otherwise the error (err), a timeout or a broken connection. Never the
+// upstream's text, which often quotes the recipient or the message (see
+// upstream.Reply).
+func upstreamAttrs(err error) []any {
+	attrs := []any{"class", errorClass(err)}
+	var r *upstream.Reply
+	if errors.As(err, &r) {
+		return append(attrs, "reply", r.Status())
+	}
+	return append(attrs, "err", err)
 }
 
 func errorClass(err error) string {

@@ -14,6 +14,8 @@ import (
 	"net"
 	"net/textproto"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,14 +71,89 @@ var (
 	ErrNoUTF8 = errors.New("upstream does not offer SMTPUTF8")
 )
 
-// Reply is an SMTP error answer from the upstream, to be passed on.
+// Reply is an SMTP error answer from the upstream, to be passed on. Its
+// Message is the upstream's own text, which often quotes the recipient or
+// the message (a content filter's "550 5.7.1 content mentions
+// taro.yamada@example.jp"): it goes into the reply to the client and
+// nowhere else. Error and Status leave it out, so a Reply that is logged
+// or recorded carries only its codes.
 type Reply struct {
 	Code     int
 	Enhanced smtp.EnhancedCode
 	Message  string
 }
 
-func (r *Reply) Error() string { return fmt.Sprintf("upstream replied %d %s", r.Code, r.Message) }
+func (r *Reply) Error() string { return "upstream replied " + r.Status() }
+
+// Status is the reply's code and enhanced code, such as "550 5.7.1" (the
+// code alone when the upstream sent no enhanced code): all of an upstream
+// answer that the relay logs or records.
+func (r *Reply) Status() string { return status(r.Code, r.Enhanced) }
+
+func status(code int, enh smtp.EnhancedCode) string {
+	if enh == smtp.EnhancedCodeNotSet || enh == smtp.NoEnhancedCode {
+		return strconv.Itoa(code)
+	}
+	return fmt.Sprintf("%d %d.%d.%d", code, enh[0], enh[1], enh[2])
+}
+
+// Accepted is the upstream's 250 to a message, as much of it as the relay
+// logs or records: the enhanced code, and the upstream's queue id (to
+// follow the message in the upstream's log) when its text has one in a
+// form MTAs use — "queued as ID" (Postfix, dlprelay), "id=ID" (Exim). The
+// rest of the text is not kept, for the reason Reply's text is not: a 250
+// is free text too, and a filter may echo there what it saw.
+type Accepted struct {
+	Enhanced smtp.EnhancedCode // EnhancedCodeNotSet when the upstream sent none
+	QueueID  string            // "" when the text has none in a known form
+}
+
+// Status is "250" and the enhanced code, such as "250 2.0.0".
+func (a Accepted) Status() string { return status(250, a.Enhanced) }
+
+// String is Status and the queue id, such as "250 2.0.0 queued as 4F1xQz9".
+func (a Accepted) String() string {
+	if a.QueueID == "" {
+		return a.Status()
+	}
+	return a.Status() + " queued as " + a.QueueID
+}
+
+// queueIDRe finds the queue id in a 250 text: after "queued as " or "id=",
+// 1 to 64 characters of what queue ids are made of.
+var queueIDRe = regexp.MustCompile(`(?i)(?:\bqueued as |\bid=)([a-z0-9][a-z0-9._-]{0,63})(?:[^a-z0-9._@-]|$)`)
+
+// accepted reads the 250 text go-smtp's client returns ("2.0.0 Ok: queued
+// as 4F1xQz9": the enhanced code, if any, then the text).
+func accepted(text string) Accepted {
+	var a Accepted
+	first, rest, _ := strings.Cut(text, " ")
+	if enh, ok := parseEnhanced(first); ok && enh[0] == 2 {
+		a.Enhanced, text = enh, rest
+	}
+	if m := queueIDRe.FindStringSubmatch(text); m != nil {
+		a.QueueID = m[1]
+	}
+	return a
+}
+
+// parseEnhanced parses an enhanced status code such as "2.0.0" (RFC 3463:
+// class.subject.detail, each at most three digits).
+func parseEnhanced(s string) (smtp.EnhancedCode, bool) {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return smtp.EnhancedCode{}, false
+	}
+	var enh smtp.EnhancedCode
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || len(p) > 3 {
+			return smtp.EnhancedCode{}, false
+		}
+		enh[i] = n
+	}
+	return enh, true
+}
 
 // Temporary reports whether the upstream answered with a 4xx.
 func (r *Reply) Temporary() bool { return r.Code/100 == 4 }
@@ -226,31 +303,32 @@ func (t *Tx) Rcpt(to string, opts *smtp.RcptOptions) error {
 }
 
 // Data sends the message: write is called with the dot-stuffing writer and
-// must write the whole message. It returns the upstream's 250 text; any
-// other outcome is an error and the connection is not reused.
-func (t *Tx) Data(write func(w io.Writer) error) (string, error) {
+// must write the whole message. It returns what the relay keeps of the
+// upstream's 250 (see Accepted); any other outcome is an error and the
+// connection is not reused.
+func (t *Tx) Data(write func(w io.Writer) error) (Accepted, error) {
 	t.done = true
 	dc, err := t.c.c.Data()
 	if err != nil {
 		cerr := classify(err)
 		t.finish(cerr)
-		return "", cerr
+		return Accepted{}, cerr
 	}
 	if err := write(dc); err != nil {
 		// The upstream has seen part of the message; the connection cannot
 		// be trusted to end that cleanly, so drop it: nothing is delivered.
 		t.c.close()
-		return "", fmt.Errorf("%w: writing message: %v", ErrUnavailable, err)
+		return Accepted{}, fmt.Errorf("%w: writing message: %v", ErrUnavailable, err)
 	}
 	resp, err := dc.CloseWithResponse()
 	if err != nil {
 		cerr := classify(err)
 		t.finish(cerr)
-		return "", cerr
+		return Accepted{}, cerr
 	}
 	t.f.ok()
 	t.f.put(t.c)
-	return resp.StatusText, nil
+	return accepted(resp.StatusText), nil
 }
 
 // Abort ends the transaction without sending anything (RSET) and pools the
@@ -419,7 +497,8 @@ func (f *Forwarder) startTLS(nc net.Conn) (net.Conn, error) {
 	_, _, err = tp.ReadResponse(220)
 	tp.EndResponse(id)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w: %v", ErrUnavailable, ErrTLS, err)
+		// classify keeps the refusal's codes, not its text.
+		return nil, fmt.Errorf("%w: %w: STARTTLS: %v", ErrUnavailable, ErrTLS, classify(toSMTPErr(err)))
 	}
 	tc := tls.Client(nc, f.tlsConfig())
 	if err := tc.Handshake(); err != nil {
@@ -480,20 +559,27 @@ var errCredentialsNeedTLS = errors.New("no TLS, so the credentials are not sent"
 
 // refused marks an upstream reply to the session's setup (at is the
 // step) as ErrRefused; other errors (timeouts, broken connections) pass.
+// Like every error of this package it has the reply's codes, not its text.
 func refused(at string, err error) error {
 	var r *Reply
 	if errors.As(err, &r) {
-		return fmt.Errorf("%w: %w: %s: %d %s", ErrUnavailable, ErrRefused, at, r.Code, r.Message)
+		return fmt.Errorf("%w: %w: %s: %s", ErrUnavailable, ErrRefused, at, r.Status())
 	}
 	return err
 }
 
 // classify turns an error from go-smtp's client into *Reply, ErrTimeout or
-// ErrUnavailable.
+// ErrUnavailable. A reply that is not SMTP (textproto's ProtocolError
+// quotes the line) is ErrUnavailable without the line: it is the
+// upstream's text.
 func classify(err error) error {
 	var se *smtp.SMTPError
 	if errors.As(err, &se) {
 		return &Reply{Code: se.Code, Enhanced: se.EnhancedCode, Message: se.Message}
+	}
+	var pe textproto.ProtocolError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%w: the upstream's reply is not SMTP", ErrUnavailable)
 	}
 	return fmt.Errorf("%w: %v", unavailableOrTimeout(err), err)
 }

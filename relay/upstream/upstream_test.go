@@ -1,11 +1,13 @@
 package upstream
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,5 +170,164 @@ func TestSeedContact(t *testing.T) {
 	f.SeedContact(time.Now()) // only when there was no contact yet
 	if got := f.LastContact(); got.UnixNano() != at.UnixNano() {
 		t.Fatalf("a second seed replaced LastContact: %v", got)
+	}
+}
+
+// leak is what an upstream content filter quotes in its reply texts.
+const leak = "content mentions taro.yamada@example.jp 03-1234-5678"
+
+func noLeak(t *testing.T, what, s string) {
+	t.Helper()
+	for _, v := range []string{"taro.yamada", "03-1234-5678", "content mentions"} {
+		if strings.Contains(s, v) {
+			t.Errorf("%s carries the upstream's text: %q", what, s)
+		}
+	}
+}
+
+// TestErrorsCarryCodesNotText: a refusal at MAIL, RCPT or DATA is a *Reply
+// whose Error and Status have the upstream's codes, never its text (which
+// is logged by no one: only the client's reply passes it on, from
+// Message).
+func TestErrorsCarryCodesNotText(t *testing.T) {
+	for _, at := range []string{"MAIL", "RCPT", "DATA"} {
+		t.Run(at, func(t *testing.T) {
+			up := relaytest.NewUpstream(t)
+			refuse := relaytest.Err(550, smtp.EnhancedCode{5, 7, 1}, leak)
+			switch at {
+			case "MAIL":
+				up.OnMail(func(string) error { return refuse })
+			case "RCPT":
+				up.OnRcpt(func(string) error { return refuse })
+			case "DATA":
+				up.OnData(func([]byte) error { return refuse })
+			}
+			f := fwd(up.Addr, TLSNone)
+			defer f.Close()
+			err := send(t, f, "x\r\n")
+			var r *Reply
+			if !errors.As(err, &r) || r.Status() != "550 5.7.1" || err.Error() != "upstream replied 550 5.7.1" {
+				t.Fatalf("err = %v, want *Reply 550 5.7.1", err)
+			}
+			if r.Message != leak {
+				t.Errorf("Message = %q, want the upstream's text for the client's reply", r.Message)
+			}
+			noLeak(t, "Error()", err.Error())
+		})
+	}
+	if got := (&Reply{Code: 550, Enhanced: smtp.NoEnhancedCode, Message: leak}).Error(); got != "upstream replied 550" {
+		t.Errorf("a reply without enhanced code: %q", got)
+	}
+}
+
+// scriptedUpstream speaks just enough SMTP to reach the end of DATA, then
+// answers with final, and returns its address. greeting is its first line.
+func scriptedUpstream(t *testing.T, greeting, final string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				io.WriteString(c, greeting+"\r\n")
+				br := bufio.NewReader(c)
+				data := false
+				for {
+					l, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					cmd := strings.ToUpper(strings.TrimSpace(l))
+					switch {
+					case data && cmd == ".":
+						io.WriteString(c, final+"\r\n")
+						data = false
+					case data:
+					case strings.HasPrefix(cmd, "EHLO"):
+						io.WriteString(c, "250 up.test\r\n")
+					case cmd == "DATA":
+						io.WriteString(c, "354 go on\r\n")
+						data = true
+					case cmd == "QUIT":
+						io.WriteString(c, "221 bye\r\n")
+						return
+					default:
+						io.WriteString(c, "250 2.0.0 ok\r\n")
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// A reply that is not SMTP at all (go-smtp's client quotes the line in a
+// ProtocolError) and a refused greeting are errors without the upstream's
+// text too.
+func TestMalformedAndSessionRepliesCarryNoText(t *testing.T) {
+	f := fwd(scriptedUpstream(t, "220 up.test", "5x0 "+leak), TLSNone)
+	defer f.Close()
+	err := send(t, f, "x\r\n")
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+	noLeak(t, "a malformed reply's error", err.Error())
+
+	for _, mode := range []TLSMode{TLSNone, TLSOpportunistic} {
+		f := fwd(scriptedUpstream(t, "554 5.7.1 "+leak, ""), mode)
+		err := f.Probe(context.Background())
+		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "554") {
+			t.Fatalf("%s: err = %v, want ErrRefused with the code", mode, err)
+		}
+		noLeak(t, "a refused greeting's error", err.Error())
+		f.Close()
+	}
+}
+
+// TestAcceptedKeepsCodesAndQueueID: of the upstream's 250, Data returns
+// the enhanced code and the queue id, nothing else of the text.
+func TestAcceptedKeepsCodesAndQueueID(t *testing.T) {
+	tests := []struct {
+		name, text string // the 250 reply's text, after "250 "
+		want       string
+	}{
+		{"postfix", "2.0.0 Ok: queued as 4F1xQz9", "250 2.0.0 queued as 4F1xQz9"},
+		{"dlprelay", "2.0.0 Ok: queued as 20261128T232742181-9101dh31", "250 2.0.0 queued as 20261128T232742181-9101dh31"},
+		{"exim", "OK id=1tQ8sF-000Abc-2x", "250 queued as 1tQ8sF-000Abc-2x"},
+		{"echo after the id", "2.0.0 Ok: queued as 7Hq2Lk (" + leak + ")", "250 2.0.0 queued as 7Hq2Lk"},
+		{"no id", "2.0.0 OK " + leak, "250 2.0.0"},
+		{"an address is no id", "2.0.0 queued as taro.yamada@example.jp", "250 2.0.0"},
+		{"no enhanced code", "Ok", "250"},
+		{"not an enhanced code", "9.9.9 Ok", "250"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fwd(scriptedUpstream(t, "220 up.test", "250 "+tt.text), TLSNone)
+			defer f.Close()
+			tx, err := f.Begin(context.Background(), "a@corp.test", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Rcpt("b@example.test", nil); err != nil {
+				t.Fatal(err)
+			}
+			acc, err := tx.Data(func(w io.Writer) error { _, err := io.WriteString(w, "x\r\n"); return err })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := acc.String(); got != tt.want {
+				t.Errorf("Accepted %q, want %q", got, tt.want)
+			}
+			noLeak(t, "Accepted", acc.String())
+		})
 	}
 }
