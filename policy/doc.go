@@ -58,6 +58,13 @@
 // through (pass or flag), ambiguous ones left out. A held message did not
 // leave; Policy.Remember gives its records when a release delivers it.
 //
+// # Header details
+//
+// A verdict's details (action, counts, rules, reasons) tell whoever reads
+// them what the company thinks of the message and its sender. Verdict.Details
+// says whether the relay may write them into the message's header: only
+// when every recipient is in Config.DetailsTo (Policy.Details).
+//
 // Reasons are constants because they are reused verbatim as metric label
 // values and in the X-DLP-Reasons header; Reasons returns all of them.
 package policy

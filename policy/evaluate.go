@@ -114,6 +114,10 @@ type Verdict struct {
 	// message has left: set when it goes outside with records and Action
 	// lets it through (pass or flag). See Policy.Remember.
 	Remember []Past
+	// Details says the message may carry the verdict's details in its
+	// header: every recipient is in Config.DetailsTo (see Policy.Details).
+	// Otherwise the relay marks it with nothing but an opaque scan id.
+	Details bool
 }
 
 // Monitored reports whether enforcing every monitor rule would have given a
@@ -161,6 +165,11 @@ type windowKey struct {
 func (p *Policy) Evaluate(in Input) Verdict {
 	f := p.facts(in)
 	v := Verdict{Records: f.low, HighRecords: f.high, Classes: f.present}
+	addrs := make([]string, len(in.Recipients))
+	for i, r := range in.Recipients {
+		addrs[i] = r.Addr
+	}
+	v.Details = p.Details(addrs)
 
 	for _, r := range p.cfg.Rules {
 		if fr, ok := p.fire(r, in, f); ok {

@@ -42,6 +42,12 @@ type Config struct {
 	// DefaultRejectMessage. It must be printable US-ASCII (it goes into an
 	// SMTP reply line) and at most 400 bytes.
 	RejectMessage string
+	// DetailsTo names the recipients to whom a message may carry its
+	// verdict's details in its header (see Details): recipient classes as
+	// in Rule.Recipients (internal, partner, freemail, external, outside,
+	// any), domains (each with its subdomains) and addresses. Empty: no
+	// one.
+	DetailsTo []string
 }
 
 // Policy turns findings into verdicts. It is immutable and safe for
@@ -139,6 +145,48 @@ func (p *Policy) Class(addr string) Class {
 	return ClassExternal
 }
 
+// Details reports whether a message to these recipients may carry the
+// details of its verdict in its header — the action, record count, rules,
+// reasons and the monitor's would-be action, which tell whoever reads
+// them what the company thinks of the message and its sender (a reason
+// "watchlist" says the sender is leaving). A message has one header for
+// all its recipients, so every one of them must be in Config.DetailsTo;
+// with no recipients the answer is no.
+func (p *Policy) Details(recipients []string) bool {
+	if len(recipients) == 0 || len(p.cfg.DetailsTo) == 0 {
+		return false
+	}
+	for _, r := range recipients {
+		if !slices.ContainsFunc(p.cfg.DetailsTo, func(to string) bool { return p.detailsTo(to, r) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// detailsTo reports whether the recipient addr is what the entry to of
+// Config.DetailsTo names: a recipient class word, an address (it has an
+// @), or a domain. A recipient whose local part carries another route is
+// no address and in no domain but its own class (external; see Class).
+func (p *Policy) detailsTo(to, addr string) bool {
+	if cs, ok := classSet(to); ok {
+		return slices.Contains(cs, p.Class(addr))
+	}
+	if strings.Contains(to, "@") {
+		return sameAddr(to, addr) && !strings.ContainsAny(localOf(addr), "%!@")
+	}
+	d := domainOf(addr)
+	return d != "" && !strings.ContainsAny(localOf(addr), "%!@") && freemail.Match(d, []string{to})
+}
+
+// IsRecipientWord reports whether s names recipient classes in
+// Rule.Recipients and Config.DetailsTo: internal, partner, freemail,
+// external, outside or any.
+func IsRecipientWord(s string) bool {
+	_, ok := classSet(s)
+	return ok
+}
+
 // SkipScan reports whether a message to these recipients passes unscanned:
 // Config.SkipInternal is on and every recipient is internal. The caller then
 // uses InternalVerdict instead of scanning.
@@ -154,7 +202,8 @@ func (p *Policy) SkipScan(recipients []string) bool {
 	return true
 }
 
-// InternalVerdict is the verdict for a message SkipScan let through.
+// InternalVerdict is the verdict for a message SkipScan let through. It
+// is a pass, which has no details to show (Details is false).
 func (p *Policy) InternalVerdict() Verdict {
 	return Verdict{Action: Pass, Would: Pass, Reasons: []Reason{ReasonInternal}, Classes: []Class{ClassInternal}}
 }

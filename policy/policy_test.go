@@ -224,3 +224,55 @@ func TestSkipScan(t *testing.T) {
 		t.Errorf("InternalVerdict = %+v", v)
 	}
 }
+
+// TestDetails: a message may carry its verdict's details only when every
+// recipient is in DetailsTo — a class word, a domain with its subdomains,
+// or an address — and a routed local part matches no domain or address.
+func TestDetails(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		to    []string // Config.DetailsTo
+		rcpts []string
+		want  bool
+	}{
+		{"internal", []string{"internal"}, []string{"a@example.co.jp", "b@tokyo.example.co.jp"}, true},
+		{"internal, one outside", []string{"internal"}, []string{"a@example.co.jp", "c@gmail.com"}, false},
+		{"internal, a partner", []string{"internal"}, []string{"b@partner.co.jp"}, false},
+		{"internal, a routed address", []string{"internal"}, []string{"user%outside.example@example.co.jp"}, false},
+		{"outside", []string{"outside"}, []string{"b@partner.co.jp", "c@gmail.com", "d@customer.example"}, true},
+		{"outside, one internal", []string{"outside"}, []string{"c@gmail.com", "a@example.co.jp"}, false},
+		{"any", []string{"any"}, []string{"a@example.co.jp", "c@gmail.com", "postmaster"}, true},
+		{"an address, any case", []string{"journal@archive.example"}, []string{"<Journal@ARCHIVE.example>"}, true},
+		{"an address, another one there", []string{"journal@archive.example"}, []string{"other@archive.example"}, false},
+		{"an address, routed", []string{"journal@archive.example"}, []string{"journal%evil.example@archive.example"}, false},
+		{"a domain and its subdomains", []string{"archive.example"}, []string{"x@archive.example", "y@eu.archive.example."}, true},
+		{"a domain, not its lookalike", []string{"archive.example"}, []string{"x@notarchive.example"}, false},
+		{"a domain, routed", []string{"archive.example"}, []string{"x%evil.example@archive.example"}, false},
+		{"mixed list", []string{"internal", "journal@archive.example"}, []string{"a@example.co.jp", "journal@archive.example"}, true},
+		{"no one", nil, []string{"a@example.co.jp"}, false},
+		{"no recipients", []string{"any"}, nil, false},
+		{"a misspelt class is no class", []string{"internl"}, []string{"a@example.co.jp"}, false},
+	}
+	for _, tt := range tests {
+		p := newTestPolicy(t, func(c *Config) { c.DetailsTo = tt.to })
+		if got := p.Details(tt.rcpts); got != tt.want {
+			t.Errorf("%s: Details(%q) = %v, want %v", tt.name, tt.rcpts, got, tt.want)
+		}
+		var in []Recipient
+		for _, r := range tt.rcpts {
+			in = append(in, Recipient{Addr: r})
+		}
+		if v := p.Evaluate(Input{Now: time.Now(), Sender: "s@example.co.jp", Recipients: in}); v.Details != tt.want {
+			t.Errorf("%s: Evaluate's Verdict.Details = %v, want %v", tt.name, v.Details, tt.want)
+		}
+	}
+	for _, w := range []string{"internal", "partner", "freemail", "external", "outside", "any"} {
+		if !IsRecipientWord(w) {
+			t.Errorf("IsRecipientWord(%q) = false", w)
+		}
+	}
+	if IsRecipientWord("example.co.jp") || IsRecipientWord("") {
+		t.Error("IsRecipientWord takes a domain or nothing")
+	}
+}
