@@ -62,6 +62,7 @@ func Default() Config {
 			History:          History{HashIDs: true},
 			Rules:            RulesFrom(policy.DefaultRules()),
 			RejectMessage:    policy.DefaultRejectMessage,
+			Headers:          Headers{DetailsTo: []string{string(policy.ClassInternal)}},
 		},
 		Quarantine: Quarantine{Retention: 30 * 24 * time.Hour},
 		Console: Console{

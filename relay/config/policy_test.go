@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +103,11 @@ func TestPolicyErrorsNameTheRule(t *testing.T) {
     time_zone: Mars/Olympus
   subject_tag: "a\tb"
 `, []string{"policy.internal_domains[1]", "policy.company_mobile_numbers[0]", "policy.watchlist.time_zone", "policy.subject_tag"}},
+		{"header details", `policy:
+  headers:
+    details_to: [internal, internl, "journal@", "not a domain", journal@archive.example, archive.example]
+`, []string{`p.yaml:5: policy.headers.details_to[1]: is "internl"; want a recipient class (internal, partner, freemail, external, outside, any), a domain`,
+			`policy.headers.details_to[2]: is "journal@"; want an address`, `policy.headers.details_to[3]: is "not a domain"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,5 +186,32 @@ func TestCompanyExample(t *testing.T) {
 	}
 	if len(c.Policy.Rules) < 10 || c.Policy.Watchlist.File == "" || len(c.Policy.Notify.Officers) == 0 {
 		t.Errorf("the example lost its policy: %+v", c.Policy)
+	}
+}
+
+// TestHeaderDetailsTo: policy.headers.details_to defaults to the internal
+// class; [] gives the details to no one; the list reaches the policy.
+func TestHeaderDetailsTo(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]byte(minimal), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Policy.Headers.DetailsTo; !slices.Equal(got, []string{"internal"}) {
+		t.Errorf("default details_to %q, want [internal]", got)
+	}
+	c, err = Parse([]byte(minimal+"policy:\n  headers:\n    details_to: []\n"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Policy.Headers.DetailsTo; got == nil || len(got) != 0 {
+		t.Errorf("details_to: [] read as %#v, want empty", got)
+	}
+	c, err = Parse([]byte(minimal+"policy:\n  headers:\n    details_to: [any, j@archive.example, archive.example]\n"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Policy.Headers.DetailsTo; !slices.Equal(got, []string{"any", "j@archive.example", "archive.example"}) {
+		t.Errorf("details_to read as %q", got)
 	}
 }

@@ -182,13 +182,32 @@ type Policy struct {
 	Rules []Rule `yaml:"rules"`
 	// SubjectTag is put in front of the Subject of flagged mail, e.g.
 	// "[DLP]"; empty (default) leaves the Subject alone. Printable text, at
-	// most 40 bytes; non-ASCII is encoded (RFC 2047).
+	// most 40 bytes; non-ASCII is encoded (RFC 2047). Every recipient sees
+	// it, outside ones too.
 	SubjectTag string `yaml:"subject_tag"`
+	// Headers says what the X-DLP-* header fields of delivered mail tell
+	// whom.
+	Headers Headers `yaml:"headers"`
 	// RejectMessage is the human text of the 550 5.7.1 reply: printable
 	// US-ASCII, at most 400 bytes. Default policy.DefaultRejectMessage; ""
 	// also means the default.
 	RejectMessage string `yaml:"reject_message"`
 	Notify        Notify `yaml:"notify"`
+}
+
+// Headers configures the relay's X-DLP-* header fields. Every delivered
+// message carries X-DLP-Scan-ID, the opaque transaction id an officer
+// looks the decision up by. The details of a verdict — X-DLP-Verdict,
+// X-DLP-Records, X-DLP-Rules, X-DLP-Reasons and X-DLP-Monitor, which tell
+// the reader what was found and what the company thinks of the sender —
+// are added only when every recipient is in DetailsTo.
+type Headers struct {
+	// DetailsTo: recipient classes (internal, partner, freemail, external,
+	// outside, any), domains (with their subdomains) and addresses.
+	// Default [internal]; [] gives the details to no one; [any] to every
+	// recipient (only with a next hop that removes X-DLP-* before mail
+	// leaves the company).
+	DetailsTo []string `yaml:"details_to"`
 }
 
 // Rule is one policy rule as written in YAML; see policy.Rule for each

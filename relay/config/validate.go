@@ -351,6 +351,17 @@ func (k *checker) policy(p *Policy) {
 			k.add("policy.reject_message", "%v", err)
 		}
 	}
+	for i, to := range p.Headers.DetailsTo {
+		switch {
+		case policy.IsRecipientWord(to):
+		case strings.Contains(to, "@"):
+			if !validAddress(to) {
+				k.add(fmt.Sprintf("policy.headers.details_to[%d]", i), "is %q; want an address such as journal@example.co.jp", to)
+			}
+		case !validDomain(to):
+			k.add(fmt.Sprintf("policy.headers.details_to[%d]", i), "is %q; want a recipient class (internal, partner, freemail, external, outside, any), a domain such as example.co.jp or an address", to)
+		}
+	}
 }
 
 // validDomain accepts a DNS name of letter-digit-hyphen labels with at least

@@ -185,6 +185,7 @@ func PolicyConfig(cfg *config.Config) policy.Config {
 		SkipInternal:    p.InternalMail == config.InternalMailPass,
 		CompanyNumbers:  numbers,
 		RejectMessage:   p.RejectMessage,
+		DetailsTo:       p.Headers.DetailsTo,
 	}
 }
 
