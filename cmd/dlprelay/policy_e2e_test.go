@@ -189,12 +189,18 @@ func withAttachment(mid, from, to, name string, data []byte) string {
 		"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString(data) + "\r\n--b1--\r\n"
 }
 
+// detailsToAll gives every recipient the verdict's header details, so a
+// test can read from the delivered copy which rule fired.
+func detailsToAll(c *config.Config) { c.Policy.Headers.DetailsTo = []string{"any"} }
+
 // TestPolicyEndToEnd sends one message per rule kind through the running
 // relay with the sample company policy and checks what the upstream got:
 // the message (with headers, tag) or not, and the notification mails.
+// The header details go to everyone here (detailsToAll);
+// TestPolicyHeadersOutside has the policy as shipped.
 func TestPolicyEndToEnd(t *testing.T) {
 	t.Parallel()
-	r := startPolicyRelay(t, nil)
+	r := startPolicyRelay(t, detailsToAll)
 	_, rows := testList(t, t.TempDir())
 	recs := func(from, to int) string { // rows [from, to): name and phone each
 		var b strings.Builder
@@ -220,7 +226,7 @@ func TestPolicyEndToEnd(t *testing.T) {
 		notified  []string // notification recipients (cumulative counts checked)
 	}{
 		{name: "internal mail with records passes", from: "a.ito@example.co.jp", to: []string{"b.kato@example.co.jp"},
-			msg: mail("m1@t", "a.ito@example.co.jp", "b.kato@example.co.jp", "list", recs(0, 5)), reply: "250 ", delivered: true, absent: []string{"X-DLP-"}},
+			msg: mail("m1@t", "a.ito@example.co.jp", "b.kato@example.co.jp", "list", recs(0, 5)), reply: "250 ", delivered: true, absent: []string{"X-DLP-Verdict", "X-DLP-Rules"}},
 		{name: "one record to free-mail is quarantined, officers and sender told", from: "a.ito@example.co.jp", to: []string{"friend@gmail.com"},
 			msg: mail("m2@t", "a.ito@example.co.jp", "friend@gmail.com", "hi", recs(0, 1)), reply: "250 ", notified: []string{officer, "a.ito@example.co.jp"}},
 		{name: "records to a partner pass", from: "a.ito@example.co.jp", to: []string{"tax@kansa-partners.co.jp"},
@@ -243,12 +249,12 @@ func TestPolicyEndToEnd(t *testing.T) {
 			msg: mail("m10@t", "Suzuki Taro <taro.suzuki@example.co.jp>", "suzuki.taro.1990@gmail.com", "memo", "memo"), reply: "250 ", delivered: true,
 			headers: []string{"X-DLP-Rules: own-private-address"}, notified: []string{officer}},
 		{name: "a namesake's free-mail account is not", from: "taro.suzuki@example.co.jp", to: []string{"taro.kimura@gmail.com"},
-			msg: mail("m11@t", "taro.suzuki@example.co.jp", "taro.kimura@gmail.com", "memo", "memo"), reply: "250 ", delivered: true, absent: []string{"X-DLP-"}},
+			msg: mail("m11@t", "taro.suzuki@example.co.jp", "taro.kimura@gmail.com", "memo", "memo"), reply: "250 ", delivered: true, absent: []string{"X-DLP-Verdict", "X-DLP-Rules"}},
 		{name: "giving a customer a private address and mobile number is flagged", from: "a.ito@example.co.jp", to: []string{"buyer@customer-corp.jp"},
 			msg: mail("m12@t", "a.ito@example.co.jp", "buyer@customer-corp.jp", "退職のご挨拶", "今後はこちらへ: ａｉｔｏ．ｐｒｉｖａｔｅ＠ｇｍａｉｌ．ｃｏｍ 090-9876-5432"), reply: "250 ", delivered: true,
 			headers: []string{"X-DLP-Rules: private-contact"}},
 		{name: "the company's own mobile number is not", from: "a.ito@example.co.jp", to: []string{"buyer@customer-corp.jp"},
-			msg: mail("m13@t", "a.ito@example.co.jp", "buyer@customer-corp.jp", "連絡先", "営業携帯 090-1111-0001 まで"), reply: "250 ", delivered: true, absent: []string{"X-DLP-"}},
+			msg: mail("m13@t", "a.ito@example.co.jp", "buyer@customer-corp.jp", "連絡先", "営業携帯 090-1111-0001 まで"), reply: "250 ", delivered: true, absent: []string{"X-DLP-Verdict", "X-DLP-Rules"}},
 		{name: "the monitored internal rule only reports", from: "a.ito@example.co.jp", to: []string{"b.kato@example.co.jp"},
 			msg: mail("m14@t", "a.ito@example.co.jp", "b.kato@example.co.jp", "all", recs(0, 30)), reply: "250 ", delivered: true, absent: []string{"X-DLP-Verdict"}},
 	}
@@ -364,7 +370,7 @@ func sameCounts(a, b map[string]int) bool {
 // would be quarantined is delivered, with the would-be verdict in a header.
 func TestPolicyMonitorMode(t *testing.T) {
 	t.Parallel()
-	r := startPolicyRelay(t, func(c *config.Config) { c.Policy.Monitor = true })
+	r := startPolicyRelay(t, func(c *config.Config) { c.Policy.Monitor = true; detailsToAll(c) })
 	_, rows := testList(t, t.TempDir())
 	got := r.send(t, "a.ito@example.co.jp", []string{"friend@gmail.com"},
 		mail("mon1@t", "a.ito@example.co.jp", "friend@gmail.com", "hi", rows[0][1]+" "+rows[0][3]))
@@ -378,6 +384,51 @@ func TestPolicyMonitorMode(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if n := r.notices(); len(n) != 0 {
 		t.Errorf("monitor mode sent notifications: %v", n)
+	}
+}
+
+// TestPolicyHeadersOutside: with the company policy as shipped, flagged
+// mail to outside carries no X-DLP-* field but X-DLP-Scan-ID — no
+// verdict, count, rule or reason: a leaver's flagged mail does not tell
+// its recipient that the sender is on the watchlist — while the Subject
+// tag, a separate choice the sample policy makes, is still there.
+func TestPolicyHeadersOutside(t *testing.T) {
+	t.Parallel()
+	r := startPolicyRelay(t, nil)
+	_, rows := testList(t, t.TempDir())
+	tests := []struct {
+		name, from, to, msg string
+		tag                 bool
+	}{
+		{"a record to a customer", "a.ito@example.co.jp", "buyer@customer-corp.jp",
+			mail("o1@t", "a.ito@example.co.jp", "buyer@customer-corp.jp", "見積", rows[5][1]+" 様 "+rows[5][3]), true},
+		{"a leaver's attachment to free-mail", "s.tanaka@example.co.jp", "shota.home@yahoo.co.jp",
+			withAttachment("o2@t", "s.tanaka@example.co.jp", "shota.home@yahoo.co.jp", "notes.txt", []byte("nothing here")), true},
+	}
+	for _, tt := range tests {
+		if got := r.send(t, tt.from, []string{tt.to}, tt.msg); !strings.HasPrefix(got, "250 ") {
+			t.Fatalf("%s: reply %q", tt.name, got)
+		}
+		mid := strings.SplitN(tt.msg[strings.Index(tt.msg, "Message-ID: <")+13:], ">", 2)[0]
+		d := r.delivered(mid)
+		hdr, _, _ := strings.Cut(d, "\r\n\r\n")
+		var fields []string
+		for _, l := range strings.Split(hdr, "\r\n") {
+			if strings.HasPrefix(l, "X-DLP-") {
+				fields = append(fields, l)
+			}
+		}
+		if len(fields) != 1 || !strings.HasPrefix(fields[0], "X-DLP-Scan-ID: ") {
+			t.Errorf("%s: X-DLP fields %q, want X-DLP-Scan-ID alone", tt.name, fields)
+		}
+		for _, v := range []string{"watchlist", "leaver-", "external-one", "flag"} {
+			if strings.Contains(hdr, v) {
+				t.Errorf("%s: the delivered header names %q:\n%s", tt.name, v, hdr)
+			}
+		}
+		if tag := strings.Contains(hdr, "Subject: =?utf-8?q?[DLP=E7=A2=BA=E8=AA=8D]?="); tag != tt.tag {
+			t.Errorf("%s: subject tagged %v, want %v", tt.name, tag, tt.tag)
+		}
 	}
 }
 

@@ -54,6 +54,9 @@ func TestWatchlistWindowAcrossRestart(t *testing.T) {
   file: `+customers+`
 policy:
   internal_domains: [corp.test]
+  # The test reads the verdict from the delivered copies.
+  headers:
+    details_to: [me@gmail.com]
   watchlist:
     file: `+watch+`
   rules:

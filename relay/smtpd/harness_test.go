@@ -26,7 +26,9 @@ import (
 // fakeInspector judges by a header line in the message, so these tests
 // exercise the session's handling of each verdict without depending on the
 // customer list: "X-Test-Verdict: flag|quarantine|reject|error". A reject
-// carries message as the verdict's reject text.
+// carries message as the verdict's reject text. Its flags may carry their
+// details in the header (Verdict.Details), as to an internal recipient;
+// details_test.go has the real policy decide that.
 type fakeInspector struct{ message string }
 
 func (f fakeInspector) Inspect(_ context.Context, _ inspect.Envelope, msg io.Reader) (inspect.Decision, error) {
@@ -44,7 +46,7 @@ func (f fakeInspector) Inspect(_ context.Context, _ inspect.Envelope, msg io.Rea
 		return inspect.Decision{}, errors.New("scanner exploded")
 	case bytes.Contains(b, []byte("X-Test-Verdict: flag")):
 		v = policy.Verdict{Action: policy.Flag, Would: policy.Flag, Rule: "records-flag", Fired: fired("records-flag", policy.Flag),
-			Reasons: []policy.Reason{policy.ReasonRecords}, Records: 1}
+			Reasons: []policy.Reason{policy.ReasonRecords}, Records: 1, Details: true}
 		res.Records = []detect.RecordHit{{ID: "C001"}}
 	case bytes.Contains(b, []byte("X-Test-Verdict: quarantine")):
 		v = policy.Verdict{Action: policy.Quarantine, Would: policy.Quarantine, Rule: "records-quarantine", Fired: fired("records-quarantine", policy.Quarantine),

@@ -19,16 +19,26 @@ import (
 const dlpHeaderPrefix = "x-dlp-"
 
 // writeDLPHeaders writes the X-DLP-* fields a delivered message carries:
-// the verdict's when it is flag, the monitor's when a monitor rule would
-// have done more. Every value goes through headerValue, so whatever a rule
-// name or reason holds, each field is one line.
+// X-DLP-Scan-ID on every one, the opaque id an officer looks the decision
+// up by; then, only when the verdict's details may go to every recipient
+// (v.Details, from policy.headers.details_to), the verdict's fields when it
+// is flag and the monitor's when a monitor rule would have done more.
+// Without the details nothing in the header tells a flagged message from
+// one that passed, nor names a rule or reason (a "watchlist" says the
+// sender is leaving). X-DLP-Rules and X-DLP-Reasons are those of the
+// enforced rules; what monitor rules found is X-DLP-Monitor's. Every value
+// goes through headerValue, so whatever a rule name or reason holds, each
+// field is one line.
 func writeDLPHeaders(b *strings.Builder, v policy.Verdict, id string) {
+	fmt.Fprintf(b, "X-DLP-Scan-ID: %s\r\n", headerValue(id))
+	if !v.Details {
+		return
+	}
 	if v.Action == policy.Flag {
 		fmt.Fprintf(b, "X-DLP-Verdict: %s\r\n", headerValue(v.Action.String()))
-		fmt.Fprintf(b, "X-DLP-Scan-ID: %s\r\n", headerValue(id))
 		fmt.Fprintf(b, "X-DLP-Records: %d\r\n", v.Records)
 		fmt.Fprintf(b, "X-DLP-Rules: %s\r\n", headerValue(strings.Join(enforcedList(v.Fired), ", ")))
-		fmt.Fprintf(b, "X-DLP-Reasons: %s\r\n", headerValue(strings.Join(reasonList(v.Reasons), ", ")))
+		fmt.Fprintf(b, "X-DLP-Reasons: %s\r\n", headerValue(strings.Join(enforcedReasons(v.Fired), ", ")))
 	}
 	if v.Monitored() {
 		fmt.Fprintf(b, "X-DLP-Monitor: would=%s; rule=%s; scan-id=%s\r\n", headerValue(v.Would.String()), headerValue(v.WouldRule), headerValue(id))

@@ -104,7 +104,7 @@ func TestForgedDLPHeadersNeverArrive(t *testing.T) {
 		t.Fatalf("upstream got %d messages", len(msgs))
 	}
 	rest := stripTrace(t, msgs[0].Data)
-	want := regexp.MustCompile(`^X-DLP-Verdict: flag\r\nX-DLP-Scan-ID: [0-9T]+-[0-9a-v]{8}\r\nX-DLP-Records: 1\r\nX-DLP-Rules: records-flag\r\nX-DLP-Reasons: records\r\n` +
+	want := regexp.MustCompile(`^X-DLP-Verdict: flag\r\nX-DLP-Records: 1\r\nX-DLP-Rules: records-flag\r\nX-DLP-Reasons: records\r\n` +
 		`X-Test-Verdict: flag\r\nSubject: rows\r\n\r\nX-DLP-Verdict: pass \(in the body\)\r\n$`)
 	if !want.Match(rest) {
 		t.Fatalf("forwarded:\n%q", rest)
@@ -180,27 +180,58 @@ func FuzzCleanHeader(f *testing.F) {
 }
 
 // FuzzDLPHeaders: whatever a verdict's rule names and reasons hold, the
-// X-DLP-* fields are whole lines of printable ASCII.
+// X-DLP-* fields are whole lines of printable ASCII; without details there
+// is only X-DLP-Scan-ID.
 func FuzzDLPHeaders(f *testing.F) {
-	f.Add("records-flag", "records", "watch", "id")
-	f.Add("r\r\nX-DLP-Verdict: pass", "x\ny", "w\rz", "1\r\n2")
+	f.Add("records-flag", "records", "watch", "id", true)
+	f.Add("r\r\nX-DLP-Verdict: pass", "x\ny", "w\rz", "1\r\n2", true)
+	f.Add("records-flag", "watchlist", "watch", "id", false)
 	line := regexp.MustCompile(`^X-DLP-(Verdict|Scan-ID|Records|Rules|Reasons|Monitor): [\x20-\x7e]*\r\n$`)
-	f.Fuzz(func(t *testing.T, rule, reason, wouldRule, id string) {
-		v := policy.Verdict{Action: policy.Flag, Would: policy.Quarantine, WouldRule: wouldRule, Records: 2,
-			Fired:   []policy.Fired{{Rule: rule, Action: policy.Flag}, {Rule: wouldRule, Action: policy.Quarantine, Monitor: true}},
+	f.Fuzz(func(t *testing.T, rule, reason, wouldRule, id string, details bool) {
+		v := policy.Verdict{Action: policy.Flag, Would: policy.Quarantine, WouldRule: wouldRule, Records: 2, Details: details,
+			Fired: []policy.Fired{{Rule: rule, Action: policy.Flag, Reasons: []policy.Reason{policy.Reason(reason)}},
+				{Rule: wouldRule, Action: policy.Quarantine, Monitor: true}},
 			Reasons: []policy.Reason{policy.Reason(reason)}}
 		var b strings.Builder
 		writeDLPHeaders(&b, v, id)
 		lines := strings.SplitAfter(b.String(), "\r\n")
-		if len(lines) != 7 || lines[6] != "" {
-			t.Fatalf("want 6 lines: %q", b.String())
+		want := 1
+		if details {
+			want = 6
 		}
-		for _, l := range lines[:6] {
+		if len(lines) != want+1 || lines[want] != "" {
+			t.Fatalf("want %d lines: %q", want, b.String())
+		}
+		if !strings.HasPrefix(lines[0], "X-DLP-Scan-ID: ") {
+			t.Fatalf("first line %q, want X-DLP-Scan-ID", lines[0])
+		}
+		for _, l := range lines[:want] {
 			if !line.MatchString(l) {
 				t.Fatalf("bad header line %q", l)
 			}
 		}
 	})
+}
+
+// TestDLPHeadersReasonsAreEnforced: X-DLP-Reasons lists the reasons of the
+// rules X-DLP-Rules lists, the enforced ones; a monitor rule's reasons
+// are not there (X-DLP-Monitor names that rule).
+func TestDLPHeadersReasonsAreEnforced(t *testing.T) {
+	t.Parallel()
+	v := policy.Verdict{Action: policy.Flag, Would: policy.Quarantine, WouldRule: "leaver-watch", Records: 1, Details: true,
+		Fired: []policy.Fired{
+			{Rule: "records-flag", Action: policy.Flag, Reasons: []policy.Reason{policy.ReasonRecords}},
+			{Rule: "leaver-watch", Action: policy.Quarantine, Monitor: true, Reasons: []policy.Reason{policy.ReasonWatchlist, policy.ReasonRecipient}},
+			{Rule: "attach-flag", Action: policy.Flag, Reasons: []policy.Reason{policy.ReasonAttachment, policy.ReasonRecords}},
+		},
+		Reasons: []policy.Reason{policy.ReasonRecords, policy.ReasonWatchlist, policy.ReasonRecipient, policy.ReasonAttachment}}
+	var b strings.Builder
+	writeDLPHeaders(&b, v, "id1")
+	want := "X-DLP-Scan-ID: id1\r\nX-DLP-Verdict: flag\r\nX-DLP-Records: 1\r\nX-DLP-Rules: records-flag, attach-flag\r\n" +
+		"X-DLP-Reasons: records, attachment\r\nX-DLP-Monitor: would=quarantine; rule=leaver-watch; scan-id=id1\r\n"
+	if b.String() != want {
+		t.Errorf("headers\n got %q\nwant %q", b.String(), want)
+	}
 }
 
 // TestSubjectTagCannotBreakHeader: even a tag with CR LF that config would

@@ -392,8 +392,8 @@ func (ss *session) notify(tx *transaction, v policy.Verdict, quarantineID string
 	}
 }
 
-// deliver forwards the message with a Received: header (and X-DLP-* headers
-// when flagged or monitored) prepended, the client's own X-DLP-* headers
+// deliver forwards the message with a Received: header and the X-DLP-*
+// headers (see writeDLPHeaders) prepended, the client's own X-DLP-* headers
 // removed, the Subject tagged when flagged and configured, the rest byte for
 // byte.
 func (ss *session) deliver(log *slog.Logger, tx *transaction, d inspect.Decision, sp *spool) error {
@@ -512,6 +512,24 @@ func enforcedList(fs []policy.Fired) []string {
 	for _, f := range fs {
 		if !f.Monitor {
 			out = append(out, f.Rule)
+		}
+	}
+	return out
+}
+
+// enforcedReasons lists the distinct reasons of the enforced rules that
+// fired, in the order first seen: the reasons of the rules enforcedList
+// names.
+func enforcedReasons(fs []policy.Fired) []string {
+	var out []string
+	for _, f := range fs {
+		if f.Monitor {
+			continue
+		}
+		for _, r := range f.Reasons {
+			if !slices.Contains(out, string(r)) {
+				out = append(out, string(r))
+			}
 		}
 	}
 	return out

@@ -35,16 +35,21 @@ import (
 
 const cleanMsg = "From: a@corp.test\r\nTo: b@example.test\r\nSubject: hello\r\n\r\nJust a note.\r\n"
 
-var receivedRe = regexp.MustCompile(`^Received: from client\.test \(\[127\.0\.0\.1\]\)\r\n\tby relay\.test \(dlprelay\) with ESMTP id [0-9T]+-[0-9a-v]{8}\r\n\tfor <b@example\.test>; [^\r\n]+\r\n`)
+var receivedRe = regexp.MustCompile(`^Received: from client\.test \(\[127\.0\.0\.1\]\)\r\n\tby relay\.test \(dlprelay\) with ESMTP id ([0-9T]+-[0-9a-v]{8})\r\n\tfor <b@example\.test>; [^\r\n]+\r\nX-DLP-Scan-ID: ([^\r\n]*)\r\n`)
 
-// stripTrace removes the Received: header the relay prepends and checks it.
+// stripTrace removes the Received: and X-DLP-Scan-ID: headers the relay
+// prepends to every message, and checks them: the scan id is the
+// transaction id.
 func stripTrace(t *testing.T, data []byte) []byte {
 	t.Helper()
-	loc := receivedRe.FindIndex(data)
-	if loc == nil || loc[0] != 0 {
-		t.Fatalf("message does not start with the relay's Received header:\n%s", data)
+	m := receivedRe.FindSubmatchIndex(data)
+	if m == nil || m[0] != 0 {
+		t.Fatalf("message does not start with the relay's Received and X-DLP-Scan-ID headers:\n%s", data)
 	}
-	return data[loc[1]:]
+	if id, scan := data[m[2]:m[3]], data[m[4]:m[5]]; !bytes.Equal(id, scan) {
+		t.Fatalf("X-DLP-Scan-ID %q, want the transaction id %q", scan, id)
+	}
+	return data[m[1]:]
 }
 
 func TestPassForwardsByteForByte(t *testing.T) {
@@ -79,7 +84,7 @@ func TestFlagAddsHeadersBodyIntact(t *testing.T) {
 		t.Fatalf("upstream got %d messages", len(msgs))
 	}
 	rest := stripTrace(t, msgs[0].Data)
-	hdr := regexp.MustCompile(`^X-DLP-Verdict: flag\r\nX-DLP-Scan-ID: [0-9T]+-[0-9a-v]{8}\r\nX-DLP-Records: 1\r\nX-DLP-Rules: records-flag\r\nX-DLP-Reasons: records\r\n`)
+	hdr := regexp.MustCompile(`^X-DLP-Verdict: flag\r\nX-DLP-Records: 1\r\nX-DLP-Rules: records-flag\r\nX-DLP-Reasons: records\r\n`)
 	loc := hdr.FindIndex(rest)
 	if loc == nil {
 		t.Fatalf("no X-DLP headers at the top:\n%q", rest)
