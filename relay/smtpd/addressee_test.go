@@ -19,6 +19,9 @@ func TestAddresseeExemption(t *testing.T) {
 	cfg := config.Embedded()
 	cfg.Customers.File = filepath.Join("..", "..", "testdata", "customers.csv")
 	cfg.Policy.InternalDomains = []string{"corp.test"}
+	// The delivered copy carries the verdict's details (X-DLP-Verdict for
+	// a flag), so a record that was counted shows.
+	cfg.Policy.Headers.DetailsTo = []string{"any"}
 	eng, err := inspect.Build(cfg, inspect.Options{})
 	if err != nil {
 		t.Fatal(err)

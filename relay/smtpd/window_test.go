@@ -34,13 +34,16 @@ func windowMessage(n int, rows []string) string {
 }
 
 // windowRelay is a relay with the real engine, the sample list and two
-// rules: five records in 24h quarantine, any record flags. The history is
-// a ledger over store.
+// rules: five records in 24h quarantine, any record flags, and the
+// verdict's details in every delivered copy. The history is a ledger over
+// store.
 func windowRelay(t *testing.T, store history.Store) *relay {
 	t.Helper()
 	cfg := config.Embedded()
 	cfg.Customers.File = filepath.Join("..", "..", "testdata", "customers.csv")
 	cfg.Policy.InternalDomains = []string{"corp.test"}
+	// The tests read the verdict from the delivered copy's X-DLP-* fields.
+	cfg.Policy.Headers.DetailsTo = []string{"any"}
 	cfg.Policy.Rules = []config.Rule{
 		{Name: "window", MinRecords: 5, Window: 24 * time.Hour, Action: "quarantine"},
 		{Name: "any", MinRecords: 1, Action: "flag"},
