@@ -20,8 +20,8 @@ const (
 	StatusReleased         Status = "released"          // the upstream accepted it (250)
 	StatusReleaseFailed    Status = "release_failed"    // the upstream refused it permanently (5xx)
 	StatusReleaseUncertain Status = "release_uncertain" // a crash while sending: never resent automatically
-	StatusDeleted          Status = "deleted"           // deleted by an officer; raw message removed
-	StatusExpired          Status = "expired"           // purged by retention; raw message removed
+	StatusDeleted          Status = "deleted"           // deleted by an officer; raw message and Subject removed
+	StatusExpired          Status = "expired"           // purged by retention; raw message and Subject removed
 )
 
 // Errors returned (wrapped) by Store methods.
@@ -60,7 +60,14 @@ type Filter struct {
 	Statuses   []Status  // any of
 	From, To   time.Time // Received in [From, To)
 	MinRecords int
-	Query      string // substring of sender, recipients or subject, case-insensitive
+	// Query is a substring of the sender, a recipient or the Subject,
+	// case-insensitive. A Subject that may hold a customer value
+	// (Entry.SubjectWithheld, which lists show to nobody) is searched
+	// only with QueryWithheld: whether it matches tells what it holds.
+	// Set QueryWithheld only for a user who may see such a Subject (one
+	// whose role may reveal customer values), never for a viewer.
+	Query         string
+	QueryWithheld bool
 	// Sort is one of "received" (default), "sender", "records", "size",
 	// "status"; Desc reverses it. Ties are broken by ID.
 	Sort   string
@@ -139,8 +146,9 @@ type Store interface {
 	// Extend moves the expiry to until (not before now: ErrInvalid).
 	// ErrConflict once deleted or expired.
 	Extend(ctx context.Context, id string, until time.Time) error
-	// Delete removes the message bytes and marks the entry deleted; the
-	// row stays for the record. ErrOnHold while on hold; ErrConflict
+	// Delete removes the message bytes and the Subject (it is part of the
+	// message) and marks the entry deleted; the row stays for the
+	// record. ErrOnHold while on hold; ErrConflict
 	// while sending (the worker reads the bytes) and once deleted or
 	// expired. An open release request ends as deleted.
 	Delete(ctx context.Context, id string) error
@@ -171,8 +179,9 @@ type Store interface {
 	// an officer checked the upstream. ErrConflict unless the entry is
 	// release_uncertain.
 	Resolve(ctx context.Context, id string, delivered bool) error
-	// Purge removes the bytes of entries past ExpiresAt (ExpiresAt <= now)
-	// and not on hold, marks them expired, and returns how many. An entry
+	// Purge removes the bytes and the Subject of entries past ExpiresAt
+	// (ExpiresAt <= now) and not on hold, marks them expired, and returns
+	// how many. An entry
 	// being sent is left for the next Purge; an open release request ends
 	// as expired.
 	Purge(ctx context.Context, now time.Time) (int, error)

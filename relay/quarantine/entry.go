@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/dlprelay/dlprelay/detect"
 )
 
 // maxIDLen bounds caller-chosen IDs; generated IDs are 43 bytes.
@@ -38,6 +40,8 @@ type Entry struct {
 
 	// Subject is the decoded Subject header, for the console's list. It
 	// may hold customer data: shown only to logged-in users, never logged.
+	// It is part of the message: once the entry is deleted or expired it
+	// is dropped with the bytes.
 	Subject string `json:"subject,omitempty"`
 	// SubjectWithheld says the Subject may hold a customer value (a record
 	// matched in a header, or the findings cannot tell): lists show it
@@ -61,6 +65,14 @@ type Entry struct {
 	// Notes and Releases are filled by Get.
 	Notes    []Note           `json:"notes,omitempty"`
 	Releases []ReleaseRequest `json:"releases,omitempty"`
+}
+
+// FindingsComplete reports whether f, e's Findings as detect.DecodeFindings
+// reads them, holds every record e counts. Put cuts findings that do not
+// fit MaxFindings, and an entry may have been held without any: then they
+// cannot say where the missing records' values are.
+func (e Entry) FindingsComplete(f detect.Findings) bool {
+	return len(f.Records) >= max(len(e.RecordIDs), e.Records)
 }
 
 // ValidID reports whether id can name an entry: 1 to 128 bytes of ASCII

@@ -3,7 +3,9 @@ package quarantine
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -13,7 +15,9 @@ import (
 
 // listFixture is a small quarantine for the List tests: entries a to f, one
 // minute apart, with statuses, sizes and record counts that tell the sort
-// orders apart.
+// orders apart. The Subjects of a and e are withheld (records found, no
+// findings to say where); b and c have findings placing every record in
+// the body; f is deleted, so its Subject is gone.
 func listFixture(t testing.TB) (*testStore, []Entry) {
 	t.Helper()
 	ts := openTest(t)
@@ -36,7 +40,18 @@ func listFixture(t testing.TB) (*testStore, []Entry) {
 	for i, s := range specs {
 		e := Entry{ID: s.id, Received: t0.Add(time.Duration(i) * time.Minute), Sender: s.sender, Subject: s.subject,
 			Recipients: s.rcpts, Rules: s.rules, Verdict: s.verdict, Records: s.records}
+		if s.id == "b" || s.id == "c" {
+			var recs []string
+			for k := 0; k < s.records; k++ {
+				e.RecordIDs = append(e.RecordIDs, fmt.Sprintf("C%d", k))
+				recs = append(recs, fmt.Sprintf(`{"id":"C%d","parts":["1"]}`, k))
+			}
+			e.Findings = json.RawMessage("[" + strings.Join(recs, ",") + "]")
+		}
 		out = append(out, ts.put(t, e, s.msg))
+		if out[i].SubjectWithheld != (s.id == "a" || s.id == "e" || s.id == "f") {
+			t.Fatalf("entry %s: SubjectWithheld %v", s.id, out[i].SubjectWithheld)
+		}
 	}
 	// Statuses: b pending, e approved, f deleted.
 	if _, err := ts.RequestRelease(ctx, "b", "alice", nil, "j", true); err != nil {
@@ -49,6 +64,7 @@ func listFixture(t testing.TB) (*testStore, []Entry) {
 		t.Fatal(err)
 	}
 	out[1].Status, out[4].Status, out[5].Status = StatusPendingApproval, StatusApproved, StatusDeleted
+	out[5].Subject = ""
 	return ts, out
 }
 
@@ -82,12 +98,16 @@ func TestListFilters(t *testing.T) {
 		{"to, exclusive", Filter{To: t0.Add(2 * time.Minute)}, "ab"},
 		{"range", Filter{From: t0.Add(time.Minute), To: t0.Add(3 * time.Minute)}, "bc"},
 		{"min records", Filter{MinRecords: 12}, "bef"},
-		{"query in subject, any case", Filter{Query: "report"}, "bf"},
+		{"query in subject, any case", Filter{Query: "report"}, "b"}, // f is deleted: its Subject is gone
+		{"query in a deleted entry's subject", Filter{Query: "report", QueryWithheld: true}, "b"},
 		{"query in a recipient", Filter{Query: "alice@"}, "aef"},
 		{"query, full-width letters fold", Filter{Query: "ｆｕｌｌ"}, "c"},
-		{"query, Japanese", Filter{Query: "顧客"}, "a"},
-		{"query, LIKE wildcards are literal", Filter{Query: "100%_"}, "e"},
-		{"query, % alone matches only a %", Filter{Query: "%"}, "e"},
+		{"query in a withheld subject", Filter{Query: "顧客"}, ""},
+		{"query in a withheld subject, allowed", Filter{Query: "顧客", QueryWithheld: true}, "a"},
+		{"query, sender of an entry whose subject is withheld", Filter{Query: "alice@corp"}, "aef"},
+		{"query, LIKE wildcards are literal", Filter{Query: "100%_", QueryWithheld: true}, "e"},
+		{"query, % alone matches only a %", Filter{Query: "%", QueryWithheld: true}, "e"},
+		{"query, % in a withheld subject", Filter{Query: "%"}, ""},
 		{"combined", Filter{Rule: "freemail-records", MinRecords: 10, Statuses: []Status{StatusApproved}}, "e"},
 		{"sort by sender, folded", Filter{Sort: "sender"}, "aebfdc"}, // Alice@Corp.test = alice@corp.test: tie broken by ID
 		{"sort by records, desc", Filter{Sort: "records", Desc: true}, "efbacd"},
@@ -214,13 +234,14 @@ func TestListRefusals(t *testing.T) {
 // FuzzListFilter checks List against a plain Go filter over the fixture:
 // any strings as filters, no SQL error, the same entries in the same order.
 func FuzzListFilter(f *testing.F) {
-	f.Add("alice", "", "", "", "", "received", false, 0)
-	f.Add("", "GMAIL", "freemail-records", "quarantine", "report", "sender", true, 3)
-	f.Add("'; DROP TABLE entries; --", "%", "_", "\x00", "ｆｕｌｌ", "records", false, 12)
-	f.Add("É", "ß", "", "", "İ", "status", true, 1)
+	f.Add("alice", "", "", "", "", false, "received", false, 0)
+	f.Add("", "GMAIL", "freemail-records", "quarantine", "report", true, "sender", true, 3)
+	f.Add("'; DROP TABLE entries; --", "%", "_", "\x00", "ｆｕｌｌ", false, "records", false, 12)
+	f.Add("É", "ß", "", "", "İ", true, "status", true, 1)
+	f.Add("", "", "", "", "顧客", false, "received", false, 0)
 	ts, fixture := listFixture(f)
-	f.Fuzz(func(t *testing.T, sender, rcpt, rule, verdict, query, sort string, desc bool, minRecords int) {
-		flt := Filter{Sender: sender, Recipient: rcpt, Rule: rule, Verdict: verdict, Query: query,
+	f.Fuzz(func(t *testing.T, sender, rcpt, rule, verdict, query string, queryWithheld bool, sort string, desc bool, minRecords int) {
+		flt := Filter{Sender: sender, Recipient: rcpt, Rule: rule, Verdict: verdict, Query: query, QueryWithheld: queryWithheld,
 			Sort: sort, Desc: desc, MinRecords: minRecords, Limit: 500}
 		p, err := ts.List(context.Background(), flt)
 		_, knownSort := sortCols[sort]
@@ -246,6 +267,7 @@ func modelList(es []Entry, f Filter) []Entry {
 	anyRcpt := func(e Entry, sub string) bool {
 		return slices.ContainsFunc(e.Recipients, func(r string) bool { return has(r, sub) })
 	}
+	subject := func(e Entry, sub string) bool { return (!e.SubjectWithheld || f.QueryWithheld) && has(e.Subject, sub) }
 	var out []Entry
 	for _, e := range es {
 		switch {
@@ -254,7 +276,7 @@ func modelList(es []Entry, f Filter) []Entry {
 			f.Rule != "" && !slices.Contains(e.Rules, f.Rule),
 			f.Verdict != "" && e.Verdict != f.Verdict,
 			f.MinRecords > 0 && e.Records < f.MinRecords,
-			f.Query != "" && !has(e.Sender, f.Query) && !has(e.Subject, f.Query) && !anyRcpt(e, f.Query):
+			f.Query != "" && !has(e.Sender, f.Query) && !subject(e, f.Query) && !anyRcpt(e, f.Query):
 			continue
 		}
 		out = append(out, e)

@@ -411,7 +411,7 @@ func subjectWithheld(e Entry) bool {
 		return false
 	}
 	f, err := detect.DecodeFindings(e.Findings)
-	if err != nil || len(f.Records) < max(len(e.RecordIDs), e.Records) {
+	if err != nil || !e.FindingsComplete(f) {
 		return true
 	}
 	for _, h := range f.Records {

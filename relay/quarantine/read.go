@@ -218,7 +218,11 @@ func where(f Filter) (string, []any, error) {
 	}
 	if f.Query != "" {
 		q := fold(f.Query)
-		add("(instr(e.sender_fold, ?) > 0 OR instr(e.subject_fold, ?) > 0 OR "+anyRecipient+")", q, q, q)
+		subject := "(e.subject_withheld = 0 AND instr(e.subject_fold, ?) > 0)"
+		if f.QueryWithheld {
+			subject = "instr(e.subject_fold, ?) > 0"
+		}
+		add("(instr(e.sender_fold, ?) > 0 OR "+subject+" OR "+anyRecipient+")", q, q, q)
 	}
 	if len(conds) == 0 {
 		return "", nil, nil

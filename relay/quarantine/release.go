@@ -108,9 +108,15 @@ func one(res sql.Result, err error) error {
 	return nil
 }
 
-// setEntryStatus moves entry id from one status to another.
+// setEntryStatus moves entry id from one status to another; to deleted
+// or expired, it drops the Subject too.
 func setEntryStatus(ctx context.Context, tx *sql.Tx, id string, from, to Status) error {
-	if err := one(tx.ExecContext(ctx, "UPDATE entries SET status = ? WHERE id = ? AND status = ?", to, id, from)); err != nil {
+	q := "UPDATE entries SET status = ? WHERE id = ? AND status = ?"
+	if gone(to) {
+		// The Subject is part of the message: it goes with the bytes.
+		q = "UPDATE entries SET status = ?, subject = '', subject_fold = '' WHERE id = ? AND status = ?"
+	}
+	if err := one(tx.ExecContext(ctx, q, to, id, from)); err != nil {
 		return fmt.Errorf("entry %s %s → %s: %w", id, from, to, err)
 	}
 	return nil

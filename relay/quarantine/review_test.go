@@ -230,3 +230,66 @@ func TestStats(t *testing.T) {
 		t.Errorf("Stats %+v, want %+v", st, want)
 	}
 }
+
+// TestGoneEntriesDropTheSubject: a deleted or expired entry keeps its row
+// but not its Subject, which is part of the message: Get and List show
+// none and a search does not find it. Entries gone before this was so
+// lose theirs when the store is opened.
+func TestGoneEntriesDropTheSubject(t *testing.T) {
+	t.Parallel()
+	ts := openTest(t)
+	ctx := context.Background()
+	for i, id := range []string{"deleted", "expired", "held", "old-deleted"} {
+		e := sample(i + 1)
+		e.ID, e.Subject = id, "山田 太郎 様の件 "+id
+		ts.put(t, e, msgFor(i))
+	}
+	if err := ts.Delete(ctx, "deleted"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Extend(ctx, "held", t0.Add(90*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Extend(ctx, "old-deleted", t0.Add(90*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := ts.Purge(ctx, t0.Add(31*24*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("Purge: %d, %v", n, err)
+	}
+	// An entry deleted by a version that kept the Subject, in a store
+	// of schema 2.
+	if _, err := ts.w.Exec("UPDATE entries SET status = 'deleted' WHERE id = 'old-deleted'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.w.Exec("PRAGMA user_version = 2"); err != nil {
+		t.Fatal(err)
+	}
+	ts.reopen(t)
+
+	want := map[string]string{"deleted": "", "expired": "", "old-deleted": "", "held": "山田 太郎 様の件 held"}
+	for id, subject := range want {
+		e, err := ts.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Subject != subject {
+			t.Errorf("%s (%s): Get Subject %q, want %q", id, e.Status, e.Subject, subject)
+		}
+	}
+	p, err := ts.List(ctx, Filter{Query: "山田", QueryWithheld: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(p.Entries); got != "held" {
+		t.Errorf("a search for the Subject finds %q, want only the held entry", got)
+	}
+	p, err = ts.List(ctx, Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range p.Entries {
+		if e.Subject != want[e.ID] {
+			t.Errorf("%s: List Subject %q", e.ID, e.Subject)
+		}
+	}
+}

@@ -99,6 +99,10 @@ var migrations = []string{
 	// 1 → 2: whether the Subject may hold a customer value (see
 	// Entry.SubjectWithheld). Entries from before are withheld.
 	`ALTER TABLE entries ADD COLUMN subject_withheld INTEGER NOT NULL DEFAULT 1;`,
+
+	// 2 → 3: a deleted or expired entry keeps no Subject (it is part of
+	// the message); drop those kept before.
+	`UPDATE entries SET subject = '', subject_fold = '' WHERE status IN ('deleted', 'expired');`,
 }
 
 // schemaVersion is the user_version this code writes and reads.
