@@ -26,6 +26,12 @@ const (
 // Allows reports whether role r includes role need.
 func (r Role) Allows(need Role) bool { return rank(r) >= rank(need) && rank(need) > 0 }
 
+// CanReveal reports whether role r may see customer values as they are:
+// reveal them (audited), download a message, see the file names of its
+// parts, and search Subjects that lists withhold. Officers and admins; a
+// viewer sees values only masked or not at all.
+func (r Role) CanReveal() bool { return r.Allows(Officer) }
+
 func rank(r Role) int {
 	switch r {
 	case Viewer:

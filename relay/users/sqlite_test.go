@@ -126,6 +126,15 @@ func TestRoleAllows(t *testing.T) {
 	}
 }
 
+func TestRoleCanReveal(t *testing.T) {
+	t.Parallel()
+	for r, want := range map[Role]bool{Viewer: false, Officer: true, Admin: true, "": false, "root": false, "Officer": false} {
+		if got := r.CanReveal(); got != want {
+			t.Errorf("%q.CanReveal() = %v, want %v", r, got, want)
+		}
+	}
+}
+
 func TestOpenOptions(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
