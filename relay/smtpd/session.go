@@ -317,9 +317,11 @@ func subject(msg io.Reader) string {
 // parts, offsets; never values) for the quarantine's console: a
 // detect.Findings carrying the extractor version that placed the offsets,
 // so that a later relay with another extractor does not cut its text at
-// them. Nil if none.
+// them. A scanned message with no record gets findings too (no records,
+// the version): they say which extractor found its headers and file names
+// clear. Nil for a message that was not scanned.
 func findings(d inspect.Decision) json.RawMessage {
-	if d.Result == nil || len(d.Result.Records) == 0 {
+	if d.Result == nil || len(d.Result.Records) == 0 && !d.Scanned {
 		return nil
 	}
 	b, err := detect.EncodeFindings(detect.NewFindings(d.Result))

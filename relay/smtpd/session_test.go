@@ -1066,4 +1066,38 @@ func TestQuarantineStoresVersionedFindings(t *testing.T) {
 			t.Error("no match of C0001's name placed on it")
 		}
 	})
+	// A message held with no record found (encrypted) still has its
+	// findings stored: no records, and the extractor that read it, so the
+	// console knows which scan cleared its headers and file names.
+	t.Run("no record found", func(t *testing.T) {
+		t.Parallel()
+		cfg := config.Embedded()
+		cfg.Customers.File = filepath.Join("..", "..", "testdata", "customers.csv")
+		eng, err := inspect.Build(cfg, inspect.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := startRelay(t, func(_ *Options, l *Live) { l.Engine = eng })
+		msg, err := os.ReadFile(filepath.Join("..", "..", "detect", "testdata", "mail", "33-smime-encrypted.eml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := greet(t, r.addr)
+		crlf := strings.ReplaceAll(strings.ReplaceAll(string(msg), "\r\n", "\n"), "\n", "\r\n")
+		if got := c.sendMail("a@corp.test", []string{"b@example.test"}, strings.ReplaceAll(crlf, "\r\n.", "\r\n..")); !strings.HasPrefix(got, "250 ") {
+			t.Fatalf("DATA reply %q", got)
+		}
+		ids := r.quarantined(t)
+		if len(ids) != 1 {
+			t.Fatalf("%d entries", len(ids))
+		}
+		e, err := r.q.Get(ctx, ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := detect.DecodeFindings(e.Findings)
+		if err != nil || !f.Current() || len(f.Records) != 0 || e.Records != 0 {
+			t.Errorf("stored findings %s (%d records in the entry): decoded extractor %d, %d records, %v", e.Findings, e.Records, f.Extractor, len(f.Records), err)
+		}
+	})
 }
