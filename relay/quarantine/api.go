@@ -24,6 +24,10 @@ const (
 	StatusExpired          Status = "expired"           // purged by retention; raw message and Subject removed
 )
 
+// Purged reports whether an entry in status s has lost its message, and
+// its Subject with it: deleted or expired.
+func (s Status) Purged() bool { return s == StatusDeleted || s == StatusExpired }
+
 // Errors returned (wrapped) by Store methods.
 var (
 	ErrNotFound     = errors.New("quarantine entry not found")

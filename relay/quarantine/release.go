@@ -112,7 +112,7 @@ func one(res sql.Result, err error) error {
 // or expired, it drops the Subject too.
 func setEntryStatus(ctx context.Context, tx *sql.Tx, id string, from, to Status) error {
 	q := "UPDATE entries SET status = ? WHERE id = ? AND status = ?"
-	if gone(to) {
+	if to.Purged() {
 		// The Subject is part of the message: it goes with the bytes.
 		q = "UPDATE entries SET status = ?, subject = '', subject_fold = '' WHERE id = ? AND status = ?"
 	}

@@ -12,9 +12,6 @@ import (
 
 // What officers do to an entry besides releasing it, and retention.
 
-// gone reports whether an entry's message has been removed.
-func gone(st Status) bool { return st == StatusDeleted || st == StatusExpired }
-
 // AddNote implements Store. The text is trimmed; it may span lines.
 func (s *SQLite) AddNote(ctx context.Context, id, author, note string) error {
 	if err := checkID(id); err != nil {
@@ -49,7 +46,7 @@ func (s *SQLite) SetHold(ctx context.Context, id string, hold bool) error {
 		if err != nil {
 			return err
 		}
-		if gone(st) {
+		if st.Purged() {
 			return fmt.Errorf("quarantine: hold of entry %s, which is %s: %w", id, st, ErrConflict)
 		}
 		_, err = tx.ExecContext(ctx, "UPDATE entries SET hold = ? WHERE id = ?", hold, id)
@@ -74,7 +71,7 @@ func (s *SQLite) Extend(ctx context.Context, id string, until time.Time) error {
 		if err != nil {
 			return err
 		}
-		if gone(st) {
+		if st.Purged() {
 			return fmt.Errorf("quarantine: extending entry %s, which is %s: %w", id, st, ErrConflict)
 		}
 		_, err = tx.ExecContext(ctx, "UPDATE entries SET expires_at = ? WHERE id = ?", nanos(until), id)
@@ -96,7 +93,7 @@ func (s *SQLite) Delete(ctx context.Context, id string) error {
 		switch {
 		case err != nil:
 			return err
-		case gone(st) || st == StatusSending:
+		case st.Purged() || st == StatusSending:
 			return fmt.Errorf("quarantine: deleting entry %s, which is %s: %w", id, st, ErrConflict)
 		case hold:
 			return fmt.Errorf("quarantine: deleting entry %s: %w", id, ErrOnHold)
