@@ -62,7 +62,7 @@ type listAnswer struct {
 }
 
 func (c *Console) apiList(cl *call) error {
-	f, err := parseFilter(cl.r.URL.Query())
+	f, err := listFilter(cl)
 	if err != nil {
 		return err
 	}

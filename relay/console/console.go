@@ -61,27 +61,33 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Rescanner extracts the text of one part of a stored message so that the
-// console can show snippets around matches. NewRescanner builds the one the
-// relay uses, on detect/extract.
+// Rescanner walks a stored message again, as the detector walked it, so
+// that the console can cut snippets around matches and mask values at the
+// stored offsets. NewRescanner builds the one the relay uses, on
+// detect/extract.
 type Rescanner interface {
-	// PartText returns at most max bytes of the decoded text of segment
-	// part ("1.2", or "1.2.header" for its header text), as the detector
-	// saw it: match offsets index into it. A part that is not in the
-	// message is an error wrapping ErrNoPart.
-	PartText(ctx context.Context, msg io.Reader, part string, max int64) (string, error)
-	// Parts lists the MIME entities of the message, in walk order.
-	Parts(ctx context.Context, msg io.Reader) ([]PartInfo, error)
+	// Rescan walks msg once and returns its MIME entities in walk order
+	// and the decoded text of the segments ("1.2", or "1.2.header" for
+	// its header text) that keep asks for, as the detector saw it: match
+	// offsets index into it. keep(segment, kept) is how many bytes of
+	// segment to keep (0: none), kept the bytes kept so far; a segment
+	// handed out twice (the preamble and the epilogue of a multipart
+	// entity) is taken the first time. A segment the message does not
+	// have is not in texts.
+	Rescan(ctx context.Context, msg io.Reader, keep func(segment string, kept int64) int64) (parts []PartInfo, texts map[string]string, err error)
 }
 
 // PartInfo describes one MIME entity of a stored message. Bytes is the
 // decoded text read from it (0 for an image or other binary whose text is
-// not extracted).
+// not extracted). FilenameWithheld: a masked view leaves the file name out
+// (Filename empty), since it may hold a customer value that the findings
+// cannot place.
 type PartInfo struct {
-	Path        string `json:"path"`
-	ContentType string `json:"content_type"`
-	Filename    string `json:"filename,omitempty"`
-	Bytes       int64  `json:"bytes"`
+	Path             string `json:"path"`
+	ContentType      string `json:"content_type"`
+	Filename         string `json:"filename,omitempty"`
+	FilenameWithheld bool   `json:"filename_withheld,omitempty"`
+	Bytes            int64  `json:"bytes"`
 }
 
 // Console serves the console and the API. Create it with New.

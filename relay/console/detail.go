@@ -22,8 +22,9 @@ const (
 )
 
 // detailView is one entry as the detail page and GET /api/quarantine/{id}
-// show it. Unless Revealed, every matched value is masked, here and in the
-// Subject, headers and file names.
+// show it. Unless Revealed, it is a masked view (see shown.go): every
+// matched value is masked, here and in the Subject, headers and file names,
+// and what cannot be masked is withheld.
 type detailView struct {
 	Entry   quarantine.Entry `json:"entry"` // without Findings and Releases (see Records, Releases)
 	Headers []headerField    `json:"headers"`
@@ -44,20 +45,27 @@ type detailView struct {
 	// extractor version than this relay's, whose text at their offsets
 	// may be other text. Empty when values can be shown.
 	RevealUnavailable string `json:"reveal_unavailable,omitempty"`
-	// Withheld: the page is masked, the Subject may hold a customer value
-	// (Entry.SubjectWithheld) and some match could not be masked, so the
-	// Subject, the header values and the file names are left out rather
-	// than shown unmasked. A reveal shows them.
-	Withheld bool `json:"withheld,omitempty"`
+	// Withheld: the view is masked and something is left out — the
+	// Subject (WithheldSubject), a header value (headerField.Withheld), a
+	// file name (PartInfo.FilenameWithheld) — because it may hold a
+	// customer value that the findings cannot place. A reveal shows it.
+	Withheld        bool `json:"withheld,omitempty"`
+	WithheldSubject bool `json:"withheld_subject,omitempty"`
+	// SubjectRemoved: the entry is deleted or expired, and its Subject
+	// went with the message.
+	SubjectRemoved bool `json:"subject_removed,omitempty"`
 	// Gone: the message bytes are deleted or expired; only the record
 	// stays.
 	Gone     bool `json:"message_gone,omitempty"`
 	Revealed bool `json:"revealed"`
 }
 
+// headerField is one field of the message's header block; in a masked
+// view, Withheld says its value is left out.
 type headerField struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	Name     string `json:"name"`
+	Value    string `json:"value"`
+	Withheld bool   `json:"withheld,omitempty"`
 }
 
 // releaseView is a release request with the state it is in.
@@ -66,9 +74,10 @@ type releaseView struct {
 	State string `json:"state"`
 }
 
-// detail builds the view of entry id and audits it: a view, or with reveal
-// (which needs a justification) a reveal naming the records shown. The
-// audit comes first: if it cannot be written, nothing is shown.
+// detail builds the view of entry id for the caller and audits it: a
+// view, or with reveal (which needs a justification) a reveal naming the
+// records shown. The audit comes first: if it cannot be written, nothing
+// is shown.
 //
 // Matches are cut out of the message's text only when the stored findings
 // are of this relay's extractor (detect.Findings.Current): with another
@@ -76,8 +85,13 @@ type releaseView struct {
 // even masked, would put a wrong value before an officer as evidence. Such
 // an entry is shown with its records, fields and parts, every match
 // unavailable and RevealUnavailable set; a reveal of it is audited as a
-// reveal (it still unmasks the Subject, headers and file names) with
-// detail reveal_unavailable: extractor_changed.
+// reveal (it still shows the Subject, headers and file names as they are)
+// with detail reveal_unavailable: extractor_changed.
+//
+// Without reveal the view is masked (maskView): the header values, the
+// file names (but for a user who may reveal, who sees them as they are)
+// and the Subject are masked at the findings' offsets or withheld. A
+// deleted or expired entry shows no Subject to anyone.
 func (c *Console) detail(cl *call, id string, reveal bool, just string) (*detailView, error) {
 	if reveal {
 		var err error
@@ -91,9 +105,9 @@ func (c *Console) detail(cl *call, id string, reveal bool, just string) (*detail
 		return nil, err
 	}
 	v := &detailView{Revealed: reveal}
-	f, err := detect.DecodeFindings(e.Findings)
-	if err != nil {
-		c.logger.Error("console: unreadable findings", "id", id, "err", err)
+	f, ferr := detect.DecodeFindings(e.Findings)
+	if ferr != nil {
+		c.logger.Error("console: unreadable findings", "id", id, "err", ferr)
 		v.FindingsError = true
 	}
 	hits, current := f.Records, f.Current()
@@ -124,58 +138,42 @@ func (c *Console) detail(cl *call, id string, reveal bool, just string) (*detail
 	}
 	e.Findings, e.Releases = nil, nil
 	v.Entry = e
+	if e.Status.Purged() {
+		v.Entry.Subject, v.SubjectRemoved = "", true // the store drops it too
+	}
 
+	m := newMasker(e, f, ferr)
+	var rr *reread
 	if v.Headers, v.HeadersIncomplete, err = c.headers(cl, id); errGone(err) {
 		v.Gone = true
 	} else if err != nil {
 		return nil, err
 	}
 	if !v.Gone {
-		if v.Parts, err = c.parts(cl, id); errGone(err) {
+		if rr, err = c.reread(ctx, id, snippetNeed(hits, current), m.usable && !reveal); errGone(err) {
 			v.Gone = true
 		} else if err != nil {
 			return nil, err
+		} else {
+			v.Parts = rr.parts
 		}
 	}
-	records, red, err := c.snippets(ctx, id, hits, current, reveal)
-	if err != nil {
-		return nil, err
+	var texts map[string]string
+	if rr != nil {
+		texts = rr.texts
 	}
-	v.Records = records
-	switch {
-	case reveal:
-	case e.SubjectWithheld && (v.FindingsError || !allMasked(records)):
-		// A value the redactor does not know may be in any of these.
-		v.Withheld, v.Entry.Subject = true, ""
-		for i := range v.Headers {
-			v.Headers[i].Value = ""
-		}
-		for i := range v.Parts {
-			v.Parts[i].Filename = ""
-		}
-	default:
-		v.Entry.Subject = red.Replace(v.Entry.Subject)
-		for i := range v.Headers {
-			v.Headers[i].Value = red.Replace(v.Headers[i].Value)
-		}
-		for i := range v.Parts {
-			v.Parts[i].Filename = red.Replace(v.Parts[i].Filename)
+	var red *strings.Replacer
+	v.Records, red = snippets(hits, current, v.Gone, reveal, texts)
+	if !reveal {
+		maskView(v, e, m, rr, red, cl.user.Role.CanReveal())
+	}
+	for i := range v.Headers {
+		h := &v.Headers[i]
+		if h.Value = shownText(h.Value); len(h.Value) > maxHeaderValue {
+			h.Value, v.HeadersIncomplete = cut(h.Value, maxHeaderValue)+"…", true
 		}
 	}
 	return v, nil
-}
-
-// allMasked reports whether every match shown has its mask, so that the
-// redactor knows its value.
-func allMasked(records []recordView) bool {
-	for _, r := range records {
-		for _, m := range r.Matches {
-			if m.Unavailable {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // Room for a reveal's record IDs in an audit record, whose Detail holds at
@@ -223,7 +221,8 @@ func packIDs(ids []string, detail map[string]string) int {
 }
 
 // headers reads the header block of the stored message, decoding encoded
-// words, within the bounds.
+// words, within the bounds; the values as decoded, to be masked and made
+// one line of valid UTF-8 before they are shown.
 func (c *Console) headers(cl *call, id string) ([]headerField, bool, error) {
 	msg, err := c.q.Open(cl.ctx(), id)
 	if err != nil {
@@ -244,19 +243,7 @@ func (c *Console) headers(cl *call, id string) ([]headerField, bool, error) {
 		if d, err := dec.DecodeHeader(val); err == nil {
 			val = d
 		}
-		if len(val) > maxHeaderValue {
-			val, incomplete = val[:maxHeaderValue]+"…", true
-		}
-		out = append(out, headerField{Name: strings.ToValidUTF8(f.Key(), "\uFFFD"), Value: strings.ToValidUTF8(oneLine(val), "\uFFFD")})
+		out = append(out, headerField{Name: strings.ToValidUTF8(f.Key(), "\uFFFD"), Value: val})
 	}
 	return out, incomplete, nil
-}
-
-func (c *Console) parts(cl *call, id string) ([]PartInfo, error) {
-	msg, err := c.q.Open(cl.ctx(), id)
-	if err != nil {
-		return nil, err
-	}
-	defer msg.Close()
-	return c.rescan.Parts(cl.ctx(), msg)
 }

@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"unicode"
@@ -15,7 +14,6 @@ import (
 const (
 	maxShownRecords = 200
 	maxShownMatches = 500
-	maxTextParts    = 20      // parts whose text is extracted again
 	maxPartText     = 8 << 20 // bytes of one part's text read for snippets
 	contextRunes    = 30      // characters either side of a revealed value
 )
@@ -61,55 +59,88 @@ type matchView struct {
 	Reason      string `json:"reason,omitempty"`
 }
 
-// snippets cuts each match out of its part's text and masks it; with
-// reveal, it keeps the value and its context too. It also returns a
-// redactor that replaces the values, wherever else they appear on the page
-// (Subject, headers, file names), with their masks. Unless current (the
-// findings are of this extractor: detect.Findings.Current), the offsets
-// may point anywhere in today's text: it is not read, and every match is
-// unavailable.
-func (c *Console) snippets(ctx context.Context, id string, hits []detect.RecordHit, current, reveal bool) ([]recordView, *strings.Replacer, error) {
-	if len(hits) > maxShownRecords {
-		hits = hits[:maxShownRecords]
+// reread is what a detail page read again of a stored message: its
+// entities and the text of the segments it asked for.
+type reread struct {
+	parts []PartInfo
+	texts map[string]string
+	asked map[string]int64 // bytes asked of each segment kept
+}
+
+// whole returns the text of segment seg and whether it was read to its
+// end. A nil reread has no text.
+func (r *reread) whole(seg string) (string, bool) {
+	if r == nil {
+		return "", false
 	}
-	// The text of each part is extracted once, as far as the last match
-	// in it needs.
+	t, ok := r.texts[seg]
+	return t, ok && int64(len(t)) < r.asked[seg]
+}
+
+// reread walks the message of entry id once, keeping need[segment] bytes
+// of each segment and, with headers, every header segment to its end (up
+// to maxHeaderText), at most maxPartText of one segment and maxRescanText
+// of all.
+func (c *Console) reread(ctx context.Context, id string, need map[string]int64, headers bool) (*reread, error) {
+	msg, err := c.q.Open(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer msg.Close()
+	r := &reread{asked: map[string]int64{}}
+	keep := func(seg string, kept int64) int64 {
+		n := need[seg]
+		if headers && strings.HasSuffix(seg, ".header") {
+			n = max(n, maxHeaderText+1) // one more: a longer one is not whole
+		}
+		if n = min(n, maxPartText, maxRescanText-kept); n > 0 {
+			r.asked[seg] = n
+		}
+		return n
+	}
+	r.parts, r.texts, err = c.rescan.Rescan(ctx, msg, keep)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// snippetNeed is how much of each segment the snippets of hits need: as
+// far as the last match shown in it and its context. Nothing unless
+// current (the findings are of this extractor: detect.Findings.Current):
+// with another one, the offsets may point anywhere in today's text, and
+// it is not read.
+func snippetNeed(hits []detect.RecordHit, current bool) map[string]int64 {
 	need := map[string]int64{}
-	var order []string
+	if !current {
+		return need
+	}
 	shown := 0
-	for _, h := range hits {
+	for _, h := range hits[:min(len(hits), maxShownRecords)] {
 		for _, m := range h.Matches {
 			if shown++; shown > maxShownMatches {
-				break
-			}
-			if _, ok := need[m.Part]; !ok {
-				order = append(order, m.Part)
+				return need
 			}
 			need[m.Part] = max(need[m.Part], m.End+contextRunes*utf8.UTFMax)
 		}
 	}
-	if !current {
-		order = nil
-	}
-	texts := map[string]string{}
-	gone := false
-	for _, part := range order[:min(len(order), maxTextParts)] {
-		text, err := c.partText(ctx, id, part, min(need[part], maxPartText))
-		if errGone(err) {
-			gone = true
-			break
-		}
-		if err != nil && !errors.Is(err, ErrNoPart) {
-			return nil, nil, err
-		}
-		if err == nil {
-			texts[part] = text
-		}
-	}
+	return need
+}
 
+// snippets cuts each match out of its part's text (texts, as reread kept
+// them) and masks it; with reveal, it keeps the value and its context too.
+// It also returns a redactor that replaces the values, wherever else they
+// appear on the page (Subject, headers, file names), with their masks.
+// Unless current, every match is unavailable; so are those of a message
+// gone (its bytes deleted or expired) and those whose text was not kept or
+// does not fit the offsets.
+func snippets(hits []detect.RecordHit, current, gone, reveal bool, texts map[string]string) ([]recordView, *strings.Replacer) {
+	if len(hits) > maxShownRecords {
+		hits = hits[:maxShownRecords]
+	}
 	var views []recordView
 	var pairs []string // value, mask, ... for the redactor
-	shown = 0
+	shown := 0
 	for _, h := range hits {
 		rv := recordView{ID: h.ID, Parts: h.Parts, More: h.MoreMatches}
 		for _, f := range h.Fields {
@@ -122,7 +153,7 @@ func (c *Console) snippets(ctx context.Context, id string, hits []detect.RecordH
 			}
 			mv := matchView{Field: string(m.Field), Part: m.Part, Start: m.Start, End: m.End}
 			text, ok := texts[m.Part]
-			if !ok || m.Start < 0 || m.End <= m.Start || m.End > int64(len(text)) ||
+			if !current || !ok || m.Start < 0 || m.End <= m.Start || m.End > int64(len(text)) ||
 				!utf8.RuneStart(text[m.Start]) || int(m.End) < len(text) && !utf8.RuneStart(text[m.End]) {
 				mv.Unavailable, mv.Reason = true, unavailableText
 				switch {
@@ -135,11 +166,11 @@ func (c *Console) snippets(ctx context.Context, id string, hits []detect.RecordH
 				continue
 			}
 			value := text[m.Start:m.End]
-			mv.Masked = oneLine(mask(m.Field, value))
+			mv.Masked = shownText(mask(m.Field, value))
 			if reveal {
-				mv.Value = oneLine(value)
-				mv.Before = oneLine(before(text, int(m.Start)))
-				mv.After = oneLine(after(text, int(m.End)))
+				mv.Value = shownText(value)
+				mv.Before = shownText(before(text, int(m.Start)))
+				mv.After = shownText(after(text, int(m.End)))
 			}
 			if utf8.RuneCountInString(strings.TrimSpace(value)) >= 2 {
 				pairs = append(pairs, strings.TrimSpace(value), mv.Masked)
@@ -148,18 +179,11 @@ func (c *Console) snippets(ctx context.Context, id string, hits []detect.RecordH
 		}
 		views = append(views, rv)
 	}
-	return views, redactor(pairs), nil
+	return views, redactor(pairs)
 }
 
-func (c *Console) partText(ctx context.Context, id, part string, max int64) (string, error) {
-	msg, err := c.q.Open(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	defer msg.Close()
-	text, err := c.rescan.PartText(ctx, msg, part, max)
-	return strings.ToValidUTF8(text, "\uFFFD"), err
-}
+// shownText is s as a page shows it: on one line, valid UTF-8.
+func shownText(s string) string { return strings.ToValidUTF8(oneLine(s), "\uFFFD") }
 
 // redactor replaces each value of pairs (value, mask, ...) with its mask,
 // longest values first so that a value inside another does not split it.

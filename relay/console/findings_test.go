@@ -17,16 +17,22 @@ import (
 	"github.com/dlprelay/dlprelay/relay/quarantine"
 )
 
-// countingRescanner counts the PartText calls of the real Rescanner: a
-// reveal of findings from another extractor must not read the text.
+// countingRescanner counts the segments whose text the real Rescanner is
+// asked to keep: a reveal of findings from another extractor must not read
+// the text.
 type countingRescanner struct {
 	Rescanner
-	partTexts atomic.Int32
+	texts atomic.Int32
 }
 
-func (r *countingRescanner) PartText(ctx context.Context, msg io.Reader, part string, max int64) (string, error) {
-	r.partTexts.Add(1)
-	return r.Rescanner.PartText(ctx, msg, part, max)
+func (r *countingRescanner) Rescan(ctx context.Context, msg io.Reader, keep func(string, int64) int64) ([]PartInfo, map[string]string, error) {
+	return r.Rescanner.Rescan(ctx, msg, func(seg string, kept int64) int64 {
+		n := keep(seg, kept)
+		if n > 0 {
+			r.texts.Add(1)
+		}
+		return n
+	})
 }
 
 // withCountingRescanner rebuilds h's console over a countingRescanner.
@@ -129,8 +135,8 @@ func TestRevealOtherExtractor(t *testing.T) {
 				t.Errorf("API reveal: revealed %v, reveal_unavailable %q", dv.Revealed, dv.RevealUnavailable)
 			}
 			checkUnavailable(t, dv)
-			if n := rs.partTexts.Load(); n != 0 {
-				t.Errorf("the text was read %d times at offsets of another extractor", n)
+			if n := rs.texts.Load(); n != 0 {
+				t.Errorf("the text of %d segments was read at offsets of another extractor", n)
 			}
 		})
 	}
@@ -179,7 +185,7 @@ func TestRevealCurrentExtractor(t *testing.T) {
 	if r, _ := h.log.last(audit.ActionReveal); r.Detail["count"] != "2" || r.Detail["reveal_unavailable"] != "" {
 		t.Errorf("reveal audit %v", r.Detail)
 	}
-	if rs.partTexts.Load() == 0 {
+	if rs.texts.Load() == 0 {
 		t.Error("the text was not read")
 	}
 }
@@ -206,10 +212,7 @@ func TestOtherExtractorWithholdsHeaders(t *testing.T) {
 		"\r\n" +
 		"id\r\n" +
 		"--b1--\r\n"
-	text, err := NewRescanner(extract.Limits{}).PartText(context.Background(), strings.NewReader(msg), "1.header", 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
+	text := partText(t, msg, "1.header")
 	at := strings.Index(text, "山田 太郎")
 	if at < 0 {
 		t.Fatalf("header text %q", text)

@@ -149,14 +149,7 @@ func currentFindings(t *testing.T, hits []detect.RecordHit) json.RawMessage {
 // in part 1.2.
 func findHits(t *testing.T, msg string) []detect.RecordHit {
 	t.Helper()
-	rs := NewRescanner(extract.Limits{})
-	text := func(part string) string {
-		s, err := rs.PartText(context.Background(), strings.NewReader(msg), part, 1<<20)
-		if err != nil {
-			return ""
-		}
-		return s
-	}
+	text := func(part string) string { return partText(t, msg, part) }
 	hit := func(id, part string, fields []customers.Field, values []string) (detect.RecordHit, bool) {
 		s := text(part)
 		h := detect.RecordHit{ID: id, Parts: []string{part}, Closest: -1}
@@ -178,6 +171,22 @@ func findHits(t *testing.T, msg string) []detect.RecordHit {
 		hits = append(hits, h)
 	}
 	return hits
+}
+
+// partText is the text of segment part of msg as the Rescanner reads it;
+// "" if msg has no such segment.
+func partText(t *testing.T, msg, part string) string {
+	t.Helper()
+	_, texts, err := NewRescanner(extract.Limits{}).Rescan(context.Background(), strings.NewReader(msg), func(seg string, _ int64) int64 {
+		if seg == part {
+			return 1 << 20
+		}
+		return 0
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return texts[part]
 }
 
 // client is one browser or CLI: its cookies, its CSRF token and address.

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/dlprelay/dlprelay/detect"
 	"github.com/dlprelay/dlprelay/detect/customers"
-	"github.com/dlprelay/dlprelay/detect/extract"
 	"github.com/dlprelay/dlprelay/relay/audit"
 	"github.com/dlprelay/dlprelay/relay/quarantine"
 )
@@ -145,10 +143,7 @@ func TestMaskedHeaders(t *testing.T) {
 		"Content-Type: text/plain; charset=utf-8\r\n" +
 		"\r\n" +
 		"本文です。\r\n"
-	text, err := NewRescanner(extract.Limits{}).PartText(context.Background(), strings.NewReader(msg), "1.header", 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
+	text := partText(t, msg, "1.header")
 	at := strings.Index(text, "山田 太郎")
 	if at < 0 {
 		t.Fatalf("header text %q", text)

@@ -228,7 +228,7 @@ func cloneValues(v url.Values) url.Values {
 
 func (c *Console) listPage(cl *call) error {
 	q := cl.r.URL.Query()
-	f, err := parseFilter(q)
+	f, err := listFilter(cl)
 	if err != nil {
 		return err
 	}
@@ -339,10 +339,12 @@ func (c *Console) bulkForm(cl *call) error {
 
 // withholdSubjects blanks the Subjects that may hold a customer value
 // (Entry.SubjectWithheld): a list shows no customer value unmasked. The
-// detail page shows such a Subject masked, and revealed on request.
+// detail page shows such a Subject masked, and revealed on request. It
+// blanks the Subject of a deleted or expired entry too, which the store
+// drops with the message.
 func withholdSubjects(es []quarantine.Entry) {
 	for i := range es {
-		if es[i].SubjectWithheld {
+		if es[i].SubjectWithheld || es[i].Status.Purged() {
 			es[i].Subject = ""
 		}
 	}

@@ -90,6 +90,16 @@ func parseFilter(v url.Values) (quarantine.Filter, error) {
 	return f, nil
 }
 
+// listFilter is the list's filter (parseFilter) of the caller's request.
+// Only a user who may reveal searches the Subjects that lists withhold
+// (quarantine.Filter.QueryWithheld): for a viewer, q matches what the
+// viewer is shown, never the value behind a withheld Subject.
+func listFilter(cl *call) (quarantine.Filter, error) {
+	f, err := parseFilter(cl.r.URL.Query())
+	f.QueryWithheld = cl.user.Role.CanReveal()
+	return f, err
+}
+
 // parseDay reads a date (YYYY-MM-DD, local time) or an RFC 3339 time. With
 // end set, a date means the end of that day: the next midnight, as the
 // stores' upper bounds are exclusive.

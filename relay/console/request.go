@@ -97,7 +97,7 @@ func classify(err error) (status int, code string) {
 	case errors.As(err, &he):
 		return he.status, he.code
 	case errors.Is(err, quarantine.ErrNotFound), errors.Is(err, quarantine.ErrInvalidID),
-		errors.Is(err, users.ErrNotFound), errors.Is(err, ErrNoPart):
+		errors.Is(err, users.ErrNotFound):
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, quarantine.ErrSelfApproval):
 		return http.StatusConflict, "self_approval"
