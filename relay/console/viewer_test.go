@@ -453,3 +453,32 @@ func TestViewerSearch(t *testing.T) {
 		noFileValues(t, fmt.Sprintf("audit record %d", r.Seq), string(b))
 	}
 }
+
+// TestViewerSeesWhatTheScannerCleared: a message held with no record found
+// (an encrypted attachment, say) shows a viewer its headers and file names
+// as they are when its findings say this extractor read it; held without
+// findings (before they were stored for such messages), nothing says which
+// scan read them, and they are withheld. The Subject, which every scan
+// read, is shown.
+func TestViewerSeesWhatTheScannerCleared(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Config{})
+	cleared := h.put(quarantine.Entry{Subject: "顧客リスト送付の件", Findings: currentFindings(t, nil)}, sampleMessage)
+	unknown := h.put(quarantine.Entry{Subject: "顧客リスト送付の件", Findings: json.RawMessage("null")}, sampleMessage)
+	for id, withheld := range map[string]bool{cleared: false, unknown: true} {
+		_, body := h.client().apiLogin("viewer1").get("/api/quarantine/" + id)
+		dv := decode[detailView](t, body)
+		from, _ := header(dv, "From")
+		file := dv.Parts[len(dv.Parts)-1]
+		if dv.Entry.Subject != "顧客リスト送付の件" || dv.WithheldSubject {
+			t.Errorf("withheld %v: subject %q (withheld %v)", withheld, dv.Entry.Subject, dv.WithheldSubject)
+		}
+		if withheld {
+			if !from.Withheld || from.Value != "" || !file.FilenameWithheld || file.Filename != "" || !dv.Withheld {
+				t.Errorf("no findings: From %+v, file %+v, withheld %v", from, file, dv.Withheld)
+			}
+		} else if from.Withheld || from.Value != `"Sales Rep" <sales@corp.example>` || file.FilenameWithheld || file.Filename != "list.csv" || dv.Withheld {
+			t.Errorf("cleared: From %+v, file %+v, withheld %v", from, file, dv.Withheld)
+		}
+	}
+}
