@@ -73,7 +73,7 @@ func runQuarantineList(env *cliEnv, args []string, stdout, stderr io.Writer) int
 	since := fs.String("since", "", "received at or after this `time`")
 	until := fs.String("until", "", "received before this `time`")
 	fs.IntVar(&filter.MinRecords, "min-records", 0, "at least `n` customer records")
-	fs.StringVar(&filter.Query, "q", "", "`text` in the sender, a recipient or the subject (case-insensitive)")
+	fs.StringVar(&filter.Query, "q", "", "`text` in the sender, a recipient or the subject (case-insensitive; a withheld subject\nis searched only for an officer or admin)")
 	fs.StringVar(&filter.Sort, "sort", "received", "sort `key`: received, sender, records, size or status (ties by id)")
 	fs.BoolVar(&filter.Desc, "desc", false, "reverse the order (-sort received -desc: newest first)")
 	fs.IntVar(&filter.Offset, "offset", 0, "skip the first `n` entries")
@@ -121,6 +121,9 @@ func quarantineList(env *cliEnv, f *consoleFlags, filter quarantine.Filter, asJS
 		return err
 	}
 	defer q.Close()
+	// A viewer's -q does not search the subjects withheld from it: a
+	// match would tell what they hold.
+	filter.QueryWithheld = s.user.Role.CanReveal()
 	page, err := q.List(ctx, filter)
 	if err != nil {
 		return err
@@ -162,7 +165,10 @@ func quarantineList(env *cliEnv, f *consoleFlags, filter quarantine.Filter, asJS
 			status += " (hold)"
 		}
 		subject := cut(printable(l.Subject), 40)
-		if l.SubjectWithheld {
+		switch {
+		case l.Status.Purged():
+			subject = "(removed)"
+		case l.SubjectWithheld:
 			subject = "(withheld)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", l.ID, l.Received.Local().Format("2006-01-02 15:04"),
@@ -326,6 +332,8 @@ func printEntry(w io.Writer, r showReport, now time.Time) {
 	p("sender", "%s", printable(e.Sender))
 	p("recipients", "%s", printable(strings.Join(e.Recipients, ", ")))
 	switch {
+	case e.Status.Purged():
+		p("subject", "(removed with the message)")
 	case r.SubjectWithheld:
 		p("subject", "(withheld: it may hold a customer value)")
 	default:
@@ -335,7 +343,7 @@ func printEntry(w io.Writer, r showReport, now time.Time) {
 	status := string(e.Status)
 	if e.Hold {
 		status += "; on legal hold (no expiry)"
-	} else if !e.ExpiresAt.IsZero() && e.Status != quarantine.StatusDeleted && e.Status != quarantine.StatusExpired {
+	} else if !e.ExpiresAt.IsZero() && !e.Status.Purged() {
 		status += "; expires " + when(e.ExpiresAt)
 	}
 	p("status", "%s", status)

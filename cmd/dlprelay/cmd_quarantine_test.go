@@ -307,7 +307,9 @@ func TestQuarantineList(t *testing.T) {
 		{[]string{"-min-records", "3", "-sort", "records", "-desc"}, []string{b.ID, c.ID}},
 		{[]string{"-since", base.Add(90 * time.Minute).Format(time.RFC3339), "-until", base.Add(150 * time.Minute).Format(time.RFC3339)}, []string{c.ID}},
 		{[]string{"-since", "1d"}, nil},
-		{[]string{"-q", "contract"}, []string{c.ID}},
+		{[]string{"-q", "contract"}, nil}, // only in c's Subject, which vera is not shown
+		{[]string{"-q", "quarterly"}, []string{a.ID, b.ID, long.ID}},
+		{[]string{"-q", "gamma@"}, []string{c.ID}},
 		{[]string{"-rcpt", "buyer@", "-rule", "records-quarantine", "-limit", "2", "-offset", "1"}, []string{b.ID, c.ID}},
 		{[]string{"-status", "held,pending_approval", "-verdict", "quarantine", "-desc"}, []string{long.ID, c.ID, b.ID, a.ID}},
 		{[]string{"-status", "deleted"}, nil},
@@ -319,7 +321,14 @@ func TestQuarantineList(t *testing.T) {
 		noCustomerValue(t, out+errOut)
 	}
 
-	code, out, errOut := fx.as("vera", "quarantine", "list", "-status", "bogus")
+	// An officer, who may reveal it, searches the withheld Subject.
+	code, out, errOut := fx.as("olga", "quarantine", "list", "-json", "-q", "contract")
+	if got := ids(out); code != 0 || !slices.Equal(got, []string{c.ID}) {
+		t.Errorf("olga: list -q contract: exit %d, %q, want %q\n%s", code, got, []string{c.ID}, errOut)
+	}
+	noCustomerValue(t, out+errOut)
+
+	code, out, errOut = fx.as("vera", "quarantine", "list", "-status", "bogus")
 	checkCLI(t, code, 2, out+errOut, "bogus")
 	code, out, errOut = fx.as("vera", "quarantine", "list", "-since", "last tuesday")
 	checkCLI(t, code, 2, out+errOut, "-since")
@@ -387,6 +396,22 @@ func TestShowNeverPrintsValues(t *testing.T) {
 	}
 	code, out, errOut = fx.as("vera", "quarantine", "show", "20260101T000000.000000000Z-0000000000000000")
 	checkCLI(t, code, 1, out+errOut, "not in the quarantine")
+
+	// Deleted: the Subject went with the message.
+	code, out, errOut = fx.as("olga", "quarantine", "delete", inBody.ID, "-why", "sent by mistake")
+	checkCLI(t, code, 0, out+errOut)
+	for _, who := range []string{"vera", "olga"} {
+		code, out, errOut = fx.as(who, "quarantine", "show", inBody.ID)
+		checkCLI(t, code, 0, out+errOut, "subject:    (removed with the message)", "status:     deleted")
+		if strings.Contains(out, "Quarterly") {
+			t.Errorf("%s: show of a deleted entry prints its Subject:\n%s", who, out)
+		}
+		code, out, errOut = fx.as(who, "quarantine", "list", "-status", "deleted")
+		checkCLI(t, code, 0, out+errOut, "(removed)", "entries 1-1 of 1")
+		if strings.Contains(out, "Quarterly") {
+			t.Errorf("%s: list of a deleted entry prints its Subject:\n%s", who, out)
+		}
+	}
 }
 
 func TestQuarantineNeedsStore(t *testing.T) {
