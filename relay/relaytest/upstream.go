@@ -1,12 +1,13 @@
 // Package relaytest provides a real SMTP upstream for tests: a go-smtp server
 // on a loopback port that records every transaction it accepts and can be told
-// to fail at MAIL, RCPT or DATA.
+// to fail at MAIL, RCPT or DATA, or to read a message and never answer it.
 package relaytest
 
 import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"sync"
@@ -168,8 +169,20 @@ func (u *Upstream) OnMail(f func(from string) error) { u.mu.Lock(); u.mailErr = 
 // OnRcpt sets a hook that may refuse a recipient.
 func (u *Upstream) OnRcpt(f func(to string) error) { u.mu.Lock(); u.rcptErr = f; u.mu.Unlock() }
 
-// OnData sets a hook that may refuse the message after reading it.
+// OnData sets a hook that may refuse the message after reading it, or
+// return HangUp or Silent.
 func (u *Upstream) OnData(f func(data []byte) error) { u.mu.Lock(); u.dataErr = f; u.mu.Unlock() }
+
+// HangUp and Silent, returned by an OnData hook, leave the message without
+// an answer after its final dot: HangUp closes the connection, Silent keeps
+// it open and says nothing until the client closes it (or a minute passes,
+// or the upstream is closed). The message counts as accepted (Messages has
+// it), as with an upstream that queued it and crashed before it answered, or
+// whose 250 was lost: the client cannot tell whether it was delivered.
+var (
+	HangUp = errors.New("relaytest: hang up after the final dot")
+	Silent = errors.New("relaytest: no answer after the final dot")
+)
 
 // Messages returns a copy of what was accepted so far.
 func (u *Upstream) Messages() []Message {
@@ -269,9 +282,11 @@ func (s *session) Data(r io.Reader) error {
 	s.u.mu.Lock()
 	f := s.u.dataErr
 	s.u.mu.Unlock()
+	var hookErr error
 	if f != nil {
-		if err := f(buf.Bytes()); err != nil {
-			return err
+		hookErr = f(buf.Bytes())
+		if hookErr != nil && !errors.Is(hookErr, HangUp) && !errors.Is(hookErr, Silent) {
+			return hookErr
 		}
 	}
 	m := s.cur
@@ -284,6 +299,17 @@ func (s *session) Data(r io.Reader) error {
 	select {
 	case s.u.notify <- struct{}{}:
 	default:
+	}
+	if hookErr != nil {
+		nc := s.c.Conn()
+		if errors.Is(hookErr, Silent) {
+			// Wait for the client to give up: its close ends this read.
+			// The answer go-smtp writes afterwards goes nowhere.
+			nc.SetReadDeadline(time.Now().Add(time.Minute))
+			io.Copy(io.Discard, nc)
+		}
+		nc.Close()
+		return hookErr
 	}
 	return nil
 }
