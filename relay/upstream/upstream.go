@@ -69,6 +69,14 @@ var (
 	// ErrNoUTF8: the transaction needs SMTPUTF8 and the upstream does not
 	// offer it. Permanent.
 	ErrNoUTF8 = errors.New("upstream does not offer SMTPUTF8")
+	// ErrUncertain: the whole message and its final dot were sent and no
+	// answer to them was read: the upstream timed out (with ErrTimeout),
+	// dropped the connection (with ErrUnavailable), or answered what is
+	// neither a 250 nor a refusal (with the *Reply). The upstream may have
+	// accepted the message, so sending it again may deliver it twice. Data
+	// returns it; every failure of Data before the final dot left, and every
+	// 4xx or 5xx answer to it, is certain: nothing was delivered.
+	ErrUncertain = errors.New("no answer to the final dot: the upstream may have accepted the message")
 )
 
 // Reply is an SMTP error answer from the upstream, to be passed on. Its
@@ -172,9 +180,36 @@ type Forwarder struct {
 
 type conn struct {
 	c      *smtp.Client
+	w      *wire // what c writes to
 	tls    bool
 	idleAt time.Time
 }
+
+// wire is the connection under the SMTP client. It counts the writes since
+// mark, so that Data can tell whether its final dot left: the client
+// buffers what it writes, and the flush that ends the message is the last
+// write before the answer is read.
+type wire struct {
+	net.Conn
+	writes int  // complete writes since mark
+	failed bool // a write since mark failed
+}
+
+func (w *wire) Write(b []byte) (int, error) {
+	n, err := w.Conn.Write(b)
+	if err != nil {
+		w.failed = true
+	} else {
+		w.writes++
+	}
+	return n, err
+}
+
+func (w *wire) mark() { w.writes, w.failed = 0, false }
+
+// sent reports whether all that was written since mark was handed to the
+// network (a failed write leaves at least its end, the final dot, unsent).
+func (w *wire) sent() bool { return w.writes > 0 && !w.failed }
 
 // New returns a Forwarder; it connects lazily.
 func New(cfg Config) *Forwarder {
@@ -305,7 +340,8 @@ func (t *Tx) Rcpt(to string, opts *smtp.RcptOptions) error {
 // Data sends the message: write is called with the dot-stuffing writer and
 // must write the whole message. It returns what the relay keeps of the
 // upstream's 250 (see Accepted); any other outcome is an error and the
-// connection is not reused.
+// connection is not reused. The error is ErrUncertain when the final dot
+// was sent and no refusal came back: the upstream may hold the message.
 func (t *Tx) Data(write func(w io.Writer) error) (Accepted, error) {
 	t.done = true
 	dc, err := t.c.c.Data()
@@ -320,9 +356,16 @@ func (t *Tx) Data(write func(w io.Writer) error) (Accepted, error) {
 		t.c.close()
 		return Accepted{}, fmt.Errorf("%w: writing message: %v", ErrUnavailable, err)
 	}
+	t.c.w.mark()
 	resp, err := dc.CloseWithResponse()
 	if err != nil {
 		cerr := classify(err)
+		var r *Reply
+		refusal := errors.As(cerr, &r) && (r.Code/100 == 4 || r.Code/100 == 5)
+		if !refusal && t.c.w.sent() {
+			t.c.close()
+			return Accepted{}, fmt.Errorf("%w: %w", ErrUncertain, cerr)
+		}
 		t.finish(cerr)
 		return Accepted{}, cerr
 	}
@@ -429,7 +472,8 @@ func (f *Forwarder) dialOnce(ctx context.Context, tryTLS bool) (*conn, error) {
 		// go-smtp's client expects a greeting; the real one was read above.
 		nc = &greeted{Conn: nc, r: io.MultiReader(strings.NewReader("220 greeted\r\n"), nc)}
 	}
-	cl := smtp.NewClient(nc)
+	c.w = &wire{Conn: nc}
+	cl := smtp.NewClient(c.w)
 	cl.CommandTimeout = f.cfg.CommandTimeout
 	cl.SubmissionTimeout = f.cfg.DataTimeout
 	c.c = cl

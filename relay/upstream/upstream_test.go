@@ -331,3 +331,56 @@ func TestAcceptedKeepsCodesAndQueueID(t *testing.T) {
 		})
 	}
 }
+
+// TestDataUncertainAfterTheDot: once the final dot was sent, no answer (a
+// hang-up, silence past the data timeout, something that is neither a 250
+// nor a refusal) is ErrUncertain, besides what it was; a refusal, or a
+// failure before the dot, is not.
+func TestDataUncertainAfterTheDot(t *testing.T) {
+	up := relaytest.NewUpstream(t)
+	f := New(Config{Address: up.Addr, LocalName: "relay.test", TLS: TLSNone, MaxIdle: 2,
+		ConnectTimeout: time.Second, CommandTimeout: 2 * time.Second, DataTimeout: 300 * time.Millisecond})
+	defer f.Close()
+	for _, tt := range []struct {
+		name      string
+		hook      error
+		uncertain bool
+		also      error // errors.Is must hold too
+		code      int   // a *Reply with this code, if not 0
+	}{
+		{"hang up", relaytest.HangUp, true, ErrUnavailable, 0},
+		{"silent", relaytest.Silent, true, ErrTimeout, 0},
+		{"a 2xx that is not 250", relaytest.Err(251, smtp.EnhancedCode{2, 0, 0}, "odd"), true, nil, 251},
+		{"451", relaytest.Err(451, smtp.EnhancedCode{4, 3, 0}, "later"), false, nil, 451},
+		{"421", relaytest.Err(421, smtp.EnhancedCode{4, 3, 0}, "closing"), false, nil, 421},
+		{"554", relaytest.Err(554, smtp.EnhancedCode{5, 7, 1}, "no"), false, nil, 554},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			up.OnData(func([]byte) error { return tt.hook })
+			err := send(t, f, "Subject: x\r\n\r\nhi\r\n")
+			if errors.Is(err, ErrUncertain) != tt.uncertain {
+				t.Fatalf("err = %v; ErrUncertain %v, want %v", err, errors.Is(err, ErrUncertain), tt.uncertain)
+			}
+			if tt.also != nil && !errors.Is(err, tt.also) {
+				t.Errorf("err = %v, want it to be %v too", err, tt.also)
+			}
+			var r *Reply
+			if tt.code != 0 && (!errors.As(err, &r) || r.Code != tt.code) {
+				t.Errorf("err = %v, want the *Reply %d", err, tt.code)
+			}
+		})
+	}
+	// A message that could not be written whole never got its dot.
+	up.OnData(nil)
+	tx, err := f.Begin(context.Background(), "a@corp.test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rcpt("b@example.test", nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tx.Data(func(w io.Writer) error { io.WriteString(w, "Subject: x\r\n\r\n"); return errors.New("disk read error") })
+	if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrUncertain) {
+		t.Fatalf("err = %v, want ErrUnavailable and not ErrUncertain", err)
+	}
+}
