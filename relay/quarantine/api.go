@@ -19,7 +19,7 @@ const (
 	StatusSending          Status = "sending"           // the worker is sending it upstream now
 	StatusReleased         Status = "released"          // the upstream accepted it (250)
 	StatusReleaseFailed    Status = "release_failed"    // the upstream refused it permanently (5xx)
-	StatusReleaseUncertain Status = "release_uncertain" // a crash while sending: never resent automatically
+	StatusReleaseUncertain Status = "release_uncertain" // a crash while sending, or no answer to the final dot: never resent automatically
 	StatusDeleted          Status = "deleted"           // deleted by an officer; raw message and Subject removed
 	StatusExpired          Status = "expired"           // purged by retention; raw message and Subject removed
 )
@@ -118,8 +118,12 @@ type ReleaseRequest struct {
 
 // Outcome is what the release worker reports for one attempt.
 type Outcome struct {
-	Delivered bool          // upstream answered 250
-	Permanent bool          // upstream answered 5xx: give up
+	Delivered bool // upstream answered 250
+	Permanent bool // upstream answered 5xx: give up
+	// Uncertain: the message was sent whole and no answer came back (a
+	// timeout or a dropped connection after the final dot); the upstream
+	// may have accepted it, so it is not retried.
+	Uncertain bool
 	Retry     time.Duration // temporary failure: try again after this
 	Message   string        // upstream reply or error text
 }
@@ -173,8 +177,10 @@ type Store interface {
 	// when there is none. Two workers never claim the same request.
 	ClaimRelease(ctx context.Context, now time.Time) (req ReleaseRequest, ok bool, err error)
 	// FinishRelease records the outcome of a claimed attempt: released,
-	// release_failed, or back to approved with NextAttempt = now+Retry;
-	// each counts one attempt. ErrConflict unless the request is sending.
+	// release_failed, release_uncertain (Outcome.Uncertain: left for an
+	// officer to Resolve, as after a crash), or back to approved with
+	// NextAttempt = now+Retry; each counts one attempt. ErrConflict unless
+	// the request is sending.
 	FinishRelease(ctx context.Context, requestID string, o Outcome) error
 	// RecoverSending marks every request left in sending by a crash as
 	// release_uncertain (never resent automatically) and returns them.

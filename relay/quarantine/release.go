@@ -332,6 +332,11 @@ func (s *SQLite) FinishRelease(ctx context.Context, requestID string, o Outcome)
 			to = StatusReleased
 			err = one(tx.ExecContext(ctx, `UPDATE releases SET status = ?, attempts = attempts + 1, finished_at = ?
 				WHERE id = ? AND status = 'sending'`, to, nanos(now), requestID))
+		case o.Uncertain:
+			// Open, as RecoverSending leaves it: Resolve ends it.
+			to = StatusReleaseUncertain
+			err = one(tx.ExecContext(ctx, `UPDATE releases SET status = ?, attempts = attempts + 1, last_error = ?
+				WHERE id = ? AND status = 'sending'`, to, msg, requestID))
 		case o.Permanent:
 			to = StatusReleaseFailed
 			err = one(tx.ExecContext(ctx, `UPDATE releases SET status = ?, attempts = attempts + 1, last_error = ?, finished_at = ?

@@ -173,6 +173,16 @@ func TestTransitions(t *testing.T) {
 			want: map[Status]result{StatusSending: ok(StatusApproved)},
 		},
 		{
+			name: "FinishRelease uncertain",
+			do: func(ts *testStore, e Entry, req string) error {
+				if req == "" {
+					return ErrConflict
+				}
+				return ts.FinishRelease(context.Background(), req, Outcome{Uncertain: true, Retry: time.Minute, Message: "no answer to the final dot"})
+			},
+			want: map[Status]result{StatusSending: ok(StatusReleaseUncertain)},
+		},
+		{
 			name: "RecoverSending",
 			do: func(ts *testStore, e Entry, req string) error {
 				got, err := ts.RecoverSending(context.Background())

@@ -2,9 +2,11 @@
 // released: a worker claims approved release requests from the quarantine
 // store, re-injects the original bytes through the upstream with a trace
 // header, and records the outcome. It delivers each request at most once:
-// a request is marked "sending" before the upstream sees the message, and a
-// request found "sending" after a crash is marked release_uncertain and
-// never sent again automatically.
+// a request is marked "sending" before the upstream sees the message; a
+// request found "sending" after a crash, and one whose final dot got no
+// answer (the upstream may have taken it), is marked release_uncertain and
+// never sent again automatically. Only a refusal (a 4xx, or a failure
+// before the message was sent whole) is retried.
 package release
 
 import (
@@ -168,7 +170,7 @@ func (w *Worker) Once(ctx context.Context) (bool, error) {
 	if o.Delivered && w.delivered != nil {
 		w.delivered(req)
 	}
-	if !o.Delivered && !o.Permanent && req.Attempts+1 >= w.cfg.MaxAttempts {
+	if !o.Delivered && !o.Permanent && !o.Uncertain && req.Attempts+1 >= w.cfg.MaxAttempts {
 		o.Permanent = true
 		o.Message = fmt.Sprintf("gave up after %d attempts: %s", req.Attempts+1, o.Message)
 	}
@@ -184,6 +186,10 @@ func (w *Worker) Once(ctx context.Context) (bool, error) {
 		}
 	case o.Permanent:
 		result = ResultFailed
+	case o.Uncertain:
+		result = ResultUncertain
+		w.log.Warn("release got no answer after the message was sent; marked uncertain, not resent",
+			"entry", req.EntryID, "release_id", req.ID)
 	}
 	w.log.Info("release attempt", "entry", req.EntryID, "release_id", req.ID, "result", result, "attempt", req.Attempts+1, "reply", o.Message)
 	w.record(ctx, req, result, o.Message)
@@ -269,6 +275,11 @@ func (w *Worker) trace(e quarantine.Entry, req quarantine.ReleaseRequest) string
 // has the upstream's codes, never its text (see upstream.Reply): it is
 // logged, audited and shown to every console user, viewers included.
 func (w *Worker) failure(req quarantine.ReleaseRequest, err error) quarantine.Outcome {
+	if errors.Is(err, upstream.ErrUncertain) {
+		// Sending it again could deliver it twice: an officer checks the
+		// upstream's log for the release id and resolves it.
+		return quarantine.Outcome{Uncertain: true, Message: uncertainMessage(err, req.ID)}
+	}
 	var rep *upstream.Reply
 	if errors.As(err, &rep) {
 		if !rep.Temporary() {
@@ -277,6 +288,20 @@ func (w *Worker) failure(req quarantine.ReleaseRequest, err error) quarantine.Ou
 		return quarantine.Outcome{Retry: w.backoff(req.Attempts), Message: rep.Status()}
 	}
 	return quarantine.Outcome{Retry: w.backoff(req.Attempts), Message: printable(err.Error())}
+}
+
+// uncertainMessage says why an attempt is uncertain (an upstream's text is
+// not repeated) and what the officer checks.
+func uncertainMessage(err error, releaseID string) string {
+	why := "the connection dropped"
+	var rep *upstream.Reply
+	switch {
+	case errors.As(err, &rep):
+		why = "the upstream answered " + rep.Status()
+	case errors.Is(err, upstream.ErrTimeout):
+		why = "the upstream timed out"
+	}
+	return "no answer to the final dot (" + why + "): the upstream may have accepted the message; check its log for release-id " + headerSafe(releaseID)
 }
 
 func (w *Worker) backoff(attempts int) time.Duration {

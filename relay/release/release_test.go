@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -384,6 +385,129 @@ func TestReleaseOutcomeHasCodesOnly(t *testing.T) {
 						t.Errorf("%s carries the upstream's text: %q", where, s)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestNoAnswerAfterDotIsUncertain: the upstream reads the whole message and
+// then hangs up, or says nothing until the data timeout. It may have
+// accepted the message, so the release is release_uncertain (audited, left
+// for an officer) and is not sent again, however long the worker runs.
+func TestNoAnswerAfterDotIsUncertain(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		hook error
+	}{
+		{"hang up", relaytest.HangUp},
+		{"silent past the data timeout", relaytest.Silent},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			f.fwd = upstream.New(upstream.Config{Address: f.up.Addr, LocalName: "relay.test", TLS: upstream.TLSNone,
+				ConnectTimeout: 2 * time.Second, CommandTimeout: 5 * time.Second, DataTimeout: 300 * time.Millisecond})
+			t.Cleanup(f.fwd.Close)
+			ctx := context.Background()
+			e := f.hold(t, "b@outside.test")
+			if _, err := f.q.RequestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
+				t.Fatal(err)
+			}
+			f.up.OnData(func([]byte) error { return tt.hook })
+			var results []string
+			w := New(Config{Hostname: "relay.test", Now: f.clock.now, Backoff: time.Minute}, f.q, f.log,
+				func() Transport { return f.fwd }, nil, func(r string) { results = append(results, r) })
+			if did, err := w.Once(ctx); !did || err != nil {
+				t.Fatalf("Once = %v, %v", did, err)
+			}
+			got, err := f.q.Get(ctx, e.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != quarantine.StatusReleaseUncertain {
+				t.Fatalf("status %s after no answer to the final dot, want release_uncertain", got.Status)
+			}
+			if r := got.Releases[0]; r.Status != quarantine.StatusReleaseUncertain || r.Attempts != 1 ||
+				!strings.Contains(r.LastError, "no answer to the final dot") || !strings.Contains(r.LastError, "release-id "+r.ID) {
+				t.Errorf("request %+v: want release_uncertain, one attempt, a last error naming the release id", r)
+			}
+			// However long the worker runs, and whatever the upstream
+			// does now, the message is not sent again by itself.
+			f.up.OnData(nil)
+			for range 3 {
+				f.clock.add(2 * time.Hour)
+				if did, err := w.Once(ctx); did || err != nil {
+					t.Fatalf("the uncertain release was claimed again: %v %v", did, err)
+				}
+			}
+			if n := len(f.up.Messages()); n != 1 {
+				t.Fatalf("the upstream got the message %d times, want once", n)
+			}
+			if !slices.Equal(results, []string{ResultUncertain}) {
+				t.Errorf("results %v, want [uncertain]", results)
+			}
+			recs, _, err := f.log.List(ctx, audit.Query{Action: audit.ActionReleaseOutcome})
+			if err != nil || len(recs) != 1 || recs[0].Detail["result"] != ResultUncertain || recs[0].Detail["release_id"] != got.Releases[0].ID {
+				t.Fatalf("audit: %+v %v", recs, err)
+			}
+			// An officer who checked the upstream's log settles it.
+			if err := f.q.Resolve(ctx, e.ID, true); err != nil {
+				t.Fatalf("resolve: %v", err)
+			}
+			if s := f.status(t, e.ID); s != quarantine.StatusReleased {
+				t.Errorf("after resolve: %s", s)
+			}
+		})
+	}
+}
+
+// TestTemporaryRefusalsAreRetried: a 4xx before the message was sent, or
+// a 4xx answer to the final dot, is a refusal the upstream stated: the
+// release is retried after the backoff, and delivered once.
+func TestTemporaryRefusalsAreRetried(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		set  func(u *relaytest.Upstream, err error)
+	}{
+		{"421 to MAIL", func(u *relaytest.Upstream, err error) { u.OnMail(func(string) error { return err }) }},
+		{"451 to RCPT", func(u *relaytest.Upstream, err error) { u.OnRcpt(func(string) error { return err }) }},
+		{"421 to the final dot", func(u *relaytest.Upstream, err error) { u.OnData(func([]byte) error { return err }) }},
+		{"451 to the final dot", func(u *relaytest.Upstream, err error) { u.OnData(func([]byte) error { return err }) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			ctx := context.Background()
+			e := f.hold(t, "b@outside.test")
+			if _, err := f.q.RequestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
+				t.Fatal(err)
+			}
+			code := 451
+			if strings.HasPrefix(tt.name, "421") {
+				code = 421
+			}
+			tt.set(f.up, relaytest.Err(code, smtp.EnhancedCode{4, 3, 0}, "try later"))
+			w := f.worker()
+			if did, err := w.Once(ctx); !did || err != nil {
+				t.Fatal(did, err)
+			}
+			if s := f.status(t, e.ID); s != quarantine.StatusApproved {
+				t.Fatalf("after a %d: %s, want approved (pending a retry)", code, s)
+			}
+			f.up.OnMail(nil)
+			f.up.OnRcpt(nil)
+			f.up.OnData(nil)
+			f.clock.add(2 * time.Minute)
+			if did, err := w.Once(ctx); !did || err != nil {
+				t.Fatal(did, err)
+			}
+			if s := f.status(t, e.ID); s != quarantine.StatusReleased {
+				t.Fatalf("after the retry: %s", s)
+			}
+			if n := len(f.up.Messages()); n != 1 {
+				t.Fatalf("upstream has %d messages, want 1", n)
 			}
 		})
 	}
