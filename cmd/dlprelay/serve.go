@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dlprelay/dlprelay/internal/dirlock"
 	"github.com/dlprelay/dlprelay/internal/keypair"
 	"github.com/dlprelay/dlprelay/policy"
 	"github.com/dlprelay/dlprelay/policy/history"
@@ -114,6 +115,17 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		log.Error("refusing to start", "err", err)
 		return 1
 	}
+	// One relay per data_dir, locked before anything in it is touched: a
+	// second one would recover the first's releases in flight.
+	lock, err := dirlock.Acquire(cfg.DataDir)
+	switch {
+	case errors.Is(err, errors.ErrUnsupported):
+		log.Warn("data_dir is not locked on this system: run one relay per data_dir", "data_dir", cfg.DataDir, "err", err)
+	case err != nil:
+		log.Error("refusing to start", "err", err)
+		return 1
+	}
+	defer lock.Release()
 	m.SetDataDir(cfg.DataDir)
 	store, err := history.Open(inspect.HistoryPath(cfg))
 	if err != nil {
