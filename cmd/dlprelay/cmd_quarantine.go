@@ -15,6 +15,7 @@ import (
 
 	"github.com/dlprelay/dlprelay/detect"
 	"github.com/dlprelay/dlprelay/relay/audit"
+	"github.com/dlprelay/dlprelay/relay/config"
 	"github.com/dlprelay/dlprelay/relay/quarantine"
 	"github.com/dlprelay/dlprelay/relay/users"
 )
@@ -482,7 +483,7 @@ func explain(err error, id string) error {
 
 func runQuarantineRelease(env *cliEnv, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("quarantine release", "quarantine release [-rcpt ADDR]... [-json] -why TEXT -user OFFICER ID",
-		"Requests the release of a held entry (or one whose release failed) to all its\nrecipients, or to the -rcpt ones (among the original recipients). With\nconsole.four_eyes (the default) the request waits for a second officer's\n'dlprelay quarantine approve'; without it, it is approved at once. The running\nrelay's release worker then delivers it through the upstream (this command\ndoes not send anything). Audited as release_request.\n\n"+passwordHelp+"\n\n"+actionExit, stderr)
+		"Requests the release of a held entry (or one whose release failed) to all its\nrecipients, or to the -rcpt ones (among the original recipients). With\nfour-eyes the request waits for a second officer's 'dlprelay quarantine\napprove'; without it, it is approved at once. Four-eyes is the relay's\nconsole.four_eyes, as the relay on data_dir recorded it at its last start or\nreload, not this command's configuration (a note says when they differ); on\nwhile no relay has recorded it. The running relay's release worker then\ndelivers it through the upstream (this command does not send anything).\nAudited as release_request.\n\n"+passwordHelp+"\n\n"+actionExit, stderr)
 	var f consoleFlags
 	f.register(fs, true)
 	var rcpts stringList
@@ -493,10 +494,10 @@ func runQuarantineRelease(env *cliEnv, args []string, stdout, stderr io.Writer) 
 	if stop {
 		return code
 	}
-	return report(stderr, quarantineRelease(env, &f, pos[0], rcpts, *why, *asJSON, stdout))
+	return report(stderr, quarantineRelease(env, &f, pos[0], rcpts, *why, *asJSON, stdout, stderr))
 }
 
-func quarantineRelease(env *cliEnv, f *consoleFlags, id string, rcpts []string, why string, asJSON bool, stdout io.Writer) error {
+func quarantineRelease(env *cliEnv, f *consoleFlags, id string, rcpts []string, why string, asJSON bool, stdout, stderr io.Writer) error {
 	if err := checkEntryID(id); err != nil {
 		return err
 	}
@@ -510,16 +511,26 @@ func quarantineRelease(env *cliEnv, f *consoleFlags, id string, rcpts []string, 
 		}
 	}
 	return officerAction(env, f, "quarantine release", id, stdout, func(ctx context.Context, s *cliSession, q *quarantine.SQLite) (audit.Event, string, error) {
-		fourEyes := s.cfg.Console.FourEyes
+		// The quarantine applies the relay's policy; it is read here to
+		// say so when this command's configuration differs, and for the
+		// record of a refused attempt.
+		pol, err := q.ReleasePolicy(ctx)
+		if err != nil {
+			return audit.Event{}, "", err
+		}
+		if note := fourEyesNote(pol, s.cfg); note != "" {
+			fmt.Fprintln(stderr, note)
+		}
 		ev := audit.Event{Action: audit.ActionReleaseRequest, Target: id, Justification: why, Detail: map[string]string{
-			"four_eyes": strconv.FormatBool(fourEyes), "recipients": "all"}}
+			"four_eyes": strconv.FormatBool(pol.FourEyes), "recipients": "all"}}
 		if len(rcpts) > 0 {
 			ev.Detail["recipients"] = strconv.Itoa(len(rcpts))
 		}
-		req, err := q.RequestRelease(ctx, id, s.user.Name, rcpts, why, fourEyes)
+		req, err := q.RequestRelease(ctx, id, s.user.Name, rcpts, why)
 		if err != nil {
 			return ev, "", err
 		}
+		ev.Detail["four_eyes"] = strconv.FormatBool(req.Status == quarantine.StatusPendingApproval)
 		ev.Detail["request"] = req.ID
 		if asJSON {
 			b, err := json.Marshal(req)
@@ -534,6 +545,23 @@ func quarantineRelease(env *cliEnv, f *consoleFlags, id string, rcpts []string, 
 		}
 		return ev, out.String(), nil
 	})
+}
+
+// fourEyesNote tells, when the four-eyes rule the quarantine applies is not
+// what this command's configuration says, which applies and why; "" when
+// they agree.
+func fourEyesNote(pol quarantine.ReleasePolicy, cfg *config.Config) string {
+	mine := cfg.Console.FourEyes
+	switch {
+	case !pol.Recorded() && !mine:
+		return fmt.Sprintf("dlprelay: note: no relay has recorded its console.four_eyes in %s (none ran with this data_dir, or one older than this dlprelay):\n"+
+			"four-eyes applies, not this command's configuration (console.four_eyes: false)", cfg.DataDir)
+	case pol.Recorded() && pol.FourEyes != mine:
+		return fmt.Sprintf("dlprelay: note: the relay on %s runs with console.four_eyes: %v (recorded %s, from %s);\n"+
+			"it applies, not this command's configuration (console.four_eyes: %v)",
+			cfg.DataDir, pol.FourEyes, pol.SetAt.Local().Format("2006-01-02 15:04:05 -0700"), printable(pol.Source), mine)
+	}
+	return ""
 }
 
 func runQuarantineApprove(env *cliEnv, args []string, stdout, stderr io.Writer) int {

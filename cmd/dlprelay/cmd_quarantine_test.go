@@ -145,6 +145,9 @@ func TestFourEyesRelease(t *testing.T) {
 		code, out, errOut = fx.as("olga", "quarantine", "approve", id, "-why", "looks fine")
 		checkCLI(t, code, 1, out+errOut, "olga requested release "+req.ID+" and cannot approve it too")
 	}
+	// Nor under her name spelled otherwise (names are folded at login).
+	code, out, errOut = fx.exec("", map[string]string{envPassword: password("olga")}, "quarantine", "approve", "-user", " OLGA", req.ID, "-why", "looks fine")
+	checkCLI(t, code, 1, out+errOut, "olga requested release "+req.ID+" and cannot approve it too")
 	if got := fx.get(e.ID); got.Status != quarantine.StatusPendingApproval || got.Releases[0].ApprovedBy != "" {
 		t.Fatalf("self-approved: %+v", got)
 	}
@@ -175,6 +178,7 @@ func TestFourEyesRelease(t *testing.T) {
 		"olga release_request ok " + req.ID,
 		"olga release_approve self_approval " + req.ID,
 		"olga release_approve self_approval " + req.ID,
+		"olga release_approve self_approval " + req.ID,
 		"otto release_approve ok " + req.ID,
 		"otto release_approve conflict " + req.ID,
 	}
@@ -198,10 +202,18 @@ func TestReleaseWithoutFourEyes(t *testing.T) {
 	if err := os.WriteFile(fx.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The relay on this data_dir runs without four-eyes, as the CLI's
+	// configuration says.
+	if err := fx.q.SetReleasePolicy(context.Background(), quarantine.ReleasePolicy{FourEyes: false, Source: "/etc/dlprelay/dlprelay.yaml"}); err != nil {
+		t.Fatal(err)
+	}
 	e := fx.put("sales@corp.test", time.Now().Add(-time.Hour), 1, false)
 	// -data overrides the file's data_dir.
 	code, out, errOut := fx.as("olga", "quarantine", "release", e.ID, "-rcpt", "BUYER@partner.example", "-why", "approved by phone")
 	checkCLI(t, code, 0, out+errOut, "approved", "release worker delivers it")
+	if strings.Contains(errOut, "note:") {
+		t.Errorf("a note while the configurations agree: %s", errOut)
+	}
 	got := fx.get(e.ID)
 	if got.Status != quarantine.StatusApproved || got.Releases[0].ApprovedBy != "olga" || !slices.Equal(got.Releases[0].Recipients, []string{"buyer@partner.example"}) {
 		t.Errorf("after release: %+v", got)
@@ -213,6 +225,16 @@ func TestReleaseWithoutFourEyes(t *testing.T) {
 	e2 := fx.put("sales@corp.test", time.Now(), 1, false)
 	code, out, errOut = fx.as("olga", "quarantine", "release", e2.ID, "-rcpt", "else@where.example", "-why", "x")
 	checkCLI(t, code, 2, out+errOut)
+
+	// A CLI whose configuration asks for four-eyes follows the relay too,
+	// and says so.
+	fx.config = ""
+	code, out, errOut = fx.as("olga", "quarantine", "release", e2.ID, "-why", "approved by phone")
+	checkCLI(t, code, 0, out+errOut, "approved", "release worker delivers it")
+	checkCLI(t, code, 0, errOut, "runs with console.four_eyes: false", "from /etc/dlprelay/dlprelay.yaml", "not this command's configuration (console.four_eyes: true)")
+	if got := fx.get(e2.ID); got.Status != quarantine.StatusApproved || got.Releases[0].ApprovedBy != "olga" {
+		t.Errorf("after release: %+v", got)
+	}
 }
 
 func TestQuarantineActions(t *testing.T) {

@@ -109,7 +109,7 @@ func openCompliance(cfg *config.Config, q quarantine.Store, log *slog.Logger, m 
 			}
 		}
 		c.console, err = console.New(console.Config{
-			FourEyes: cfg.Console.FourEyes, SecureCookies: cfg.ConsoleSecureCookies(),
+			SecureCookies:   cfg.ConsoleSecureCookies(),
 			ProxyUserHeader: cfg.Console.ProxyUserHeader, TrustedProxies: proxies,
 			SessionIdle: cfg.Console.SessionIdle, SessionMax: cfg.Console.SessionMax,
 			Logger: log,

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -144,6 +145,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer q.Close()
+	// Before the console and the worker start: the quarantine applies
+	// this policy to every release asked for, here or by the CLI.
+	if err := recordReleasePolicy(q, &cf, cfg); err != nil {
+		log.Error("refusing to start", "err", err)
+		return 1
+	}
 	var srv *smtpd.Server
 	comp, err := openCompliance(cfg, q, log, m, func() release.Transport { return srv.Live().Upstream },
 		releaseSent(func() *smtpd.Live { return srv.Live() }, log))
@@ -299,8 +306,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			var eng *inspect.Engine
 			var err error
 			cfg, eng, err = reload(&cf, cfg, srv, m, log, hist, q, certs, guard)
-			detail := map[string]string{"result": "success", "file": cf.config}
+			detail := map[string]string{"result": "success", "file": cf.config, "four_eyes": strconv.FormatBool(cfg.Console.FourEyes)}
 			if eng == nil {
+				delete(detail, "four_eyes")
 				detail["result"] = "failure"
 				var ref *listguard.Refusal
 				if errors.As(err, &ref) {
@@ -373,7 +381,7 @@ func (lc listenerCerts) read(cfg *config.Config) (apply func(), err error) {
 // guard, and its acceptance is recorded before it goes into service. On
 // any error the running configuration, customer list and certificates
 // stay in force, and the error is returned with a nil Engine.
-func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.Metrics, log *slog.Logger, hist *history.Ledger, q smtpd.Quarantine, certs listenerCerts, guard *listguard.Guard) (*config.Config, *inspect.Engine, error) {
+func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.Metrics, log *slog.Logger, hist *history.Ledger, q *quarantine.SQLite, certs listenerCerts, guard *listguard.Guard) (*config.Config, *inspect.Engine, error) {
 	cfg, err := cf.load()
 	var applyCerts func()
 	if err == nil {
@@ -386,6 +394,9 @@ func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.M
 		live, eng, dec, err = buildLiveChecked(cfg, log, hist, q, guard)
 		if err == nil {
 			err = commitList(guard, dec, listguard.HowReload, m, log)
+			if err == nil {
+				err = recordReleasePolicy(q, cf, cfg)
+			}
 			if err != nil {
 				live.Upstream.Close()
 			}
@@ -400,6 +411,10 @@ func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.M
 			prev := srv.SetLive(live)
 			prev.Upstream.Close()
 			observeEngine(m, eng, cfg)
+			if cfg.Console.FourEyes != old.Console.FourEyes {
+				log.Warn("release policy changed: console.four_eyes applies to the releases asked for from now on, in the console and the CLI",
+					"four_eyes", cfg.Console.FourEyes)
+			}
 			if fields := restartFields(old, cfg); len(fields) > 0 {
 				log.Warn("reloaded; these changes take effect only after a restart", "fields", fields)
 			}
@@ -414,6 +429,26 @@ func reload(cf *configFlags, old *config.Config, srv *smtpd.Server, m *metrics.M
 	log.Error("reload failed; keeping the running configuration, customer list, watchlist and rules",
 		append([]any{"err", err}, observeRefusal(m, err)...)...)
 	return old, nil, err
+}
+
+// recordReleasePolicy records in the quarantine the release policy of cfg
+// (console.four_eyes) as the one this relay runs with. The quarantine
+// applies it to every release asked for, in the console and by the CLI
+// beside the relay, whatever their own configuration says.
+func recordReleasePolicy(q *quarantine.SQLite, cf *configFlags, cfg *config.Config) error {
+	src := cf.config
+	if src == "" {
+		src = "the embedded default configuration"
+	}
+	if abs, err := filepath.Abs(src); err == nil && cf.config != "" {
+		src = abs
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := q.SetReleasePolicy(ctx, quarantine.ReleasePolicy{FourEyes: cfg.Console.FourEyes, Source: src}); err != nil {
+		return fmt.Errorf("recording console.four_eyes in %s: %w", q.Path(), err)
+	}
+	return nil
 }
 
 // commitList records the list of dec as the accepted one (see
@@ -487,7 +522,11 @@ func restartFields(a, b *config.Config) []string {
 	aa, ab := a.Admin, b.Admin
 	aa.TLS, ab.TLS = tlsOn(aa.TLS), tlsOn(ab.TLS)
 	diff("admin", aa, ab)
-	diff("console", a.Console, b.Console)
+	// console.four_eyes is applied by the quarantine (the release policy
+	// reload records); the rest is the console's, built once.
+	ca, cb := a.Console, b.Console
+	ca.FourEyes, cb.FourEyes = false, false
+	diff("console", ca, cb)
 	diff("quarantine", a.Quarantine, b.Quarantine)
 	diff("log", a.Log, b.Log)
 	diff("policy.notify.from", a.Policy.Notify.From, b.Policy.Notify.From)

@@ -175,7 +175,10 @@ func TestReleasedRecordsCountInWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := r.q.RequestRelease(ctx, p.Entries[0].ID, "alice", nil, "the customer asked for it", false); err != nil {
+	if err := r.q.SetReleasePolicy(ctx, quarantine.ReleasePolicy{FourEyes: false, Source: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.q.RequestRelease(ctx, p.Entries[0].ID, "alice", nil, "the customer asked for it"); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)

@@ -272,6 +272,9 @@ type Quarantine struct {
 type Console struct {
 	Enabled bool `yaml:"enabled"` // default true
 	// FourEyes: a release needs a second officer's approval. Default true.
+	// The relay records it in the quarantine at start and on every reload,
+	// and the quarantine applies it to releases asked for in the console
+	// and by the CLI alike (which does not use its own configuration's).
 	FourEyes bool `yaml:"four_eyes"`
 	// SecureCookies forces the Secure cookie flag (set it when a TLS proxy
 	// fronts the admin listener); requests over TLS get it anyway, and with

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,7 +13,8 @@ import (
 
 func TestFourEyes(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Config{FourEyes: true})
+	h := newHarness(t, Config{})
+	h.q.setFourEyes(true)
 	o1 := h.client().apiLogin("officer1")
 	o2 := h.client().login("officer2")
 	base := "/api/quarantine/" + h.id
@@ -394,7 +396,8 @@ func TestAuditPages(t *testing.T) {
 // offered the approve button (it could only fail); another officer is.
 func TestApproveOfferedOnlyToOthers(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Config{FourEyes: true})
+	h := newHarness(t, Config{})
+	h.q.setFourEyes(true)
 	id := h.put(quarantine.Entry{Sender: "a@corp.example", Recipients: []string{"b@outside.example"}}, sampleMessage)
 	if resp, body := h.client().apiLogin("officer1").postJSON("/api/quarantine/"+id+"/release", map[string]any{"justification": "asked"}); resp.StatusCode != 200 {
 		t.Fatalf("release: %d %s", resp.StatusCode, body)
@@ -406,5 +409,36 @@ func TestApproveOfferedOnlyToOthers(t *testing.T) {
 	}
 	if !strings.Contains(other, "/console/q/"+id+"/approve\"") {
 		t.Error("another officer is not offered the approve button")
+	}
+}
+
+// TestReleaseFollowsStorePolicy: the console has no four-eyes setting of
+// its own; each release, and the detail page's hint, follows the policy
+// the relay recorded in the store at that moment.
+func TestReleaseFollowsStorePolicy(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, Config{})
+	cl := h.client().apiLogin("officer1")
+	hint := "(" + japanese.T("detail.foureyes") + ")"
+	for _, on := range []bool{true, false, true} {
+		h.q.setFourEyes(on)
+		id := h.put(quarantine.Entry{}, sampleMessage)
+		if _, page := cl.get("/console/q/" + id); strings.Contains(page, hint) != on {
+			t.Errorf("four-eyes %v: the page's hint shown %v", on, !on)
+		}
+		resp, body := cl.postJSON("/api/quarantine/"+id+"/release", map[string]any{"justification": "ok"})
+		if resp.StatusCode != 200 {
+			t.Fatalf("release: %d %s", resp.StatusCode, body)
+		}
+		want := quarantine.StatusApproved
+		if on {
+			want = quarantine.StatusPendingApproval
+		}
+		if got := decode[struct{ Release quarantine.ReleaseRequest }](t, body).Release; got.Status != want {
+			t.Errorf("four-eyes %v: release %s, want %s", on, got.Status, want)
+		}
+		if r, _ := h.log.last(audit.ActionReleaseRequest); r.Detail["four_eyes"] != strconv.FormatBool(on) {
+			t.Errorf("four-eyes %v: audited %+v", on, r.Detail)
+		}
 	}
 }

@@ -33,10 +33,10 @@ import (
 )
 
 // Config configures the console. The zero value is usable: sessions of 30
-// minutes idle and 12 hours at most, no four-eyes, no SSO.
+// minutes idle and 12 hours at most, no SSO. Whether a release needs a
+// second officer is not the console's to say: the quarantine store applies
+// the relay's recorded policy (quarantine.ReleasePolicy) to every front end.
 type Config struct {
-	// FourEyes: a release needs a second officer's approval.
-	FourEyes bool
 	// SecureCookies forces the Secure flag on cookies (it is also set
 	// when the request came over TLS).
 	SecureCookies bool

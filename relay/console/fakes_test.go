@@ -28,10 +28,35 @@ type memStore struct {
 	filters []quarantine.Filter // every List call's filter
 	seq     int
 	now     func() time.Time
+	policy  quarantine.ReleasePolicy
 }
 
+// newMemStore is a store whose relay recorded no four-eyes; setFourEyes
+// changes that.
 func newMemStore(now func() time.Time) *memStore {
-	return &memStore{entries: map[string]*quarantine.Entry{}, msgs: map[string][]byte{}, now: now}
+	return &memStore{entries: map[string]*quarantine.Entry{}, msgs: map[string][]byte{}, now: now,
+		policy: quarantine.ReleasePolicy{Source: "test", SetAt: now()}}
+}
+
+// setFourEyes records the policy as the relay would.
+func (s *memStore) setFourEyes(on bool) {
+	if err := s.SetReleasePolicy(context.Background(), quarantine.ReleasePolicy{FourEyes: on, Source: "test"}); err != nil {
+		panic(err)
+	}
+}
+
+func (s *memStore) ReleasePolicy(context.Context) (quarantine.ReleasePolicy, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.policy, nil
+}
+
+func (s *memStore) SetReleasePolicy(_ context.Context, p quarantine.ReleasePolicy) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p.SetAt = s.now()
+	s.policy = p
+	return nil
 }
 
 func cloneEntry(e *quarantine.Entry) quarantine.Entry {
@@ -185,7 +210,7 @@ func (s *memStore) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
-func (s *memStore) RequestRelease(ctx context.Context, id, actor string, recipients []string, justification string, fourEyes bool) (quarantine.ReleaseRequest, error) {
+func (s *memStore) RequestRelease(ctx context.Context, id, actor string, recipients []string, justification string) (quarantine.ReleaseRequest, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, err := s.get(id)
@@ -203,7 +228,7 @@ func (s *memStore) RequestRelease(ctx context.Context, id, actor string, recipie
 	s.seq++
 	r := quarantine.ReleaseRequest{ID: fmt.Sprintf("r%04d", s.seq), EntryID: id, RequestedBy: actor, RequestedAt: s.now(),
 		Justification: justification, Recipients: recipients}
-	if fourEyes {
+	if s.policy.FourEyes {
 		e.Status = quarantine.StatusPendingApproval
 	} else {
 		r.ApprovedBy, r.ApprovedAt = actor, s.now()

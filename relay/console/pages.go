@@ -249,6 +249,13 @@ type detailPageView struct {
 	FourEyes bool
 }
 
+// fourEyes reports whether a release asked for now waits for a second
+// officer, for the page's hint (the store decides; unreadable: yes).
+func (c *Console) fourEyes(cl *call) bool {
+	pol, err := c.q.ReleasePolicy(cl.ctx())
+	return err != nil || pol.FourEyes
+}
+
 func (c *Console) detailPage(cl *call) error {
 	v, err := c.detail(cl, cl.r.PathValue("id"), false, "")
 	if err != nil {
@@ -258,7 +265,7 @@ func (c *Console) detailPage(cl *call) error {
 	if !slices.Contains(actions, done) {
 		done = ""
 	}
-	c.render(cl, http.StatusOK, "detail", &detailPageView{detailView: v, Done: done, FourEyes: c.cfg.FourEyes})
+	c.render(cl, http.StatusOK, "detail", &detailPageView{detailView: v, Done: done, FourEyes: c.fourEyes(cl)})
 	return nil
 }
 
@@ -276,7 +283,7 @@ func (c *Console) actionForm(name string) func(*call) error {
 			if err != nil {
 				return err
 			}
-			c.render(cl, http.StatusOK, "detail", &detailPageView{detailView: v, FourEyes: c.cfg.FourEyes})
+			c.render(cl, http.StatusOK, "detail", &detailPageView{detailView: v, FourEyes: c.fourEyes(cl)})
 			return nil
 		case "download":
 			return c.download(cl, id, form.Get("justification"))

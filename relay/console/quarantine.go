@@ -176,14 +176,21 @@ func (c *Console) act(cl *call, name, id string, in actionInput) (any, error) {
 			}
 		}
 		ev.Action = audit.ActionReleaseRequest
-		ev.Detail["four_eyes"] = strconv.FormatBool(c.cfg.FourEyes)
+		// The store applies the policy; it is read here for the record
+		// of a refused attempt, and the request itself says what applied.
+		pol, perr := c.q.ReleasePolicy(ctx)
+		if perr != nil {
+			return nil, perr
+		}
+		ev.Detail["four_eyes"] = strconv.FormatBool(pol.FourEyes)
 		ev.Detail["recipients"] = "all"
 		if len(in.Recipients) > 0 {
 			ev.Detail["recipients"] = strconv.Itoa(len(in.Recipients))
 		}
 		var req quarantine.ReleaseRequest
-		req, err = c.q.RequestRelease(ctx, id, actor, in.Recipients, just, c.cfg.FourEyes)
+		req, err = c.q.RequestRelease(ctx, id, actor, in.Recipients, just)
 		if err == nil {
+			ev.Detail["four_eyes"] = strconv.FormatBool(req.Status == quarantine.StatusPendingApproval)
 			ev.Detail["request"] = req.ID
 			res = map[string]any{"release": req}
 		}

@@ -21,7 +21,7 @@ import (
 func TestRealStores(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	h := newHarness(t, Config{FourEyes: true})
+	h := newHarness(t, Config{})
 	q, err := quarantine.Open(t.TempDir(), quarantine.Options{Now: h.clk.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +54,10 @@ func TestRealStores(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c, err := New(Config{FourEyes: true, Now: h.clk.Now, Logger: h.c.logger}, q, log, dir, NewRescanner(extract.Limits{}))
+	if err := q.SetReleasePolicy(ctx, quarantine.ReleasePolicy{FourEyes: true, Source: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(Config{Now: h.clk.Now, Logger: h.c.logger}, q, log, dir, NewRescanner(extract.Limits{}))
 	if err != nil {
 		t.Fatal(err)
 	}

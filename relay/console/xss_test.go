@@ -44,7 +44,8 @@ var (
 
 func TestXSS(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Config{FourEyes: true})
+	h := newHarness(t, Config{})
+	h.q.setFourEyes(true)
 	ctx := context.Background()
 	id := h.put(quarantine.Entry{
 		Subject:    xssImg + " " + xssScript,
@@ -57,7 +58,7 @@ func TestXSS(t *testing.T) {
 	if err := h.q.AddNote(ctx, id, xssImg, xssScript+" "+xssURL); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.q.RequestRelease(ctx, id, "officer1", nil, xssScript, true); err != nil {
+	if _, err := h.q.RequestRelease(ctx, id, "officer1", nil, xssScript); err != nil {
 		t.Fatal(err)
 	}
 	h.dir.Add(ctx, xssScript, password, users.Viewer) // the directory's own checks are not the console's defence

@@ -116,6 +116,30 @@ type ReleaseRequest struct {
 	FinishedAt    time.Time `json:"finished_at,omitempty"`
 }
 
+// ReleasePolicy is how the relay that serves a quarantine decides
+// releases. The relay records it at start and on every reload
+// (SetReleasePolicy), and RequestRelease applies it whoever asks — the
+// console, the CLI beside the relay — so a front end's own configuration
+// can neither loosen nor tighten it.
+type ReleasePolicy struct {
+	// FourEyes: a release needs a second officer's approval
+	// (console.four_eyes).
+	FourEyes bool `json:"four_eyes"`
+	// Source says where the relay took it from (its configuration file),
+	// for messages; at most MaxField bytes.
+	Source string `json:"source,omitempty"`
+	// SetAt is when the relay recorded it; zero when no relay has (none
+	// ran with this store, or one from before policies were recorded),
+	// and the policy is then the strict default: FourEyes true.
+	SetAt time.Time `json:"set_at,omitzero"`
+}
+
+// Recorded reports whether a relay recorded p (else it is the default).
+func (p ReleasePolicy) Recorded() bool { return !p.SetAt.IsZero() }
+
+// DefaultReleasePolicy is the policy while no relay has recorded one.
+var DefaultReleasePolicy = ReleasePolicy{FourEyes: true}
+
 // Outcome is what the release worker reports for one attempt.
 type Outcome struct {
 	Delivered bool // upstream answered 250
@@ -160,14 +184,22 @@ type Store interface {
 	// while sending (the worker reads the bytes) and once deleted or
 	// expired. An open release request ends as deleted.
 	Delete(ctx context.Context, id string) error
-	// RequestRelease records a release request. With fourEyes false it is
-	// approved at once (ApprovedBy = requester); otherwise the entry waits
-	// in pending_approval. Recipients empty means all original
-	// recipients; others must be among them (compared ignoring case,
-	// kept as the original spells them), else ErrInvalid, as for an empty
-	// actor or justification. ErrConflict unless the entry is held (or
-	// release_failed).
-	RequestRelease(ctx context.Context, id, actor string, recipients []string, justification string, fourEyes bool) (ReleaseRequest, error)
+	// ReleasePolicy returns the policy the relay recorded, or
+	// DefaultReleasePolicy if none is.
+	ReleasePolicy(ctx context.Context) (ReleasePolicy, error)
+	// SetReleasePolicy records the policy the relay runs with, SetAt now;
+	// the relay calls it at start and on every reload. ErrInvalid for a
+	// Source over MaxField.
+	SetReleasePolicy(ctx context.Context, p ReleasePolicy) error
+	// RequestRelease records a release request under the recorded
+	// ReleasePolicy, read in the same transaction: without four-eyes it is
+	// approved at once (ApprovedBy = requester); with four-eyes (and
+	// while no policy is recorded) the entry waits in pending_approval.
+	// Recipients empty means all original recipients; others must be
+	// among them (compared ignoring case, kept as the original spells
+	// them), else ErrInvalid, as for an empty actor or justification.
+	// ErrConflict unless the entry is held (or release_failed).
+	RequestRelease(ctx context.Context, id, actor string, recipients []string, justification string) (ReleaseRequest, error)
 	// ApproveRelease approves a pending request; ErrSelfApproval if
 	// approver requested it (names compared ignoring case), ErrConflict if
 	// it is not pending (another officer was faster).

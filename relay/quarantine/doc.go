@@ -34,5 +34,9 @@
 //
 // The release state machine (see Store and Status) is a set of conditional
 // UPDATEs in write transactions: of two officers approving one request, or
-// two workers claiming, exactly one wins.
+// two workers claiming, exactly one wins. Whether a request needs a second
+// officer is the relay's ReleasePolicy, which the relay records in the
+// database and RequestRelease reads in its own transaction: the console and
+// the CLI beside the relay get the same rule, not each their own
+// configuration's.
 package quarantine

@@ -54,10 +54,10 @@ func listFixture(t testing.TB) (*testStore, []Entry) {
 		}
 	}
 	// Statuses: b pending, e approved, f deleted.
-	if _, err := ts.RequestRelease(ctx, "b", "alice", nil, "j", true); err != nil {
+	if _, err := ts.requestRelease(ctx, "b", "alice", nil, "j", true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.RequestRelease(ctx, "e", "alice", nil, "j", false); err != nil {
+	if _, err := ts.requestRelease(ctx, "e", "alice", nil, "j", false); err != nil {
 		t.Fatal(err)
 	}
 	if err := ts.Delete(ctx, "f"); err != nil {

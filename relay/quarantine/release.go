@@ -150,8 +150,54 @@ func text(what, s string) (string, error) {
 	return s, nil
 }
 
+// ReleasePolicy implements Store.
+func (s *SQLite) ReleasePolicy(ctx context.Context) (ReleasePolicy, error) {
+	var p ReleasePolicy
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		p, err = releasePolicy(ctx, tx)
+		return err
+	})
+	return p, err
+}
+
+// releasePolicy reads the recorded policy, or the default.
+func releasePolicy(ctx context.Context, tx *sql.Tx) (ReleasePolicy, error) {
+	var (
+		p   ReleasePolicy
+		at  int64
+		eye bool
+	)
+	err := tx.QueryRowContext(ctx, "SELECT four_eyes, source, set_at FROM release_policy WHERE id = 1").Scan(&eye, &p.Source, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return DefaultReleasePolicy, nil
+	}
+	if err != nil {
+		return ReleasePolicy{}, fmt.Errorf("quarantine: release policy: %w", err)
+	}
+	p.FourEyes, p.SetAt = eye, fromNanos(at)
+	return p, nil
+}
+
+// SetReleasePolicy implements Store.
+func (s *SQLite) SetReleasePolicy(ctx context.Context, p ReleasePolicy) error {
+	src := strings.ToValidUTF8(p.Source, "\uFFFD")
+	if len(src) > MaxField {
+		return fmt.Errorf("quarantine: %w: the policy's source is over %d bytes", ErrInvalid, MaxField)
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO release_policy (id, four_eyes, source, set_at) VALUES (1, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET four_eyes = excluded.four_eyes, source = excluded.source, set_at = excluded.set_at`,
+			p.FourEyes, src, nanos(s.now().UTC()))
+		if err != nil {
+			return fmt.Errorf("quarantine: release policy: %w", err)
+		}
+		return nil
+	})
+}
+
 // RequestRelease implements Store.
-func (s *SQLite) RequestRelease(ctx context.Context, id, actor string, recipients []string, justification string, fourEyes bool) (ReleaseRequest, error) {
+func (s *SQLite) RequestRelease(ctx context.Context, id, actor string, recipients []string, justification string) (ReleaseRequest, error) {
 	if err := checkID(id); err != nil {
 		return ReleaseRequest{}, err
 	}
@@ -168,10 +214,14 @@ func (s *SQLite) RequestRelease(ctx context.Context, id, actor string, recipient
 	now := s.now().UTC()
 	req := ReleaseRequest{ID: newReleaseID(), EntryID: id, Status: StatusPendingApproval,
 		RequestedBy: actor, RequestedAt: now, Justification: justification}
-	if !fourEyes {
-		req.Status, req.ApprovedBy, req.ApprovedAt, req.NextAttempt = StatusApproved, actor, now, now
-	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		pol, err := releasePolicy(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !pol.FourEyes {
+			req.Status, req.ApprovedBy, req.ApprovedAt, req.NextAttempt = StatusApproved, actor, now, now
+		}
 		st, _, err := entryState(ctx, tx, id)
 		if err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ func (ts *testStore) to(t *testing.T, st Status, hold bool) (Entry, string) {
 	req := ""
 	request := func(fourEyes bool) {
 		t.Helper()
-		r, err := ts.RequestRelease(ctx, e.ID, "alice", nil, "the customer asked for it", fourEyes)
+		r, err := ts.requestRelease(ctx, e.ID, "alice", nil, "the customer asked for it", fourEyes)
 		must(err)
 		req = r.ID
 	}
@@ -104,7 +105,7 @@ func TestTransitions(t *testing.T) {
 		{
 			name: "RequestRelease (four eyes)",
 			do: func(ts *testStore, e Entry, _ string) error {
-				_, err := ts.RequestRelease(context.Background(), e.ID, "bob", nil, "ok", true)
+				_, err := ts.requestRelease(context.Background(), e.ID, "bob", nil, "ok", true)
 				return err
 			},
 			want: map[Status]result{StatusHeld: ok(StatusPendingApproval), StatusReleaseFailed: ok(StatusPendingApproval)},
@@ -112,7 +113,7 @@ func TestTransitions(t *testing.T) {
 		{
 			name: "RequestRelease (no four eyes)",
 			do: func(ts *testStore, e Entry, _ string) error {
-				_, err := ts.RequestRelease(context.Background(), e.ID, "bob", nil, "ok", false)
+				_, err := ts.requestRelease(context.Background(), e.ID, "bob", nil, "ok", false)
 				return err
 			},
 			want: map[Status]result{StatusHeld: ok(StatusApproved), StatusReleaseFailed: ok(StatusApproved)},
@@ -321,7 +322,7 @@ func TestReleaseHistory(t *testing.T) {
 	ctx := context.Background()
 	e := ts.put(t, sample(1), msgFor(1))
 
-	req, err := ts.RequestRelease(ctx, e.ID, "alice", []string{"BOSS@partner.example", "boss@partner.example"}, "  signed contract  ", true)
+	req, err := ts.requestRelease(ctx, e.ID, "alice", []string{"BOSS@partner.example", "boss@partner.example"}, "  signed contract  ", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +376,7 @@ func TestReleaseHistory(t *testing.T) {
 	if err := ts.FinishRelease(ctx, req.ID, Outcome{Delivered: true}); !errors.Is(err, ErrConflict) {
 		t.Errorf("second outcome: %v", err)
 	}
-	req2, err := ts.RequestRelease(ctx, e.ID, "bob", []string{"rcpt1@example.com"}, "retry", false)
+	req2, err := ts.requestRelease(ctx, e.ID, "bob", []string{"rcpt1@example.com"}, "retry", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,7 +435,7 @@ func TestRequestReleaseRefusals(t *testing.T) {
 		{"entry without recipients", noRcpt.ID, "alice", nil, "j", ErrInvalid},
 	}
 	for _, tt := range tests {
-		if _, err := ts.RequestRelease(ctx, tt.id, tt.actor, tt.rcpts, tt.justification, true); !errors.Is(err, tt.want) {
+		if _, err := ts.requestRelease(ctx, tt.id, tt.actor, tt.rcpts, tt.justification, true); !errors.Is(err, tt.want) {
 			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
 		}
 	}
@@ -448,7 +449,7 @@ func TestRequestReleaseRefusals(t *testing.T) {
 	if got.Status != StatusHeld || len(got.Releases) != 0 {
 		t.Errorf("after refusals: %s with %d requests", got.Status, len(got.Releases))
 	}
-	req, err := ts.RequestRelease(ctx, e.ID, "alice", nil, "j", true)
+	req, err := ts.requestRelease(ctx, e.ID, "alice", nil, "j", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,7 +467,7 @@ func TestConcurrentApprovals(t *testing.T) {
 	t.Parallel()
 	ts := openTest(t)
 	e := ts.put(t, sample(1), msgFor(1))
-	req, err := ts.RequestRelease(context.Background(), e.ID, "alice", nil, "j", true)
+	req, err := ts.requestRelease(context.Background(), e.ID, "alice", nil, "j", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,7 +512,7 @@ func TestConcurrentClaims(t *testing.T) {
 		e := sample(i)
 		e.ID = fmt.Sprintf("e%02d", i)
 		ts.put(t, e, msgFor(i))
-		if _, err := ts.RequestRelease(ctx, e.ID, "alice", nil, "j", false); err != nil {
+		if _, err := ts.requestRelease(ctx, e.ID, "alice", nil, "j", false); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -574,7 +575,55 @@ func TestRecoverSending(t *testing.T) {
 		t.Errorf("after Resolve: %s, %+v", after.Status, after.Releases[0])
 	}
 	// Held again: it can be requested anew.
-	if _, err := ts.RequestRelease(ctx, e.ID, "alice", nil, "checked", false); err != nil {
+	if _, err := ts.requestRelease(ctx, e.ID, "alice", nil, "checked", false); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestReleasePolicy: RequestRelease follows the policy the relay recorded,
+// read in its own transaction; with none recorded, four-eyes applies. The
+// policy survives a reopen, and each record replaces the last.
+func TestReleasePolicy(t *testing.T) {
+	t.Parallel()
+	ts := openTest(t)
+	ctx := context.Background()
+	p, err := ts.ReleasePolicy(ctx)
+	if err != nil || p != DefaultReleasePolicy || p.Recorded() || !p.FourEyes {
+		t.Fatalf("before any relay: %+v, %v; want the default, four-eyes", p, err)
+	}
+	e1 := ts.put(t, sample(1), msgFor(1))
+	if r, err := ts.RequestRelease(ctx, e1.ID, "alice", nil, "j"); err != nil || r.Status != StatusPendingApproval || r.ApprovedBy != "" {
+		t.Fatalf("with no policy recorded: %+v, %v; want pending_approval", r, err)
+	}
+
+	if err := ts.SetReleasePolicy(ctx, ReleasePolicy{FourEyes: false, Source: "/etc/dlprelay/dlprelay.yaml"}); err != nil {
+		t.Fatal(err)
+	}
+	ts.reopen(t)
+	p, err = ts.ReleasePolicy(ctx)
+	if err != nil || p.FourEyes || p.Source != "/etc/dlprelay/dlprelay.yaml" || !p.SetAt.Equal(t0) || !p.Recorded() {
+		t.Fatalf("recorded: %+v, %v", p, err)
+	}
+	e2 := ts.put(t, sample(2), msgFor(2))
+	if r, err := ts.RequestRelease(ctx, e2.ID, "alice", nil, "j"); err != nil || r.Status != StatusApproved || r.ApprovedBy != "alice" {
+		t.Fatalf("without four-eyes: %+v, %v; want approved at once", r, err)
+	}
+
+	ts.clock.Advance(time.Hour)
+	if err := ts.SetReleasePolicy(ctx, ReleasePolicy{FourEyes: true, Source: "reloaded.yaml"}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ = ts.ReleasePolicy(ctx); !p.FourEyes || p.Source != "reloaded.yaml" || !p.SetAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("after a second record: %+v", p)
+	}
+	e3 := ts.put(t, sample(3), msgFor(3))
+	if r, err := ts.RequestRelease(ctx, e3.ID, "alice", nil, "j"); err != nil || r.Status != StatusPendingApproval {
+		t.Fatalf("four-eyes again: %+v, %v", r, err)
+	}
+	if err := ts.SetReleasePolicy(ctx, ReleasePolicy{Source: strings.Repeat("x", MaxField+1)}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("an over-long source: %v, want ErrInvalid", err)
+	}
+	if p, _ = ts.ReleasePolicy(ctx); !p.FourEyes {
+		t.Errorf("a refused record changed the policy: %+v", p)
 	}
 }

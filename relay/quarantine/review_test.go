@@ -82,7 +82,7 @@ func TestRetention(t *testing.T) {
 	if err := ts.Delete(ctx, "deleted"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.RequestRelease(ctx, "sending", "alice", nil, "j", false); err != nil {
+	if _, err := ts.requestRelease(ctx, "sending", "alice", nil, "j", false); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, err := ts.ClaimRelease(ctx, t0); !ok || err != nil {

@@ -103,6 +103,18 @@ var migrations = []string{
 	// 2 → 3: a deleted or expired entry keeps no Subject (it is part of
 	// the message); drop those kept before.
 	`UPDATE entries SET subject = '', subject_fold = '' WHERE status IN ('deleted', 'expired');`,
+
+	// 3 → 4: the release policy the relay runs with (see ReleasePolicy),
+	// one row, which RequestRelease applies whoever asks. No row: no
+	// relay recorded one, and four-eyes applies. IF NOT EXISTS: a store
+	// set back to an older version by hand (as the tests of the steps
+	// before do) keeps the table it has.
+	`CREATE TABLE IF NOT EXISTS release_policy (
+		id        INTEGER PRIMARY KEY CHECK (id = 1),
+		four_eyes INTEGER NOT NULL,
+		source    TEXT NOT NULL,
+		set_at    INTEGER NOT NULL
+	);`,
 }
 
 // schemaVersion is the user_version this code writes and reads.

@@ -66,6 +66,15 @@ func openTest(t testing.TB) *testStore {
 	return &testStore{SQLite: s, data: data, clock: c}
 }
 
+// requestRelease records the release policy fourEyes, as the relay would,
+// and asks for a release under it.
+func (ts *testStore) requestRelease(ctx context.Context, id, actor string, recipients []string, justification string, fourEyes bool) (ReleaseRequest, error) {
+	if err := ts.SetReleasePolicy(ctx, ReleasePolicy{FourEyes: fourEyes, Source: "test"}); err != nil {
+		return ReleaseRequest{}, err
+	}
+	return ts.RequestRelease(ctx, id, actor, recipients, justification)
+}
+
 // reopen closes ts and opens its data directory again with the same clock.
 func (ts *testStore) reopen(t *testing.T) {
 	t.Helper()
@@ -239,7 +248,7 @@ func TestReopenPersists(t *testing.T) {
 	if err := ts.AddNote(ctx, e.ID, "officer1", "looked at it"); err != nil {
 		t.Fatal(err)
 	}
-	req, err := ts.RequestRelease(ctx, e.ID, "officer1", nil, "customer asked", true)
+	req, err := ts.requestRelease(ctx, e.ID, "officer1", nil, "customer asked", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -497,7 +506,7 @@ func TestValidID(t *testing.T) {
 		calls["SetHold"] = ts.SetHold(ctx, tt.id, true)
 		calls["Extend"] = ts.Extend(ctx, tt.id, t0.Add(time.Hour))
 		calls["Resolve"] = ts.Resolve(ctx, tt.id, true)
-		_, calls["RequestRelease"] = ts.RequestRelease(ctx, tt.id, "a", nil, "b", false)
+		_, calls["RequestRelease"] = ts.requestRelease(ctx, tt.id, "a", nil, "b", false)
 		_, calls["ApproveRelease"] = ts.ApproveRelease(ctx, tt.id, "a")
 		calls["FinishRelease"] = ts.FinishRelease(ctx, tt.id, Outcome{Delivered: true})
 		if tt.id != "" {

@@ -58,6 +58,15 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{q: q, log: a, up: up, fwd: fwd, dir: dir, clock: c}
 }
 
+// requestRelease records the release policy fourEyes, as the relay would,
+// and asks for a release under it.
+func (f *fixture) requestRelease(ctx context.Context, id, actor string, rcpts []string, justification string, fourEyes bool) (quarantine.ReleaseRequest, error) {
+	if err := f.q.SetReleasePolicy(ctx, quarantine.ReleasePolicy{FourEyes: fourEyes, Source: "test"}); err != nil {
+		return quarantine.ReleaseRequest{}, err
+	}
+	return f.q.RequestRelease(ctx, id, actor, rcpts, justification)
+}
+
 func (f *fixture) worker() *Worker {
 	return New(Config{Hostname: "relay.test", Now: f.clock.now, Backoff: time.Minute}, f.q, f.log,
 		func() Transport { return f.fwd }, nil, nil)
@@ -88,7 +97,7 @@ func TestReleaseDeliversOnceWithTrace(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	e := f.hold(t, "b@outside.test", "c@outside.test")
-	req, err := f.q.RequestRelease(ctx, e.ID, "alice", []string{"c@outside.test"}, "customer asked for it", true)
+	req, err := f.requestRelease(ctx, e.ID, "alice", []string{"c@outside.test"}, "customer asked for it", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +143,7 @@ func TestReleaseRetriesTemporaryAndFailsPermanent(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	e := f.hold(t, "b@outside.test")
-	if _, err := f.q.RequestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
+	if _, err := f.requestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
 		t.Fatal(err)
 	}
 	f.up.OnData(func([]byte) error { return relaytest.Err(451, smtp.EnhancedCode{4, 3, 0}, "try later") })
@@ -163,7 +172,7 @@ func TestReleaseRetriesTemporaryAndFailsPermanent(t *testing.T) {
 	}
 
 	e2 := f.hold(t, "b@outside.test")
-	if _, err := f.q.RequestRelease(ctx, e2.ID, "alice", nil, "ok", false); err != nil {
+	if _, err := f.requestRelease(ctx, e2.ID, "alice", nil, "ok", false); err != nil {
 		t.Fatal(err)
 	}
 	f.up.OnData(func([]byte) error { return relaytest.Err(554, smtp.EnhancedCode{5, 7, 1}, "no") })
@@ -183,7 +192,7 @@ func TestCrashAfterUpstreamAccepted(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	e := f.hold(t, "b@outside.test")
-	if _, err := f.q.RequestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
+	if _, err := f.requestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
 		t.Fatal(err)
 	}
 	w := f.worker()
@@ -226,7 +235,7 @@ func TestConcurrentApproveAndWorkers(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	e := f.hold(t, "b@outside.test")
-	req, err := f.q.RequestRelease(ctx, e.ID, "alice", nil, "ok", true)
+	req, err := f.requestRelease(ctx, e.ID, "alice", nil, "ok", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +289,7 @@ func TestReleaseSentHook(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	e := f.hold(t, "b@outside.test", "gone@outside.test", "c@outside.test")
-	if _, err := f.q.RequestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
+	if _, err := f.requestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
 		t.Fatal(err)
 	}
 	f.up.OnRcpt(func(to string) error {
@@ -347,7 +356,7 @@ func TestReleaseOutcomeHasCodesOnly(t *testing.T) {
 			f := newFixture(t)
 			ctx := context.Background()
 			e := f.hold(t, "b@outside.test", "c@outside.test")
-			if _, err := f.q.RequestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
+			if _, err := f.requestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
 				t.Fatal(err)
 			}
 			f.up.OnData(func([]byte) error { return tt.data })
@@ -411,7 +420,7 @@ func TestNoAnswerAfterDotIsUncertain(t *testing.T) {
 			t.Cleanup(f.fwd.Close)
 			ctx := context.Background()
 			e := f.hold(t, "b@outside.test")
-			if _, err := f.q.RequestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
+			if _, err := f.requestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
 				t.Fatal(err)
 			}
 			f.up.OnData(func([]byte) error { return tt.hook })
@@ -481,7 +490,7 @@ func TestTemporaryRefusalsAreRetried(t *testing.T) {
 			f := newFixture(t)
 			ctx := context.Background()
 			e := f.hold(t, "b@outside.test")
-			if _, err := f.q.RequestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
+			if _, err := f.requestRelease(ctx, e.ID, "alice", nil, "ok", false); err != nil {
 				t.Fatal(err)
 			}
 			code := 451
