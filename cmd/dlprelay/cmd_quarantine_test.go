@@ -495,3 +495,31 @@ func TestQuarantineShowFindingsVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestShowUncertainRelease: a release whose final dot got no answer shows
+// as release_uncertain, with why and the release id to look for, and the
+// list finds it by that status.
+func TestShowUncertainRelease(t *testing.T) {
+	t.Parallel()
+	fx := newQuarantineFixture(t)
+	ctx := context.Background()
+	e := fx.put("sales@corp.test", time.Now().Add(-time.Hour), 1, false)
+	if err := fx.q.SetReleasePolicy(ctx, quarantine.ReleasePolicy{FourEyes: false, Source: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.q.RequestRelease(ctx, e.ID, "olga", nil, "customer asked"); err != nil {
+		t.Fatal(err)
+	}
+	req, ok, err := fx.q.ClaimRelease(ctx, time.Now())
+	if err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	msg := "no answer to the final dot (the upstream timed out): the upstream may have accepted the message; check its log for release-id " + req.ID
+	if err := fx.q.FinishRelease(ctx, req.ID, quarantine.Outcome{Uncertain: true, Message: msg}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := fx.as("vera", "quarantine", "show", e.ID)
+	checkCLI(t, code, 0, out+errOut, "status:     release_uncertain", req.ID+" release_uncertain", "attempts: 1; last error: "+msg)
+	code, out, errOut = fx.as("vera", "quarantine", "list", "-status", "release_uncertain", "-json")
+	checkCLI(t, code, 0, out+errOut, e.ID)
+}
