@@ -350,12 +350,23 @@ func (t *Tx) Data(write func(w io.Writer) error) (Accepted, error) {
 		t.finish(cerr)
 		return Accepted{}, cerr
 	}
+	// DataTimeout bounds the whole phase: sending the message (go-smtp sets
+	// no deadline while it is written, so an upstream that stops reading
+	// would hold the session or the release worker for good) and waiting
+	// for the answer to the final dot, in what is left of it.
+	deadline := time.Now().Add(t.f.cfg.DataTimeout)
+	t.c.w.SetWriteDeadline(deadline)
 	if err := write(dc); err != nil {
 		// The upstream has seen part of the message; the connection cannot
 		// be trusted to end that cleanly, so drop it: nothing is delivered.
 		t.c.close()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return Accepted{}, fmt.Errorf("%w: writing message: the upstream stopped reading for %v", ErrTimeout, t.f.cfg.DataTimeout)
+		}
 		return Accepted{}, fmt.Errorf("%w: writing message: %v", ErrUnavailable, err)
 	}
+	t.c.w.SetWriteDeadline(time.Time{})
+	t.c.c.SubmissionTimeout = max(time.Until(deadline), time.Millisecond)
 	t.c.w.mark()
 	resp, err := dc.CloseWithResponse()
 	if err != nil {

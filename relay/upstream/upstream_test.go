@@ -384,3 +384,61 @@ func TestDataUncertainAfterTheDot(t *testing.T) {
 		t.Fatalf("err = %v, want ErrUnavailable and not ErrUncertain", err)
 	}
 }
+
+// TestDataBoundsAnUpstreamThatStopsReading: an upstream that answers DATA
+// with 354 and then reads nothing more leaves the message unsent once the
+// socket buffers are full; Data gives up after DataTimeout (a timeout:
+// the final dot never left, so nothing was delivered) instead of blocking
+// the session or the release worker for good.
+func TestDataBoundsAnUpstreamThatStopsReading(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop); ln.Close() })
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.WriteString(c, "220 up.test\r\n")
+		br := bufio.NewReader(c)
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			cmd := strings.ToUpper(strings.TrimSpace(l))
+			switch {
+			case strings.HasPrefix(cmd, "EHLO"):
+				io.WriteString(c, "250 up.test\r\n")
+			case cmd == "DATA":
+				io.WriteString(c, "354 go on\r\n")
+				<-stop // and read nothing more
+				return
+			default:
+				io.WriteString(c, "250 2.0.0 ok\r\n")
+			}
+		}
+	}()
+	f := New(Config{Address: ln.Addr().String(), LocalName: "relay.test", TLS: TLSNone,
+		ConnectTimeout: time.Second, CommandTimeout: 2 * time.Second, DataTimeout: 300 * time.Millisecond})
+	defer f.Close()
+	line := strings.Repeat("x", 998) + "\r\n"
+	done := make(chan error, 1)
+	go func() {
+		// 64 MiB: far more than the loopback socket buffers hold.
+		done <- send(t, f, "Subject: big\r\n\r\n"+strings.Repeat(line, 64<<20/len(line)))
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrTimeout) || errors.Is(err, ErrUncertain) {
+			t.Fatalf("err = %v, want ErrTimeout and not ErrUncertain", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Data still writing to an upstream that stopped reading, 30 s after a 300 ms data timeout")
+	}
+}
