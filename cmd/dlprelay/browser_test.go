@@ -17,8 +17,9 @@
 // in, finds it, sees the values masked, reveals them with a justification
 // and requests its release; she cannot approve her own request; bob logs in
 // and approves; the release worker delivers it to the upstream once, with an
-// X-DLP-Released header naming both; the audit log verifies and names who
-// did what.
+// X-DLP-Released header naming both (the recipient is in
+// policy.headers.details_to); the audit log verifies and names who did
+// what.
 
 package main
 
@@ -100,7 +101,9 @@ func TestConsoleBrowser(t *testing.T) {
 	cfg := filepath.Join(dir, "dlprelay.yaml")
 	writeFile(t, cfg, "customers:\n  file: "+customers+"\n"+
 		"upstream:\n  tls: none\n"+
-		"console:\n  enabled: true\n  four_eyes: true\n")
+		"console:\n  enabled: true\n  four_eyes: true\n"+
+		// The release's details (X-DLP-Released) go only where configured.
+		"policy:\n  headers:\n    details_to: ["+rowsRcpt+"]\n")
 	bin := buildDlprelayBinary(t)
 	up := relaytest.NewUpstream(t)
 	relay := startDlprelayWith(t, bin, procOptions{upstream: up.Addr, customers: customers, config: cfg, data: data})

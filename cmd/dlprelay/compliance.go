@@ -74,12 +74,22 @@ func releaseSent(live func() *smtpd.Live, log *slog.Logger) func(context.Context
 func auditPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "audit.db") }
 func usersPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "users.db") }
 
+// releaseDetails says whether a released message to rcpts may carry the
+// release's details (X-DLP-Released), by the policy in force
+// (policy.headers.details_to), as live mail's X-DLP-* details are decided.
+func releaseDetails(live func() *smtpd.Live) func([]string) bool {
+	return func(rcpts []string) bool {
+		eng, ok := live().Engine.(*inspect.Engine)
+		return ok && eng.Policy().Details(rcpts)
+	}
+}
+
 // openCompliance opens the audit log and user directory and builds the
-// console and the release worker over the quarantine q. transport gives the
-// upstream in force at each release attempt; sent is told of each release
-// the upstream accepted (see releaseSent).
-func openCompliance(cfg *config.Config, q quarantine.Store, log *slog.Logger, m *metrics.Metrics, transport func() release.Transport,
-	sent func(context.Context, quarantine.Entry, []string)) (*compliance, error) {
+// console and the release worker over the quarantine q. live gives what is
+// in force at each release attempt: the upstream, and the engine that
+// decides the trace header (releaseDetails) and banks the records of a
+// delivered release (releaseSent).
+func openCompliance(cfg *config.Config, q quarantine.Store, log *slog.Logger, m *metrics.Metrics, live func() *smtpd.Live) (*compliance, error) {
 	a, err := audit.Open(auditPath(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
@@ -99,7 +109,8 @@ func openCompliance(cfg *config.Config, q quarantine.Store, log *slog.Logger, m 
 	})
 	c.logHead(context.Background(), log)
 	c.worker = release.New(release.Config{Hostname: cfg.Hostname, Poll: 2 * time.Second,
-		OnDelivered: func(d time.Duration) { m.ReleaseLatency.Observe(d.Seconds()) }, Sent: sent}, q, a, transport, log,
+		OnDelivered: func(d time.Duration) { m.ReleaseLatency.Observe(d.Seconds()) },
+		Sent:        releaseSent(live, log), Details: releaseDetails(live)}, q, a, func() release.Transport { return live().Upstream }, log,
 		func(result string) { m.Releases.WithLabelValues(result).Inc() })
 	if cfg.Console.Enabled {
 		var proxies []netip.Prefix

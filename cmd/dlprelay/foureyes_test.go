@@ -16,7 +16,9 @@ import (
 // to on and returns its path.
 func writeFourEyesConfig(t *testing.T, path string, on bool) string {
 	t.Helper()
-	writeFile(t, path, fmt.Sprintf("customers:\n  file: %s\nconsole:\n  four_eyes: %v\n", sharedTestdata(t, "testdata/customers.csv"), on))
+	writeFile(t, path, fmt.Sprintf("customers:\n  file: %s\nconsole:\n  four_eyes: %v\n"+
+		// The test reads who approved from the delivered copy's X-DLP-Released.
+		"policy:\n  headers:\n    details_to: [any]\n", sharedTestdata(t, "testdata/customers.csv"), on))
 	return path
 }
 

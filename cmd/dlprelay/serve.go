@@ -32,7 +32,6 @@ import (
 	"github.com/dlprelay/dlprelay/relay/metrics"
 	"github.com/dlprelay/dlprelay/relay/notify"
 	"github.com/dlprelay/dlprelay/relay/quarantine"
-	"github.com/dlprelay/dlprelay/relay/release"
 	"github.com/dlprelay/dlprelay/relay/smtpd"
 	"github.com/dlprelay/dlprelay/relay/upstream"
 )
@@ -152,8 +151,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var srv *smtpd.Server
-	comp, err := openCompliance(cfg, q, log, m, func() release.Transport { return srv.Live().Upstream },
-		releaseSent(func() *smtpd.Live { return srv.Live() }, log))
+	comp, err := openCompliance(cfg, q, log, m, func() *smtpd.Live { return srv.Live() })
 	if err != nil {
 		log.Error("refusing to start", "err", err)
 		return 1

@@ -53,6 +53,12 @@ type Config struct {
 	// relay banks the message's records in the sender history, since they
 	// have now left.
 	Sent func(ctx context.Context, e quarantine.Entry, rcpts []string)
+	// Details, if set, says whether a message to these recipients may
+	// carry the release's details in its header (policy.headers.details_to,
+	// as for live mail): X-DLP-Released names the officers and says the
+	// message was held. Without it, or when it says no, the message carries
+	// only an opaque X-DLP-Scan-ID, as mail that was never held does.
+	Details func(rcpts []string) bool
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -236,7 +242,7 @@ func (w *Worker) deliver(ctx context.Context, req quarantine.ReleaseRequest) qua
 		tx.Abort()
 		return quarantine.Outcome{Permanent: true, Message: "every recipient refused: " + strings.Join(refused, ", ")}
 	}
-	trace := w.trace(e, req)
+	trace := w.trace(e, req, w.cfg.Details != nil && w.cfg.Details(sent))
 	acc, err := tx.Data(func(wr io.Writer) error {
 		if _, err := io.WriteString(wr, trace); err != nil {
 			return err
@@ -258,9 +264,16 @@ func (w *Worker) deliver(ctx context.Context, req quarantine.ReleaseRequest) qua
 }
 
 // trace is the header put on a released message: a Received: line (the
-// quarantined copy has none of ours) and who released it.
-func (w *Worker) trace(e quarantine.Entry, req quarantine.ReleaseRequest) string {
+// quarantined copy has none of ours) and, with details, who released it.
+// Without details it looks like the trace of mail that was never held —
+// the recipients learn neither that it was held nor the officers' names —
+// and the entry id in X-DLP-Scan-ID is what an officer finds it by.
+func (w *Worker) trace(e quarantine.Entry, req quarantine.ReleaseRequest, details bool) string {
 	now := w.cfg.Now()
+	if !details {
+		return fmt.Sprintf("Received: by %s (dlprelay) id %s; %s\r\nX-DLP-Scan-ID: %s\r\n",
+			headerSafe(w.cfg.Hostname), headerSafe(e.ID), now.Format(time.RFC1123Z), headerSafe(e.ID))
+	}
 	approver := req.ApprovedBy
 	if approver == "" {
 		approver = req.RequestedBy
@@ -301,7 +314,7 @@ func uncertainMessage(err error, releaseID string) string {
 	case errors.Is(err, upstream.ErrTimeout):
 		why = "the upstream timed out"
 	}
-	return "no answer to the final dot (" + why + "): the upstream may have accepted the message; check its log for release-id " + headerSafe(releaseID)
+	return "no answer to the final dot (" + why + "): the upstream may have accepted the message; check its log or mailboxes for release-id " + headerSafe(releaseID) + " (X-DLP-Released) or the entry id (X-DLP-Scan-ID)"
 }
 
 func (w *Worker) backoff(attempts int) time.Duration {

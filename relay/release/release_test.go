@@ -102,6 +102,7 @@ func TestReleaseDeliversOnceWithTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := f.worker()
+	w.cfg.Details = func([]string) bool { return true }
 	if did, err := w.Once(ctx); did || err != nil {
 		t.Fatalf("a pending (unapproved) request was sent: %v %v", did, err)
 	}
@@ -135,6 +136,64 @@ func TestReleaseDeliversOnceWithTrace(t *testing.T) {
 	recs, _, err := f.log.List(ctx, audit.Query{Action: audit.ActionReleaseOutcome})
 	if err != nil || len(recs) != 1 || recs[0].Detail["result"] != ResultReleased {
 		t.Errorf("audit: %+v %v", recs, err)
+	}
+}
+
+// TestReleaseTraceWithoutDetails: a released message whose recipients may
+// not have the details (policy.headers.details_to; no Details at all is
+// the same) carries the trace of mail that was never held — nothing says
+// it was held or names the officers — and the entry id an officer finds it
+// by. Details is asked about the recipients the upstream accepted.
+func TestReleaseTraceWithoutDetails(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name    string
+		details func([]string) bool
+	}{
+		{"no Details", nil},
+		{"Details says no", func([]string) bool { return false }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			ctx := context.Background()
+			e := f.hold(t, "b@outside.test", "gone@outside.test")
+			if _, err := f.requestRelease(ctx, e.ID, "alice", nil, "customer asked for it", false); err != nil {
+				t.Fatal(err)
+			}
+			f.up.OnRcpt(func(to string) error {
+				if to == "gone@outside.test" {
+					return relaytest.Err(550, smtp.EnhancedCode{5, 1, 1}, "no such user")
+				}
+				return nil
+			})
+			var asked [][]string
+			w := f.worker()
+			if tt.details != nil {
+				w.cfg.Details = func(rcpts []string) bool { asked = append(asked, rcpts); return tt.details(rcpts) }
+			}
+			if did, err := w.Once(ctx); !did || err != nil {
+				t.Fatalf("Once = %v, %v", did, err)
+			}
+			msgs := f.up.Messages()
+			if len(msgs) != 1 {
+				t.Fatalf("upstream got %d messages", len(msgs))
+			}
+			data := string(msgs[0].Data)
+			for _, want := range []string{"Received: by relay.test (dlprelay) id " + e.ID + ";", "X-DLP-Scan-ID: " + e.ID + "\r\n", "Subject: held\r\n"} {
+				if !strings.Contains(data, want) {
+					t.Errorf("released message lacks %q:\n%s", want, data)
+				}
+			}
+			for _, no := range []string{"X-DLP-Released", "release", "alice"} {
+				if strings.Contains(data, no) {
+					t.Errorf("released message says %q to recipients without the details:\n%s", no, data)
+				}
+			}
+			if tt.details != nil && fmt.Sprint(asked) != "[[b@outside.test]]" {
+				t.Errorf("Details asked about %v, want the accepted recipient only", asked)
+			}
+		})
 	}
 }
 
