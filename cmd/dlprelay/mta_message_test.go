@@ -54,17 +54,25 @@ func messageID(msg []byte) string {
 	return ""
 }
 
-// stripTraceHeaders removes the Received: headers (with their continuation
-// lines) at the top of msg and says how many there were. Nothing else is
-// removed: Postfix is configured not to add or rewrite headers.
-func stripTraceHeaders(msg []byte) ([]byte, int) {
-	n := 0
-	for bytes.HasPrefix(bytes.ToLower(msg[:min(len(msg), 9)]), []byte("received:")) {
-		n++
+// stripTraceHeaders removes the trace at the top of msg — the Received:
+// headers (with their continuation lines) and the X-DLP-Scan-ID dlprelay
+// writes after its own Received: — and says how many Received: headers
+// and scan ids there were. Nothing else is removed: Postfix is configured
+// not to add or rewrite headers.
+func stripTraceHeaders(msg []byte) (rest []byte, received, scanIDs int) {
+	for {
+		switch head := bytes.ToLower(msg[:min(len(msg), 14)]); {
+		case bytes.HasPrefix(head, []byte("received:")):
+			received++
+		case bytes.HasPrefix(head, []byte("x-dlp-scan-id:")):
+			scanIDs++
+		default:
+			return msg, received, scanIDs
+		}
 		for {
 			i := bytes.Index(msg, []byte("\r\n"))
 			if i < 0 {
-				return nil, n
+				return nil, received, scanIDs
 			}
 			msg = msg[i+2:]
 			if len(msg) == 0 || (msg[0] != ' ' && msg[0] != '\t') {
@@ -72,7 +80,6 @@ func stripTraceHeaders(msg []byte) ([]byte, int) {
 			}
 		}
 	}
-	return msg, n
 }
 
 // diffLines shows the first differing line of two messages, with line numbers.
@@ -151,7 +158,7 @@ func waitQuarantine(t *testing.T, data, msgID string, timeout time.Duration) (qu
 // expectCleanAtUpstream checks that the upstream got, within timeout,
 // exactly want from alice@corp.example to bob@partner.example, byte for byte
 // under at least minTrace leading Received: headers (the MTA's,
-// dlprelay's). It returns those headers.
+// dlprelay's) and dlprelay's X-DLP-Scan-ID. It returns those headers.
 func expectCleanAtUpstream(t *testing.T, up *relaytest.Upstream, want []byte, minTrace int, timeout time.Duration) []byte {
 	t.Helper()
 	msgs := up.WaitMessages(1, timeout)
@@ -162,14 +169,17 @@ func expectCleanAtUpstream(t *testing.T, up *relaytest.Upstream, want []byte, mi
 	if got.From != "alice@corp.example" || len(got.To) != 1 || got.To[0] != "bob@partner.example" {
 		t.Errorf("upstream envelope = %q -> %q, want alice@corp.example -> [bob@partner.example]", got.From, got.To)
 	}
-	body, n := stripTraceHeaders(got.Data)
+	body, n, ids := stripTraceHeaders(got.Data)
 	trace := got.Data[:len(got.Data)-len(body)]
-	t.Logf("upstream message starts with %d Received: header(s):\n%s", n, trace)
+	t.Logf("upstream message starts with %d Received: header(s) and %d X-DLP-Scan-ID:\n%s", n, ids, trace)
 	if n < minTrace {
 		t.Errorf("upstream message has %d Received: headers, want at least %d:\n%s", n, minTrace, got.Data)
 	}
+	if ids != 1 {
+		t.Errorf("upstream message has %d X-DLP-Scan-ID fields in its trace, want dlprelay's one:\n%s", ids, got.Data)
+	}
 	if !bytes.Equal(body, want) {
-		t.Errorf("upstream message differs from the submitted one (leading Received: headers stripped)\n%s", diffLines(want, body))
+		t.Errorf("upstream message differs from the submitted one (leading trace headers stripped)\n%s", diffLines(want, body))
 	}
 	return trace
 }
