@@ -135,7 +135,7 @@ func TestUnreadable(t *testing.T) {
 	}{
 		{fixture(t, "office/encrypted-stub.docx"), DispNone, []u{{"1.2", ReasonEncrypted, "ole"}}},
 		// Legacy Office is not read yet, but its strings are.
-		{fixture(t, "office/ods.xls"), DispStrings, []u{{"1.2", ReasonUnsupported, "ole"}}},
+		{fixture(t, "office/ods.xls"), DispStrings, []u{{"1.2", ReasonUnsupported, "xls"}}},
 		{fixture(t, "pdf/customers-ja-encrypted.pdf"), DispPDF, []u{{"1.2", ReasonEncrypted, "pdf"}}},
 		{fixture(t, "archive/encrypted.zip"), DispArchive, []u{{"1.2/locked.txt", ReasonEncrypted, ""}}},
 		{fixture(t, "archive/locked.7z"), DispStrings, []u{{"1.2", ReasonUnsupported, "7z"}}}, // 7z is not read

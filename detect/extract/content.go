@@ -112,16 +112,7 @@ func (w *walker) format(idx int, path string, depth, adepth int, exp *archive.Ex
 	case classPDF:
 		w.pdf(idx, path, br)
 	case classOLE:
-		// An encrypted OOXML file is an OLE compound file holding an
-		// "EncryptedPackage" stream; other OLE files are legacy Office
-		// (.doc, .xls, .ppt) or Outlook (.msg) files, whose strings are
-		// still scanned.
-		if isOOXMLHint(h) {
-			w.setDisposition(idx, DispNone, f.kind)
-			w.unscannableKind(path, ReasonEncrypted, f.kind)
-			return
-		}
-		w.stringsOf(idx, path, br, f.kind, ReasonUnsupported)
+		w.ole(idx, path, depth, adepth, exp, br, h)
 	case classPacked:
 		w.stringsOf(idx, path, br, f.kind, ReasonUnsupported)
 	case classCMS:
@@ -131,6 +122,26 @@ func (w *walker) format(idx int, path string, depth, adepth int, exp *archive.Ex
 	case classSQLite:
 		w.database(idx, path, br)
 	}
+}
+
+// ole reads an OLE compound file, told apart by the streams at its top
+// level (oleKind). An encrypted OOXML file (an "EncryptedPackage" stream,
+// or an unreadable directory under an OOXML name or type) is encrypted;
+// a format not read yet has its strings scanned.
+func (w *walker) ole(idx int, path string, depth, adepth int, exp *archive.Expansion, r io.Reader, h hint) {
+	file, size, ok := w.spoolPart(idx, path, r)
+	if !ok {
+		w.setDisposition(idx, DispNone, "ole")
+		return
+	}
+	defer file.Close()
+	kind := oleKind(file)
+	if kind == "encrypted-ooxml" || kind == "ole" && isOOXMLHint(h) {
+		w.setDisposition(idx, DispNone, kind)
+		w.unscannableKind(path, ReasonEncrypted, kind)
+		return
+	}
+	w.stringsOf(idx, path, io.NewSectionReader(file, 0, size), kind, ReasonUnsupported)
 }
 
 // database reads the records of a SQLite database file (package sqlite),
