@@ -167,6 +167,9 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits, emit func(
 		if br.exhausted {
 			return fmt.Errorf("%w: more than %d directory entries", ErrLimit, lim.MaxEntries)
 		}
+		if e, ok := err.(mscfb.Error); ok && e.Typ() == mscfb.ErrPathLimit {
+			return fmt.Errorf("%w: storages nested deeper than %d", ErrLimit, mscfb.PathLimit)
+		}
 		return fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	br.disarm()

@@ -49,6 +49,7 @@ const (
 	pidSubject          = 0x0037
 	pidTransportHeaders = 0x007D
 	pidSenderName       = 0x0C1A
+	pidSenderAddrType   = 0x0C1E
 	pidSenderEmail      = 0x0C1F
 	pidRecipientType    = 0x0C15
 	pidDisplayBcc       = 0x0E02
@@ -186,7 +187,7 @@ func (rd *reader) message(n *node, prefix string, depth int, parentCP uint32) er
 	if err := rd.recipients(n, prefix, cp); err != nil {
 		return err
 	}
-	done := map[uint16]bool{pidSubject: true, pidSenderName: true, pidSenderEmail: true, pidSenderSMTP: true,
+	done := map[uint16]bool{pidSubject: true, pidSenderName: true, pidSenderAddrType: true, pidSenderEmail: true, pidSenderSMTP: true,
 		pidDisplayTo: true, pidDisplayCc: true, pidDisplayBcc: true, pidTransportHeaders: true, pidBody: true, pidHTML: true}
 	if err := rd.emitText(prefix+"properties", propLines(s.strs, done, "")); err != nil {
 		return err
