@@ -64,7 +64,7 @@ const (
 	DefaultMaxItems   = 10000
 	DefaultMaxRatio   = 100
 	DefaultMaxDepth   = 8
-	DefaultMaxEntries = 32768
+	DefaultMaxEntries = 65536
 )
 
 // Limits bound a read; zero fields take the defaults (exported Default* consts).
@@ -80,7 +80,7 @@ type Limits struct {
 	// ErrLimit.
 	MaxDepth int
 	// MaxEntries bounds the compound file's directory entries (default
-	// 32768): the directory is read whole before anything else, so this
+	// 65536): the directory is read whole before anything else, so this
 	// bounds that memory (about 300 bytes an entry) whatever the file claims.
 	MaxEntries int
 }
@@ -164,8 +164,11 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits, emit func(
 	br := newBudgetReader(r, size, head[:], lim.MaxEntries)
 	doc, err := mscfb.New(br)
 	if err != nil {
-		if br.exhausted {
+		if br.tooManyDirs {
 			return fmt.Errorf("%w: more than %d directory entries", ErrLimit, lim.MaxEntries)
+		}
+		if br.chainLooping {
+			return fmt.Errorf("%w: a sector chain loops", ErrCorrupt)
 		}
 		if e, ok := err.(mscfb.Error); ok && e.Typ() == mscfb.ErrPathLimit {
 			return fmt.Errorf("%w: storages nested deeper than %d", ErrLimit, mscfb.PathLimit)
@@ -187,18 +190,30 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits, emit func(
 	return nil
 }
 
-// budgetReader is the io.ReaderAt mscfb.New reads through: it counts the
-// sector-sized reads New makes (the header, DIFAT and directory sectors)
-// and refuses more than the directory-entry budget allows, so a directory
-// chain as long as the file cannot fill memory. Once New has returned,
-// disarm lifts the count for the streams' reads.
+// budgetReader is the io.ReaderAt mscfb.New reads through. mscfb reads
+// the whole directory and follows the sector chains of the header, the
+// DIFAT, the directory and the mini stream before it returns, and a chain
+// can loop in ways its checks do not catch (a run of forward steps after
+// every backward jump); so while it is armed, the reader counts:
+//   - sector-sized reads (header, DIFAT and directory sectors): more than
+//     the directory-entry budget allows is ErrLimit, so a directory as long
+//     as the file cannot fill memory;
+//   - all reads: an honest file needs about two a sector (a sector and its
+//     FAT entry), so more than four a sector of the file is a looping chain,
+//     ErrCorrupt, found in time linear in the file's size.
+//
+// Once New has returned, disarm lifts the counts for the streams' reads,
+// which the output budget bounds.
 type budgetReader struct {
-	r         io.ReaderAt
-	size      int64
-	reads     int64
-	max       int64
-	armed     bool
-	exhausted bool
+	r            io.ReaderAt
+	size         int64
+	sectorReads  int64
+	maxSectors   int64
+	reads        int64
+	maxReads     int64
+	armed        bool
+	tooManyDirs  bool
+	chainLooping bool
 }
 
 func newBudgetReader(r io.ReaderAt, size int64, head []byte, maxEntries int) *budgetReader {
@@ -212,18 +227,25 @@ func newBudgetReader(r io.ReaderAt, size int64, head []byte, maxEntries int) *bu
 		difat = limit
 	}
 	dirSectors := (int64(maxEntries)*128 + ss - 1) / ss
-	return &budgetReader{r: r, size: size, max: 1 + difat + dirSectors, armed: true}
+	return &budgetReader{r: r, size: size, maxSectors: 1 + difat + dirSectors, maxReads: 4*(size/ss) + 64, armed: true}
 }
 
 func (b *budgetReader) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 || off >= b.size {
 		return 0, io.EOF
 	}
-	if b.armed && len(p) >= 512 {
+	if b.armed {
 		b.reads++
-		if b.reads > b.max {
-			b.exhausted = true
-			return 0, errors.New("directory budget exhausted")
+		if b.reads > b.maxReads {
+			b.chainLooping = true
+			return 0, errors.New("read budget exhausted")
+		}
+		if len(p) >= 512 {
+			b.sectorReads++
+			if b.sectorReads > b.maxSectors {
+				b.tooManyDirs = true
+				return 0, errors.New("directory budget exhausted")
+			}
 		}
 	}
 	if rest := b.size - off; int64(len(p)) > rest {
