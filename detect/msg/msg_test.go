@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
 )
 
 func readFixture(t testing.TB, name string) []byte {
@@ -236,5 +239,28 @@ func TestLabel(t *testing.T) {
 	}
 	if got := label1(strings.Repeat("あ", 500)); len([]rune(got)) != maxLabel {
 		t.Errorf("label1 keeps %d runes", len([]rune(got)))
+	}
+}
+
+// TestCodePageProperties checks PT_STRING8 values are decoded in
+// PR_MESSAGE_CODEPAGE, else PR_INTERNET_CPID, not guessed.
+func TestCodePageProperties(t *testing.T) {
+	cyr, _ := charmap.Windows1251.NewEncoder().Bytes([]byte("Иванов Иван"))
+	euc, _ := japanese.EUCJP.NewEncoder().Bytes([]byte("山田 太郎"))
+	for _, tc := range []struct {
+		name  string
+		props []mp
+		want  string
+	}{
+		{"PR_MESSAGE_CODEPAGE 1251", []mp{{0x3FFD0003, uint32(1251)}, {0x3FDE0003, uint32(932)}, {0x0037001E, cyr}}, "Subject: Иванов Иван\n"},
+		{"PR_INTERNET_CPID 51932", []mp{{0x3FDE0003, uint32(51932)}, {0x0037001E, euc}}, "Subject: 山田 太郎\n"},
+	} {
+		_, texts, err := items((&mmsg{props: tc.props}).bytes(512), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if texts["header"] != tc.want {
+			t.Errorf("%s: header %q, want %q", tc.name, texts["header"], tc.want)
+		}
 	}
 }
