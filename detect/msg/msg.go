@@ -146,20 +146,30 @@ func Is(head []byte) bool {
 // ErrLimit). Errors wrap the sentinels above so errors.Is works. It never
 // panics on any input, never allocates from an unchecked count in the file,
 // and its memory is bounded by Limits, not by the input's claims.
+//
+// A file that is not a compound file, or a compound file that is not a
+// message (a .doc, an .xls), is ErrUnsupported with nothing emitted. An
+// S/MIME-encrypted or rights-protected message is ErrEncrypted after what
+// is clear of it (header, recipients, properties, the encrypted attachment
+// as a file) has been emitted.
 func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits, emit func(Item) error) error {
 	lim = lim.withDefaults()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if size < 512 {
-		return fmt.Errorf("%w: %d bytes is too short for a compound file", ErrCorrupt, size)
+	if size < 0 {
+		return fmt.Errorf("%w: negative size %d", ErrCorrupt, size)
 	}
 	var head [512]byte
-	if _, err := r.ReadAt(head[:], 0); err != nil {
-		return fmt.Errorf("%w: reading the header: %v", ErrCorrupt, err)
-	}
-	if !Is(head[:]) {
+	n, err := r.ReadAt(head[:min(size, 512)], 0)
+	if n < len(cfbSignature) || !Is(head[:n]) {
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("%w: reading the header: %v", ErrCorrupt, err)
+		}
 		return fmt.Errorf("%w: not an OLE compound file", ErrUnsupported)
+	}
+	if n < len(head) {
+		return fmt.Errorf("%w: %d bytes is too short for a compound file", ErrCorrupt, size)
 	}
 	br := newBudgetReader(r, size, head[:], lim.MaxEntries)
 	doc, err := mscfb.New(br)

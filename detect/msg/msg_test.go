@@ -70,6 +70,8 @@ func TestErrors(t *testing.T) {
 		}).bytes(512), ErrEncrypted, true},
 		{"compound file, not a message", readFixture(t, "12-not-a-message.cfb"), ErrUnsupported, false},
 		{"LibreOffice xls", readFixture(t, "14-libreoffice.xls"), ErrUnsupported, false},
+		{"three bytes", []byte("abc"), ErrUnsupported, false},
+		{"a compound file's signature alone", cfbSignature, ErrCorrupt, false},
 		{"not a compound file", bytes.Repeat([]byte("山田 太郎,03-1234-5678\n"), 100), ErrUnsupported, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
