@@ -189,9 +189,10 @@ var fixtures = []struct {
 				{0x0E04001E, sjis("佐藤 花子")},
 				{0x1000001E, sjis("お客様一覧です。\r\n" + rowTaro + "\r\n" + rowHanako + "\r\n")},
 				{0x3FFD0003, uint32(932)},
+				{0x3FDE0003, uint32(932)},
 				{0x8006001E, sjis("担当:営業部 ①")},
 			},
-			recips: [][]mp{{{0x0C150003, uint32(1)}, {0x3001001E, sjis("佐藤 花子")}, {0x3003001E, []byte("hanako.sato@example.co.jp")}}},
+			recips: [][]mp{{{0x0C150003, uint32(1)}, {0x3001001E, sjis("佐藤 花子")}, {0x3002001E, []byte("SMTP")}, {0x3003001E, []byte("hanako.sato@example.co.jp")}}},
 		}
 	}},
 	{"03-csv-html-attachment.msg", 512, func() *mmsg {
