@@ -27,10 +27,13 @@
 //     (display name and SMTP or e-mail address), then the recipient's other
 //     string properties;
 //   - "properties" (text): every other string property of the message, named
-//     properties included, one "TTTTPPPP: value" line each (hex tag);
+//     properties included, one "IIIITTTT: value" line each (the hex tag, with
+//     "[n]" after it for the values of a multi-valued property);
 //   - per attachment N (1-based, in storage order): "attachment N/properties"
 //     (text: file names, MIME type and the other string properties), then
-//     the attachment itself: "attachment/<name>" (file) for attached data,
+//     the attachment itself: "attachment/<name>" (file) for attached data
+//     (the long file name, else the 8.3 one, else the display name, made
+//     printable; "attachment N" without any),
 //     the items of an embedded message under "attachment N (message)/",
 //     and for an OLE object its "CONTENTS", "Package" or "Ole10Native"
 //     stream as a file under "attachment N (object)/".

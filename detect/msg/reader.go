@@ -543,7 +543,7 @@ func (s *streamReader) Read(p []byte) (int, error) {
 	return n, s.err
 }
 
-// propLines renders string properties as "TAG: value" lines, skipping the
+// propLines renders string properties as "IIIITTTT: value" lines, skipping the
 // ids in done; a value's line breaks become spaces.
 func propLines(ps []prop, done map[uint16]bool, indent string) string {
 	var b strings.Builder
