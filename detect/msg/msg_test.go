@@ -266,3 +266,24 @@ func TestCodePageProperties(t *testing.T) {
 		}
 	}
 }
+
+// TestUnicodeHTMLAndManyAttachments checks a PT_UNICODE HTML body is
+// handed out as UTF-8 and that attachments past MaxItems stop the read.
+func TestUnicodeHTMLAndManyAttachments(t *testing.T) {
+	m := &mmsg{props: []mp{{0x1013001F, "<p>" + rowTaro + "</p>"}}}
+	for i := 0; i < 50; i++ {
+		m.atts = append(m.atts, matt{props: []mp{{0x3707001F, fmt.Sprintf("%02d.csv", i)}}, data: []byte(rowHanako)})
+	}
+	in := m.bytes(512)
+	names, texts, err := items(in, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if texts["body.html"] != "<p>"+rowTaro+"</p>" || texts["attachment/49.csv"] != rowHanako || len(names) != 101 {
+		t.Errorf("items %q, body.html %q", names, texts["body.html"])
+	}
+	names, _, err = items(in, Limits{MaxItems: 20})
+	if !errors.Is(err, ErrLimit) || len(names) != 20 {
+		t.Errorf("MaxItems 20: %d items, err %v", len(names), err)
+	}
+}
