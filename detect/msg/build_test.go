@@ -255,6 +255,10 @@ var fixtures = []struct {
 					ole:   []*cfbEntry{cfbStream("CONTENTS", []byte(rowHanako+"\r\n")), cfbStream("\x01CompObj", []byte{1, 0, 0xFE, 0xFF})},
 				},
 				{props: []mp{{0x37050003, uint32(1)}, {0x3707001F, "空の添付.txt"}}},
+				{
+					props: []mp{{0x37050003, uint32(attachOLE)}, {0x3001001F, "Package"}},
+					ole:   []*cfbEntry{cfbStream("\x01Ole10Native", ole10Native("customers.csv", `C:\Users\taro\customers.csv`, []byte("name,phone\r\n"+rowTaro+"\r\n")))},
+				},
 			},
 		}
 	}},
@@ -301,4 +305,21 @@ func lzfuUncompressed(rtf []byte) []byte {
 	binary.LittleEndian.PutUint32(b[4:], uint32(len(rtf)))
 	binary.LittleEndian.PutUint32(b[8:], 0x414C454D) // "MELA"
 	return append(b, rtf...)
+}
+
+// ole10Native builds a Packager object's Ole10Native stream holding data.
+func ole10Native(label, src string, data []byte) []byte {
+	var b []byte
+	b = append(b, 0, 0, 0, 0, 2, 0)
+	b = append(append(b, label...), 0)
+	b = append(append(b, src...), 0)
+	b = append(b, 0, 0, 3, 0)
+	tmp := append([]byte(`C:\Temp\`+label), 0)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(tmp)))
+	b = append(b, tmp...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+	b = append(b, data...)
+	b = append(b, 0, 0, 0, 0) // the Unicode paths that follow, empty
+	binary.LittleEndian.PutUint32(b, uint32(len(b)-4))
+	return b
 }

@@ -287,3 +287,27 @@ func TestUnicodeHTMLAndManyAttachments(t *testing.T) {
 		t.Errorf("MaxItems 20: %d items, err %v", len(names), err)
 	}
 }
+
+// TestOle10Native checks a Packager object's file is emitted under its
+// label, and a stream that does not parse is emitted whole.
+func TestOle10Native(t *testing.T) {
+	data := []byte(rowTaro)
+	for _, tc := range []struct {
+		stream []byte
+		name   string
+		want   string
+	}{
+		{ole10Native("", `C:\顧客\list.csv`, data), "attachment 1 (object)/list.csv", rowTaro},
+		{ole10Native("a.txt", "a.txt", data)[:30], "attachment 1 (object)/Ole10Native", string(ole10Native("a.txt", "a.txt", data)[:30])},
+		{[]byte{1, 2, 3}, "attachment 1 (object)/Ole10Native", "\x01\x02\x03"},
+	} {
+		m := &mmsg{props: []mp{{0x0037001F, "x"}}, atts: []matt{{props: []mp{{0x37050003, uint32(attachOLE)}}, ole: []*cfbEntry{cfbStream("\x01Ole10Native", tc.stream)}}}}
+		names, texts, err := items(m.bytes(512), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if texts[tc.name] != tc.want {
+			t.Errorf("items %q; %s = %q, want %q", names, tc.name, texts[tc.name], tc.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package msg
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -266,11 +267,17 @@ func (rd *reader) attachments(n *node, prefix string, depth int, cp uint32) erro
 		}
 		method := fixed[pidAttachMethod]
 		if method == attachOLE || (method != attachEmbeddedMsg && !obj.isMessage()) {
-			for _, name := range []string{"CONTENTS", "Package", "Ole10Native"} {
+			objPrefix := prefix + "attachment " + num + " (object)/"
+			for _, name := range []string{"CONTENTS", "Package"} {
 				if f := obj.stream(name); f != nil {
-					if err := rd.emitFile(prefix+"attachment "+num+" (object)/"+name, f); err != nil {
+					if err := rd.emitFile(objPrefix+name, f); err != nil {
 						return err
 					}
+				}
+			}
+			if f := obj.stream("Ole10Native"); f != nil {
+				if err := rd.ole10Native(objPrefix, f, cp); err != nil {
+					return err
 				}
 			}
 			continue
@@ -602,4 +609,85 @@ func label1(name string) string {
 		}
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// maxOle10Header bounds the bytes read to find where an Ole10Native
+// stream's file starts.
+const maxOle10Header = 8192
+
+// ole10Native emits the file a Packager object holds: its "\x01Ole10Native"
+// stream is a size, flags, the label and the source path (NUL-terminated,
+// in the code page), 4 bytes, a length-prefixed temporary path, then the
+// file's size and bytes ([MS-OLEDS] 2.3.6, as Packager writes it). The
+// file is emitted under its label's name; a stream that does not parse
+// so is emitted whole as "Ole10Native", for the walker to sniff.
+func (rd *reader) ole10Native(prefix string, f *mscfb.File, cp uint32) error {
+	if f.Size > rd.size {
+		return fmt.Errorf("%w: a stream claims %d bytes in a %d-byte file", ErrCorrupt, f.Size, rd.size)
+	}
+	head := make([]byte, min(f.Size, maxOle10Header))
+	if n, err := f.ReadAt(head, 0); n == len(head) && (err == nil || err == io.EOF) {
+		if name, off, size, ok := parseOle10Native(head, f.Size); ok {
+			if _, err := f.Seek(off, io.SeekStart); err == nil || size == 0 {
+				label := label1(decode8([]byte(name), cp))
+				if label == "" {
+					label = "Ole10Native"
+				}
+				if err := rd.charge(size); err != nil {
+					return err
+				}
+				return rd.emitItem(Item{Kind: ItemFile, Name: prefix + label, R: &streamReader{ctx: rd.ctx, f: f, left: size}})
+			}
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				return fmt.Errorf("%w: Ole10Native stream: %v", ErrCorrupt, err)
+			}
+		}
+	}
+	return rd.emitFile(prefix+"Ole10Native", f)
+}
+
+// parseOle10Native finds, in the first bytes of an Ole10Native stream of
+// size bytes, the file's name (the label, else the source path's last
+// element), offset and size.
+func parseOle10Native(b []byte, size int64) (name string, off, n int64, ok bool) {
+	p := 6 // total size, flags
+	cstr := func() (string, bool) {
+		if p > len(b) {
+			return "", false
+		}
+		i := bytes.IndexByte(b[p:], 0)
+		if i < 0 {
+			return "", false
+		}
+		s := string(b[p : p+i])
+		p += i + 1
+		return s, true
+	}
+	u32 := func() (int64, bool) {
+		if p+4 > len(b) {
+			return 0, false
+		}
+		v := int64(binary.LittleEndian.Uint32(b[p:]))
+		p += 4
+		return v, true
+	}
+	label, ok1 := cstr()
+	src, ok2 := cstr()
+	if !ok1 || !ok2 {
+		return "", 0, 0, false
+	}
+	p += 4 // flags, unknown
+	tmpLen, ok3 := u32()
+	if !ok3 || tmpLen > int64(len(b)-p) {
+		return "", 0, 0, false
+	}
+	p += int(tmpLen)
+	n, ok4 := u32()
+	if !ok4 || n > size-int64(p) {
+		return "", 0, 0, false
+	}
+	if label == "" {
+		label = src[strings.LastIndexAny(src, `\/`)+1:]
+	}
+	return label, int64(p), n, true
 }
