@@ -141,6 +141,10 @@ func (w *walker) ole(idx int, path string, depth, adepth int, exp *archive.Expan
 		w.unscannableKind(path, ReasonEncrypted, kind)
 		return
 	}
+	if read := w.oleReader(kind, file, size); read != nil {
+		w.docReader(idx, path, depth, adepth, exp, kind, file, size, read.read, read.errs)
+		return
+	}
 	w.stringsOf(idx, path, io.NewSectionReader(file, 0, size), kind, ReasonUnsupported)
 }
 

@@ -1,0 +1,135 @@
+package extract
+
+import (
+	"errors"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/dlprelay/dlprelay/detect/archive"
+	"github.com/dlprelay/dlprelay/detect/msg"
+)
+
+// docItem is one thing a document reader (xls, doc, ppt, msg, tnef, rtf)
+// found: text to scan, or a file embedded in the document (an attachment
+// of a message, an object in a sheet) to be walked as a part of its own.
+type docItem struct {
+	file bool
+	name string
+	r    io.Reader
+}
+
+// docErrs are a reader's sentinel errors, mapped to reasons.
+type docErrs struct {
+	encrypted, corrupt, limit, unsupported error
+}
+
+// docLimits is what every document reader is given: the part's size
+// budget for what it hands out, the parts budget for items, and the
+// expansion ratio for what it decompresses.
+type docLimits struct {
+	maxOutput int64
+	maxItems  int
+	maxRatio  int
+}
+
+func (w *walker) docLimits(idx int) docLimits {
+	return docLimits{
+		maxOutput: max(w.lim.MaxPartBytes-w.rep.Parts[idx].Bytes, 1),
+		maxItems:  max(w.lim.MaxParts-w.parts, 1),
+		maxRatio:  w.lim.MaxExpansionRatio,
+	}
+}
+
+// document reads the part at path (Part idx) with a document reader: kind
+// labels it ("xls", "msg" …). read calls emit for each item in document
+// order; each becomes a Part below path, path/NAME: text is a segment of
+// its own, an embedded file is walked as any attachment is (by its bytes),
+// one archive level down. On a reader's error, what it handed out before
+// stands and the reason is reported; an encrypted document is that
+// reason alone, a damaged or unsupported one has its strings scanned too
+// (salvage), since the reader may have stopped early.
+func (w *walker) docReader(idx int, path string, depth, adepth int, exp *archive.Expansion, kind string,
+	file *os.File, size int64, read func(emit func(docItem) error) error, errs docErrs) {
+	w.setDisposition(idx, DispDocument, kind)
+	if adepth+1 > w.lim.MaxArchiveDepth {
+		w.setDisposition(idx, DispNone, kind)
+		w.unscannableKind(path, ReasonArchiveDepth, kind)
+		return
+	}
+	exp = w.budget(exp)
+	emitted := 0
+	err := read(func(it docItem) error {
+		if w.halted(path) {
+			return errStopped
+		}
+		name := strings.Trim(it.name, "/")
+		if name == "" {
+			name = "content"
+		}
+		p := w.entryPath(path, name)
+		eidx, ok := w.newEntry(p, name)
+		if !ok {
+			return errStopped
+		}
+		emitted++
+		if !it.file {
+			// A section of the document, not a file: the name labels it.
+			w.rep.Parts[eidx].ContentType, w.rep.Parts[eidx].Filename = "text/plain", ""
+			w.setDisposition(eidx, DispText, "")
+			w.segment(eidx, p, it.r)
+			return nil
+		}
+		saveDepth, saveExp := w.adepth, w.exp
+		w.adepth, w.exp = adepth+1, exp
+		w.content(eidx, p, depth, adepth+1, exp, it.r, hint{name: pathBase(name)})
+		w.adepth, w.exp = saveDepth, saveExp
+		if w.stop {
+			return errStopped
+		}
+		return nil
+	})
+	switch {
+	case err == nil || errors.Is(err, errStopped):
+	case errors.Is(err, errs.encrypted):
+		w.unscannableKind(path, ReasonEncrypted, kind)
+		if emitted == 0 {
+			w.setDisposition(idx, DispNone, kind)
+		}
+	case errors.Is(err, errs.limit):
+		w.unscannableKind(path, ReasonPartSize, kind)
+	case errors.Is(err, errs.unsupported):
+		w.unscannableKind(path, ReasonUnsupported, kind)
+		w.salvage(idx, path, file, size)
+	case errors.Is(err, errs.corrupt):
+		w.unscannableKind(path, ReasonCorrupt, kind)
+		w.salvage(idx, path, file, size)
+	default: // the walk's context, or a spool failure below
+		if !w.halted(path) {
+			w.unscannableKind(path, ReasonCorrupt, kind)
+			w.salvage(idx, path, file, size)
+		}
+	}
+}
+
+// docRead is a document reader bound to one file.
+type docRead struct {
+	read func(emit func(docItem) error) error
+	errs docErrs
+}
+
+// oleReader returns the reader of an OLE compound file of kind (see
+// oleKind), or nil for a kind not read.
+func (w *walker) oleReader(kind string, file io.ReaderAt, size int64) *docRead {
+	switch kind {
+	case "msg":
+		return &docRead{
+			read: func(emit func(docItem) error) error {
+				return msg.Read(w.ctx, file, size, msg.Limits{MaxOutput: w.lim.MaxPartBytes, MaxItems: w.lim.MaxParts, MaxDepth: w.lim.MaxDepth},
+					func(it msg.Item) error { return emit(docItem{file: it.Kind == msg.ItemFile, name: it.Name, r: it.R}) })
+			},
+			errs: docErrs{encrypted: msg.ErrEncrypted, corrupt: msg.ErrCorrupt, limit: msg.ErrLimit, unsupported: msg.ErrUnsupported},
+		}
+	}
+	return nil
+}
