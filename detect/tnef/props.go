@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/dlprelay/dlprelay/detect/lzfu"
 )
@@ -97,7 +98,17 @@ func (rd *reader) flush(t *textBuf) error {
 }
 
 func (rd *reader) addLine(t *textBuf, name, value string) error {
+	return rd.addLineIndex(t, name, -1, value)
+}
+
+// addLineIndex adds "name[index]=value", or "name=value" for an index < 0.
+func (rd *reader) addLineIndex(t *textBuf, name string, index int, value string) error {
 	t.b.WriteString(name)
+	if index >= 0 {
+		t.b.WriteByte('[')
+		t.b.Write(strconv.AppendInt(rd.num[:0], int64(index), 10))
+		t.b.WriteByte(']')
+	}
 	t.b.WriteByte('=')
 	t.b.WriteString(value)
 	t.b.WriteByte('\n')
@@ -179,9 +190,10 @@ func (c *cursor) span(n int64, what string) region {
 	return g
 }
 
-// read returns the bytes of a short region.
+// readRegion returns the bytes of a short region (g.n <= maxInline, checked
+// by the callers), in rd's scratch buffer: valid until its next use.
 func (rd *reader) readRegion(g region) ([]byte, error) {
-	b := make([]byte, g.n) // g.n <= maxInline, checked by the callers
+	b := rd.scratch[:g.n]
 	if m, err := rd.r.ReadAt(b, g.off); int64(m) < g.n {
 		return nil, fmt.Errorf("%w: reading offset %d: %v", ErrCorrupt, g.off, err)
 	}
@@ -219,7 +231,16 @@ func (rd *reader) emitString(name string, g region, wide bool) error {
 // addString adds a string value to t, or emits it as its own item
 // "properties/<name>" when it is longer than maxInline.
 func (rd *reader) addString(t *textBuf, name string, g region, wide bool) error {
+	return rd.addValue(t, name, -1, g, wide)
+}
+
+// addValue is addString for the value of index index of a multi-valued
+// property (-1 for a single value).
+func (rd *reader) addValue(t *textBuf, name string, index int, g region, wide bool) error {
 	if g.n > maxInline {
+		if index >= 0 {
+			name += "[" + strconv.Itoa(index) + "]"
+		}
 		return rd.emitString("properties/"+name, g, wide)
 	}
 	v, err := rd.shortString(g, wide)
@@ -229,7 +250,7 @@ func (rd *reader) addString(t *textBuf, name string, g region, wide bool) error 
 	if v == "" {
 		return nil
 	}
-	return rd.addLine(t, name, v)
+	return rd.addLineIndex(t, name, index, v)
 }
 
 // from reads attFrom, a TRP structure ([MS-OXTNEF] 2.1.3.3.3): a display
@@ -269,19 +290,22 @@ func (rd *reader) recipients(g region) error {
 	rows := c.u32("the row count")
 	t := &textBuf{name: "recipients"}
 	var err error
+	added := false
+	row := func(p prop, v region) error {
+		if !p.isString() {
+			return nil
+		}
+		added = true
+		return rd.addValue(t, p.label, p.index, v, p.base() == ptUnicode)
+	}
 	for i := uint32(0); i < rows && c.err == nil && err == nil; i++ {
 		if c.left() == 0 {
 			c.fail(fmt.Sprintf("row %d of %d", i+1, rows))
 			break
 		}
-		err = rd.props(c, func(p prop, v region) error {
-			if !p.isString() {
-				return nil
-			}
-			return rd.addString(t, p.label(), v, p.base() == ptUnicode)
-		})
-		if err == nil {
-			t.b.WriteByte('\n')
+		added = false
+		if err = rd.props(c, row); err == nil && added {
+			t.b.WriteByte('\n') // a blank line between recipients
 		}
 	}
 	if ferr := rd.flush(t); ferr != nil {
@@ -296,7 +320,7 @@ func (rd *reader) recipients(g region) error {
 // prop is one property's header.
 type prop struct {
 	typ, id uint16
-	name    string // a named property's name, "" for a tagged one
+	label   string // PR_ name, "named:<name>" or the tag in hex
 	index   int    // the value's index in a multi-valued property, -1 otherwise
 }
 
@@ -305,19 +329,11 @@ func (p prop) isString() bool  { return p.base() == ptString8 || p.base() == ptU
 func (p prop) multi() bool     { return p.typ&mvFlag != 0 }
 func (p prop) varLength() bool { return p.isString() || p.base() == ptBinary || p.base() == ptObject }
 
-func (p prop) label() string {
-	n := p.name
-	if n == "" {
-		if s, ok := propNames[p.id]; ok {
-			n = s
-		} else {
-			n = fmt.Sprintf("0x%04X%04X", p.id, p.typ)
-		}
+func tagLabel(id, typ uint16) string {
+	if s, ok := propNames[id]; ok {
+		return s
 	}
-	if p.index >= 0 {
-		n += fmt.Sprintf("[%d]", p.index)
-	}
-	return n
+	return fmt.Sprintf("0x%04X%04X", id, typ)
 }
 
 // fixedSize is the size of a fixed-length value of base type t, padded to 4
@@ -352,7 +368,7 @@ func (rd *reader) props(c *cursor, fn func(prop, region) error) error {
 			c.bytes(16, "a property GUID")
 			switch kind := c.u32("a property kind"); kind {
 			case 0:
-				p.name = fmt.Sprintf("named:0x%X", c.u32("a named property ID"))
+				p.label = fmt.Sprintf("named:0x%X", c.u32("a named property ID"))
 			case 1:
 				n := int64(c.u32("a property name length"))
 				g := c.span(n, "a property name")
@@ -361,7 +377,7 @@ func (rd *reader) props(c *cursor, fn func(prop, region) error) error {
 					if err != nil {
 						return err
 					}
-					p.name = "named:" + label(s)
+					p.label = "named:" + label(s)
 				}
 			default:
 				if c.err == nil {
@@ -371,6 +387,9 @@ func (rd *reader) props(c *cursor, fn func(prop, region) error) error {
 		}
 		if c.err != nil {
 			break
+		}
+		if p.label == "" {
+			p.label = tagLabel(p.id, p.typ)
 		}
 		n := uint32(1)
 		if p.multi() || p.varLength() {
@@ -447,7 +466,7 @@ func (rd *reader) propList(g region, a *attachment) error {
 					a.displayName = s
 				}
 			}
-			return rd.addString(t, p.label(), v, wide)
+			return rd.addValue(t, p.label, p.index, v, wide)
 		}
 		return nil
 	})

@@ -184,7 +184,8 @@ type reader struct {
 	msgProps textBuf
 	emitErr  error // emit's error, returned as is
 	deferred error // the first ErrCorrupt / ErrUnsupported that did not stop the read
-	scratch  [32 << 10]byte
+	scratch  [maxInline]byte
+	num      [20]byte
 }
 
 // region is a span of the input.
