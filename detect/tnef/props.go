@@ -452,18 +452,15 @@ func (rd *reader) propList(g region, a *attachment) error {
 				a.obj = region{off: v.off + 16, n: v.n - 16, ok: true}
 			}
 		case p.isString():
-			if a != nil && p.index < 0 && (p.id == prAttachLongName || p.id == prAttachFilename || p.id == prDisplayName) {
+			if a != nil && p.index < 0 && (p.id == prAttachLongName || p.id == prAttachFilename) {
 				s, err := rd.shortString(v, wide)
 				if err != nil {
 					return err
 				}
-				switch p.id {
-				case prAttachLongName:
+				if p.id == prAttachLongName {
 					a.longName = s
-				case prAttachFilename:
+				} else {
 					a.shortName = s
-				default:
-					a.displayName = s
 				}
 			}
 			return rd.addValue(t, p.label, p.index, v, wide)

@@ -12,7 +12,8 @@
 // detect/lzfu) as the file "body.rtf"; and each attachment's bytes
 // (attAttachData, PR_ATTACH_DATA_BIN, or the PR_ATTACH_DATA_OBJ of an
 // embedded message or OLE object) as the file "attachment/<name>", named by
-// PR_ATTACH_LONG_FILENAME, attAttachTitle or PR_DISPLAY_NAME.
+// PR_ATTACH_LONG_FILENAME, attAttachTitle or PR_ATTACH_FILENAME, else
+// "attachment N".
 //
 // It does not read RTF, HTML or the attachments themselves: they are handed
 // back as files for the walker to sniff. An embedded message (an attachment
@@ -205,13 +206,15 @@ func (rd *reader) section(g region) *io.SectionReader {
 type attachment struct {
 	n                          int
 	title, longName, shortName string
-	displayName                string
 	data, bin, obj             region
 	props                      textBuf
 }
 
+// label names the attachment by its file name; one without (an embedded
+// message, whose PR_DISPLAY_NAME is its subject: customer text, not a name)
+// is "attachment N".
 func (a *attachment) label() string {
-	for _, s := range []string{a.longName, a.title, a.shortName, a.displayName} {
+	for _, s := range []string{a.longName, a.title, a.shortName} {
 		if s = label(s); s != "" {
 			return s
 		}
