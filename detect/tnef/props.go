@@ -213,7 +213,11 @@ func (rd *reader) shortString(g region, wide bool) (string, error) {
 
 // emitString emits a string value as its own text item.
 func (rd *reader) emitString(name string, g region, wide bool) error {
-	// Drop the value's NUL terminator.
+	return rd.emitItem(ItemText, name, decodeReader(rd.section(rd.trimNUL(g, wide)), rd.cp, wide))
+}
+
+// trimNUL drops a string value's NUL terminator (two bytes when wide).
+func (rd *reader) trimNUL(g region, wide bool) region {
 	var end [2]byte
 	if g.n >= 2 {
 		if _, err := rd.r.ReadAt(end[:], g.off+g.n-2); err == nil {
@@ -225,7 +229,7 @@ func (rd *reader) emitString(name string, g region, wide bool) error {
 			}
 		}
 	}
-	return rd.emitItem(ItemText, name, decodeReader(rd.section(g), rd.cp, wide))
+	return g
 }
 
 // addString adds a string value to t, or emits it as its own item
@@ -437,11 +441,12 @@ func (rd *reader) propList(g region, a *attachment) error {
 		switch {
 		case p.id == prBody && p.isString() && p.index < 0 && a == nil:
 			return rd.emitString("body", v, wide)
-		case p.id == prHTML && p.index < 0 && a == nil && p.base() == ptBinary,
-			p.id == prHTML && p.index < 0 && a == nil && p.base() == ptString8:
+		case p.id == prHTML && p.index < 0 && a == nil && p.base() == ptBinary:
 			return rd.emitItem(ItemFile, "body.html", rd.section(v))
-		case p.id == prHTML && p.index < 0 && a == nil && wide:
-			return rd.emitItem(ItemFile, "body.html", decodeReader(rd.section(v), rd.cp, true))
+		case p.id == prHTML && p.index < 0 && a == nil && p.base() == ptString8:
+			return rd.emitItem(ItemFile, "body.html", rd.section(rd.trimNUL(v, false)))
+		case p.id == prHTML && p.index < 0 && a == nil && wide: // as UTF-8
+			return rd.emitItem(ItemFile, "body.html", decodeReader(rd.section(rd.trimNUL(v, true)), rd.cp, true))
 		case p.id == prRTFCompressed && p.base() == ptBinary && p.index < 0 && a == nil:
 			return rd.rtf(v)
 		case p.id == prAttachDataBin && a != nil && p.base() == ptBinary && p.index < 0:

@@ -323,3 +323,22 @@ func TestLimitsAndStops(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// TestHTMLBody: PR_BODY_HTML as an 8-bit string is emitted as it is without
+// its NUL terminator, as UTF-16 it is emitted as UTF-8.
+func TestHTMLBody(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		prop []byte
+	}{
+		{"PT_STRING8", mkVarProp(ptString8, prHTML, []byte("<p>03-1234-5678</p>\x00"))},
+		{"PT_UNICODE", mkVarProp(ptUnicode, prHTML, utf16z("<p>03-1234-5678</p>"))},
+	} {
+		b := mkTNEF(mkAttr(levelMessage, 0x00069003, mkPropList(tc.prop)))
+		got, _, err := items(t, b, Limits{})
+		if err != nil || string(got["body.html"]) != "<p>03-1234-5678</p>" {
+			t.Errorf("%s: body.html = %q, %v", tc.name, got["body.html"], err)
+		}
+	}
+}
