@@ -220,7 +220,7 @@ func (rd *reader) emitString(name string, g region, wide bool) error {
 func (rd *reader) trimNUL(g region, wide bool) region {
 	var end [2]byte
 	if g.n >= 2 {
-		if _, err := rd.r.ReadAt(end[:], g.off+g.n-2); err == nil {
+		if m, _ := rd.r.ReadAt(end[:], g.off+g.n-2); m == len(end) {
 			switch {
 			case wide && end == [2]byte{}:
 				g.n -= 2

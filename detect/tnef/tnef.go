@@ -243,7 +243,9 @@ func label(s string) string {
 
 func (rd *reader) read() error {
 	var head [6]byte
-	if _, err := rd.r.ReadAt(head[:], 0); err != nil || rd.size < 6 {
+	// A ReaderAt may return io.EOF with a full read at the end: the count
+	// is what tells a short read, here and below.
+	if m, _ := rd.r.ReadAt(head[:], 0); m < len(head) || rd.size < 6 {
 		if rd.size >= 4 && !Is(head[:]) {
 			return fmt.Errorf("%w: no TNEF signature", ErrUnsupported)
 		}
@@ -261,7 +263,7 @@ func (rd *reader) read() error {
 			return fmt.Errorf("%w: truncated attribute header at offset %d", ErrCorrupt, pos)
 		}
 		var h [9]byte
-		if _, err := rd.r.ReadAt(h[:], pos); err != nil {
+		if m, err := rd.r.ReadAt(h[:], pos); m < len(h) {
 			return fmt.Errorf("%w: reading offset %d: %v", ErrCorrupt, pos, err)
 		}
 		level := h[0]
@@ -278,7 +280,7 @@ func (rd *reader) read() error {
 		}
 		if !truncated {
 			var ck [2]byte
-			if _, err := rd.r.ReadAt(ck[:], data.off+n); err != nil {
+			if m, err := rd.r.ReadAt(ck[:], data.off+n); m < len(ck) {
 				return fmt.Errorf("%w: reading offset %d: %v", ErrCorrupt, data.off+n, err)
 			}
 			sum, err := rd.checksum(data)

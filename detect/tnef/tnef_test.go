@@ -342,3 +342,34 @@ func TestHTMLBody(t *testing.T) {
 		}
 	}
 }
+
+// eofAt is a ReaderAt that returns io.EOF with a read that reaches the end,
+// as io.ReaderAt allows (an *os.File section may).
+type eofAt struct{ b []byte }
+
+func (e eofAt) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(len(e.b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, e.b[off:])
+	if off+int64(n) == int64(len(e.b)) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// TestReaderAtEOF: a full read that reports io.EOF at the end is not a
+// truncated stream.
+func TestReaderAtEOF(t *testing.T) {
+	t.Parallel()
+	b := readFixture(t, "01-simple.tnef")
+	want := dump(b, Limits{})
+	var s strings.Builder
+	err := Read(context.Background(), eofAt{b}, int64(len(b)), Limits{}, func(it Item) error {
+		_, err := io.Copy(&s, it.R)
+		return err
+	})
+	if err != nil || !strings.Contains(want, "report.xlsx") {
+		t.Errorf("Read through a ReaderAt that says io.EOF at the end: %v", err)
+	}
+}
