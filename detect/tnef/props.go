@@ -193,6 +193,9 @@ func (c *cursor) span(n int64, what string) region {
 // readRegion returns the bytes of a short region (g.n <= maxInline, checked
 // by the callers), in rd's scratch buffer: valid until its next use.
 func (rd *reader) readRegion(g region) ([]byte, error) {
+	if g.n > int64(len(rd.scratch)) { // cannot happen: regions lie within size
+		return nil, fmt.Errorf("%w: a value of %d bytes past the input", ErrCorrupt, g.n)
+	}
 	b := rd.scratch[:g.n]
 	if m, err := rd.r.ReadAt(b, g.off); int64(m) < g.n {
 		return nil, fmt.Errorf("%w: reading offset %d: %v", ErrCorrupt, g.off, err)

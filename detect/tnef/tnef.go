@@ -161,6 +161,7 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits, emit func(
 	}
 	rd := &reader{ctx: ctx, r: r, size: size, lim: lim.withDefaults(), emit: emit, cp: defaultCodePage}
 	rd.msgProps.name = "properties"
+	rd.scratch = make([]byte, min(max(size, 64), maxInline))
 	err := rd.read()
 	if err == nil {
 		err = rd.deferred
@@ -183,9 +184,9 @@ type reader struct {
 	nAttach  int
 	att      *attachment
 	msgProps textBuf
-	emitErr  error // emit's error, returned as is
-	deferred error // the first ErrCorrupt / ErrUnsupported that did not stop the read
-	scratch  [maxInline]byte
+	emitErr  error  // emit's error, returned as is
+	deferred error  // the first ErrCorrupt / ErrUnsupported that did not stop the read
+	scratch  []byte // short values and checksums: min(size, maxInline) bytes
 	num      [20]byte
 }
 
