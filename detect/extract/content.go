@@ -121,6 +121,8 @@ func (w *walker) format(idx int, path string, depth, adepth int, exp *archive.Ex
 		w.media(idx, path, depth, adepth, exp, br, f.kind)
 	case classSQLite:
 		w.database(idx, path, br)
+	case classDoc:
+		w.docFile(idx, path, depth, adepth, exp, br, f.kind)
 	}
 }
 

@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/dlprelay/dlprelay/detect/archive"
+	"github.com/dlprelay/dlprelay/detect/lzfu"
 	"github.com/dlprelay/dlprelay/detect/msg"
+	"github.com/dlprelay/dlprelay/detect/tnef"
 )
 
 // docItem is one thing a document reader (xls, doc, ppt, msg, tnef, rtf)
@@ -132,4 +134,35 @@ func (w *walker) oleReader(kind string, file io.ReaderAt, size int64) *docRead {
 		}
 	}
 	return nil
+}
+
+// docFile reads a part whose bytes are a document format of its own
+// (sniffFormat's classDoc): kind names its reader.
+func (w *walker) docFile(idx int, path string, depth, adepth int, exp *archive.Expansion, r io.Reader, kind string) {
+	file, size, ok := w.spoolPart(idx, path, r)
+	if !ok {
+		w.setDisposition(idx, DispNone, kind)
+		return
+	}
+	defer file.Close()
+	var read *docRead
+	switch kind {
+	case "tnef":
+		read = &docRead{
+			read: func(emit func(docItem) error) error {
+				return tnef.Read(w.ctx, file, size, tnef.Limits{MaxOutput: w.lim.MaxPartBytes, MaxItems: w.lim.MaxParts, MaxRatio: w.lim.MaxExpansionRatio},
+					func(it tnef.Item) error { return emit(docItem{file: it.Kind == tnef.ItemFile, name: it.Name, r: it.R}) })
+			},
+			errs: docErrs{encrypted: tnef.ErrEncrypted, corrupt: tnef.ErrCorrupt, limit: tnef.ErrLimit, unsupported: tnef.ErrUnsupported},
+		}
+	case "compressed-rtf":
+		read = &docRead{
+			read: func(emit func(docItem) error) error {
+				return lzfu.Read(w.ctx, io.NewSectionReader(file, 0, size), lzfu.Limits{MaxOutput: w.lim.MaxPartBytes, MaxRatio: w.lim.MaxExpansionRatio},
+					func(it lzfu.Item) error { return emit(docItem{file: it.Kind == lzfu.ItemFile, name: it.Name, r: it.R}) })
+			},
+			errs: docErrs{encrypted: lzfu.ErrEncrypted, corrupt: lzfu.ErrCorrupt, limit: lzfu.ErrLimit, unsupported: lzfu.ErrUnsupported},
+		}
+	}
+	w.docReader(idx, path, depth, adepth, exp, kind, file, size, read.read, read.errs)
 }

@@ -5,8 +5,10 @@ import (
 
 	"github.com/dlprelay/dlprelay/detect/archive"
 	"github.com/dlprelay/dlprelay/detect/cms"
+	"github.com/dlprelay/dlprelay/detect/lzfu"
 	"github.com/dlprelay/dlprelay/detect/media"
 	"github.com/dlprelay/dlprelay/detect/sqlite"
+	"github.com/dlprelay/dlprelay/detect/tnef"
 )
 
 // This file tells formats apart by their first bytes. The declared type
@@ -28,6 +30,7 @@ const (
 	classCMS    // S/MIME: a CMS ContentInfo
 	classMedia  // an image, audio, video or font signature
 	classSQLite // a SQLite database file
+	classDoc    // a document or message format read by a document reader (docs.go)
 )
 
 // format is a sniffed format: its class and a stable kind name for
@@ -86,6 +89,15 @@ func sniffFormat(head []byte) format {
 	}
 	if len(head) >= 7 && head[2] == '-' && head[3] == 'l' && head[6] == '-' && (head[4] == 'h' || head[4] == 'z') {
 		return format{classPacked, "lzh"}
+	}
+	if tnef.Is(head) {
+		return format{classDoc, "tnef"}
+	}
+	// Compressed RTF (as an Outlook item keeps its body) has its type at
+	// offset 8, after two little-endian sizes: a NUL among those tells it
+	// from text that happens to say "LZFu" there.
+	if lzfu.Is(head) && bytes.IndexByte(head[:8], 0) >= 0 {
+		return format{classDoc, "compressed-rtf"}
 	}
 	if sqlite.IsSQLite(head) {
 		return format{classSQLite, "sqlite"}
