@@ -1,0 +1,185 @@
+package rtf
+
+import (
+	"bytes"
+	"slices"
+	"unicode/utf8"
+)
+
+// sink collects the text of one item until its group ends. Counted sinks
+// are items and are charged to MaxOutput; the others are small side
+// buffers (a field instruction, a class name) that keep at most cap
+// bytes.
+type sink struct {
+	name    string
+	kind    ItemKind
+	counted bool
+	cap     int
+	html    bool   // lines end in CRLF (de-encapsulated HTML)
+	buf     []byte
+	side    []byte // side pieces (link targets) waiting for the line's end
+	done    bool
+}
+
+// maxSide bounds the side pieces held for one line.
+const maxSide = 64 << 10
+
+// newSink opens an item's sink; the group that opened it emits it when
+// it ends.
+func (p *parser) newSink(name string, kind ItemKind) *sink {
+	s := &sink{name: name, kind: kind, counted: true}
+	p.open = append(p.open, s)
+	st := p.top()
+	st.sink = s
+	st.dest = dText
+	st.closer = func(p *parser) error { return p.emitSink(s) }
+	return s
+}
+
+func (p *parser) write(s *sink, str string) error {
+	return p.writeBytes(s, []byte(str))
+}
+
+func (p *parser) writeByte(s *sink, b byte) error {
+	if !s.counted {
+		if len(s.buf) < s.cap {
+			s.buf = append(s.buf, b)
+		}
+		return nil
+	}
+	if err := p.charge(1); err != nil {
+		return err
+	}
+	s.buf = append(s.buf, b)
+	return nil
+}
+
+func (p *parser) writeBytes(s *sink, b []byte) error {
+	if s == nil || len(b) == 0 {
+		return nil
+	}
+	if !s.counted {
+		room := s.cap - len(s.buf)
+		if room < len(b) {
+			b = b[:max(room, 0)]
+			for len(b) > 0 && !utf8.Valid(b) {
+				b = b[:len(b)-1]
+			}
+		}
+		s.buf = append(s.buf, b...)
+		return nil
+	}
+	if err := p.charge(len(b)); err != nil {
+		return err
+	}
+	s.buf = append(s.buf, b...)
+	return nil
+}
+
+// charge counts n more output bytes against MaxOutput and MaxRatio.
+func (p *parser) charge(n int) error {
+	if p.limitErr != nil {
+		return p.limitErr
+	}
+	if p.out+int64(n) > p.lim.MaxOutput {
+		p.limitErr = limit("more than %d bytes of output", p.lim.MaxOutput)
+		return p.limitErr
+	}
+	if p.out+int64(n) > int64(p.lim.MaxRatio)*p.cr.n+4096 {
+		p.limitErr = limit("output more than %d times the input", p.lim.MaxRatio)
+		return p.limitErr
+	}
+	p.out += int64(n)
+	return nil
+}
+
+// newline ends a line of s, then writes the side pieces of that line.
+func (p *parser) newline(s *sink) error {
+	nl := "\n"
+	if s.html {
+		nl = "\r\n"
+	}
+	if err := p.write(s, nl); err != nil {
+		return err
+	}
+	if len(s.side) > 0 {
+		side := s.side
+		s.side = nil
+		return p.writeBytes(s, side)
+	}
+	return nil
+}
+
+// addSide adds a side piece, written on a line of its own after the
+// current line of s.
+func (p *parser) addSide(s *sink, piece []byte) error {
+	if len(s.side)+len(piece)+1 > maxSide {
+		if err := p.newline(s); err != nil {
+			return err
+		}
+	}
+	s.side = append(s.side, piece...)
+	s.side = append(s.side, '\n')
+	return nil
+}
+
+// rowEnd ends a table row: the tab after its last cell is dropped.
+func (p *parser) rowEnd(s *sink) error {
+	if n := len(s.buf); n > 0 && s.buf[n-1] == '\t' {
+		s.buf = s.buf[:n-1]
+		p.out--
+	}
+	return p.newline(s)
+}
+
+// emitSink hands out the item s holds, if it holds anything.
+func (p *parser) emitSink(s *sink) error {
+	if s.done {
+		return nil
+	}
+	s.done = true
+	if i := slices.Index(p.open, s); i >= 0 {
+		p.open = slices.Delete(p.open, i, i+1)
+	}
+	if len(s.side) > 0 {
+		// A bound hit here is in p.limitErr; what is held is emitted.
+		if n := len(s.buf); n > 0 && s.buf[n-1] != '\n' {
+			_ = p.newline(s)
+		} else {
+			side := s.side
+			s.side = nil
+			_ = p.writeBytes(s, side)
+		}
+	}
+	if len(bytes.TrimSpace(s.buf)) == 0 {
+		s.buf = nil
+		return nil
+	}
+	return p.emitItem(s.kind, s.name, s.buf, func() { s.buf = nil })
+}
+
+func (p *parser) emitItem(kind ItemKind, name string, b []byte, release func()) error {
+	if p.items >= p.lim.MaxItems {
+		p.limitErr = limit("more than %d items", p.lim.MaxItems)
+		return p.limitErr
+	}
+	p.items++
+	err := p.emit(Item{Kind: kind, Name: name, R: bytes.NewReader(b)})
+	if release != nil {
+		release()
+	}
+	return err
+}
+
+// flushOpen emits the items whose groups had not ended when the read
+// stopped, innermost first, the body last.
+func (p *parser) flushOpen() error {
+	_ = p.flush() // a bound hit here is in p.limitErr
+	for len(p.open) > 0 {
+		s := p.open[len(p.open)-1]
+		if err := p.emitSink(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
