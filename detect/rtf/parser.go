@@ -395,12 +395,24 @@ func (p *parser) char(c byte) error {
 func (p *parser) cp() int {
 	st := p.top()
 	cp := p.fontCP(st.font)
-	if !doubleByte(cp) && st.dbFont >= 0 {
+	// Text after \dbch is double-byte: in a font with no charset of its
+	// own it takes the code page of the \dbch\afN font.
+	if st.assoc == assocDbch && st.dbFont >= 0 && !doubleByte(cp) && p.ansiFont(st.font) {
 		if db := p.fontCP(st.dbFont); doubleByte(db) {
 			return db
 		}
 	}
 	return cp
+}
+
+// ansiFont reports whether font f has the document's code page (no
+// \fcharset or \cpg of its own).
+func (p *parser) ansiFont(f int) bool {
+	if f < 0 {
+		f = p.deff
+	}
+	fe := p.fonts[f]
+	return fe.cpg <= 0 && (fe.charset == 0 || fe.charset == 1)
 }
 
 func (p *parser) fontCP(f int) int {
