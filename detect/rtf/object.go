@@ -31,9 +31,8 @@ func (p *parser) objdata(st *state) error {
 	st.dest = dObjdata
 	p.hexHi = -1
 	st.closer = func(p *parser) error {
-		b := obj.data.buf
-		obj.data.buf = nil
-		return p.emitObject(obj, b)
+		defer obj.data.data.Reset()
+		return p.emitObject(obj, &obj.data.data)
 	}
 	return nil
 }
@@ -45,37 +44,41 @@ const (
 	ole1Static   = 5
 )
 
+// headerPrefix bounds the bytes an object's headers are read from.
+const headerPrefix = 256 << 10
+
 // emitObject hands out the native data of an OLE1 embedded object
 // (MS-OLEDS 2.2.4: ObjectHeader, then NativeDataSize and NativeData), or
 // the packaged file of a Package object; data that is not an OLE1
 // object is handed out as it is. A linked object has no data, a static
 // one only a picture: nothing is emitted for them.
-func (p *parser) emitObject(obj *object, b []byte) error {
-	if len(b) == 0 {
+func (p *parser) emitObject(obj *object, data *chunks) error {
+	if data.Len() == 0 {
 		return nil
 	}
 	class := printableName(obj.class)
-	h, ok := parseOLE1(b)
+	h, ok := parseOLE1(data.Prefix(headerPrefix), data.Len())
 	switch {
 	case !ok:
-		return p.emitItem(ItemFile, objectName(obj.n, class), b, nil)
+		return p.emitItem(ItemFile, objectName(obj.n, class), data.Section(0, data.Len()))
 	case h.formatID == ole1Linked || h.formatID == ole1Static:
 		return nil
 	}
 	if c := printableName(h.class); c != "" {
 		class = c
 	}
-	native := h.native
 	if strings.EqualFold(class, "Package") {
-		if name, data, ok := parsePackage(native); ok {
+		pre := make([]byte, min(h.size, headerPrefix))
+		data.ReadAt(pre, h.off)
+		if name, off, size, ok := parsePackage(pre, h.size); ok {
 			label := "Package"
 			if n := printableName(p.decodeANSI(name)); n != "" {
 				label = "Package: " + n
 			}
-			return p.emitItem(ItemFile, objectName(obj.n, label), data, nil)
+			return p.emitItem(ItemFile, objectName(obj.n, label), data.Section(h.off+off, size))
 		}
 	}
-	return p.emitItem(ItemFile, objectName(obj.n, class), native, nil)
+	return p.emitItem(ItemFile, objectName(obj.n, class), data.Section(h.off, h.size))
 }
 
 func objectName(n int, class string) string {
@@ -85,15 +88,18 @@ func objectName(n int, class string) string {
 	return fmt.Sprintf("object %d (%s)", n, class)
 }
 
+// ole1Header is an OLE1 object's header: its format, its class, and
+// where its native data is.
 type ole1Header struct {
-	formatID uint32
-	class    string
-	native   []byte
+	formatID  uint32
+	class     string
+	off, size int64
 }
 
-// parseOLE1 reads an ObjectHeader and, for an embedded object, its
-// native data (cut to what is there when NativeDataSize claims more).
-func parseOLE1(b []byte) (ole1Header, bool) {
+// parseOLE1 reads an ObjectHeader and, for an embedded object, where its
+// native data is (cut to what is there when NativeDataSize claims more)
+// from b, the first bytes of total.
+func parseOLE1(b []byte, total int64) (ole1Header, bool) {
 	var h ole1Header
 	if len(b) < 8 {
 		return h, false
@@ -122,12 +128,9 @@ func parseOLE1(b []byte) (ole1Header, bool) {
 	if len(rest) < 4 {
 		return h, false
 	}
-	size := uint64(binary.LittleEndian.Uint32(rest))
-	rest = rest[4:]
-	if size > uint64(len(rest)) {
-		size = uint64(len(rest))
-	}
-	h.native = rest[:size]
+	h.size = int64(binary.LittleEndian.Uint32(rest))
+	h.off = int64(len(b)-len(rest)) + 4
+	h.size = min(h.size, total-h.off)
 	return h, true
 }
 
@@ -153,37 +156,37 @@ func lengthPrefixed(b []byte) (string, []byte, bool) {
 // Packager's Ole10Native layout): a 16-bit header, the label and the
 // original path (NUL-terminated), a 32-bit type (3: an embedded file),
 // the temporary path with its 32-bit length, then the file's 32-bit size
-// and bytes.
-func parsePackage(b []byte) (name string, data []byte, ok bool) {
+// and bytes. b is the first bytes of the total native data; off and size
+// say where the file is in it.
+func parsePackage(b []byte, total int64) (name string, off, size int64, ok bool) {
+	all := len(b)
 	if len(b) < 2 {
-		return "", nil, false
+		return "", 0, 0, false
 	}
 	b = b[2:]
 	label, b, ok := cstring(b)
 	if !ok {
-		return "", nil, false
+		return "", 0, 0, false
 	}
 	orig, b, ok := cstring(b)
 	if !ok || len(b) < 8 {
-		return "", nil, false
+		return "", 0, 0, false
 	}
 	if binary.LittleEndian.Uint32(b) != 0x00030000 {
-		return "", nil, false
+		return "", 0, 0, false
 	}
 	n := uint64(binary.LittleEndian.Uint32(b[4:]))
 	b = b[8:]
 	if n > uint64(len(b)) {
-		return "", nil, false
+		return "", 0, 0, false
 	}
 	b = b[n:]
 	if len(b) < 4 {
-		return "", nil, false
+		return "", 0, 0, false
 	}
-	size := uint64(binary.LittleEndian.Uint32(b))
-	b = b[4:]
-	if size > uint64(len(b)) {
-		size = uint64(len(b))
-	}
+	size = int64(binary.LittleEndian.Uint32(b))
+	off = int64(all-len(b)) + 4
+	size = min(size, total-off)
 	name = label
 	if name == "" {
 		name = orig
@@ -191,7 +194,7 @@ func parsePackage(b []byte) (name string, data []byte, ok bool) {
 	if i := strings.LastIndexAny(name, `\/`); i >= 0 {
 		name = name[i+1:]
 	}
-	return name, b[:size], true
+	return name, off, size, true
 }
 
 func cstring(b []byte) (string, []byte, bool) {

@@ -1,7 +1,7 @@
 package rtf
 
 import (
-	"bytes"
+	"io"
 	"slices"
 	"unicode/utf8"
 )
@@ -16,7 +16,8 @@ type sink struct {
 	counted bool
 	cap     int
 	html    bool // lines end in CRLF (de-encapsulated HTML)
-	buf     []byte
+	buf     []byte // a side buffer's bytes
+	data    chunks // an item's bytes
 	side    []byte // side pieces (link targets) waiting for the line's end
 	done    bool
 }
@@ -50,7 +51,7 @@ func (p *parser) writeByte(s *sink, b byte) error {
 	if err := p.charge(1); err != nil {
 		return err
 	}
-	s.buf = append(s.buf, b)
+	s.data.AppendByte(b)
 	return nil
 }
 
@@ -72,7 +73,7 @@ func (p *parser) writeBytes(s *sink, b []byte) error {
 	if err := p.charge(len(b)); err != nil {
 		return err
 	}
-	s.buf = append(s.buf, b...)
+	s.data.Append(b)
 	return nil
 }
 
@@ -125,8 +126,8 @@ func (p *parser) addSide(s *sink, piece []byte) error {
 
 // rowEnd ends a table row: the tab after its last cell is dropped.
 func (p *parser) rowEnd(s *sink) error {
-	if n := len(s.buf); n > 0 && s.buf[n-1] == '\t' {
-		s.buf = s.buf[:n-1]
+	if s.data.Last() == '\t' {
+		s.data.DropLast()
 		p.out--
 	}
 	return p.newline(s)
@@ -143,7 +144,7 @@ func (p *parser) emitSink(s *sink) error {
 	}
 	if len(s.side) > 0 {
 		// A bound hit here is in p.limitErr; what is held is emitted.
-		if n := len(s.buf); n > 0 && s.buf[n-1] != '\n' {
+		if s.data.Len() > 0 && s.data.Last() != '\n' {
 			_ = p.newline(s)
 		} else {
 			side := s.side
@@ -151,24 +152,20 @@ func (p *parser) emitSink(s *sink) error {
 			_ = p.writeBytes(s, side)
 		}
 	}
-	if len(bytes.TrimSpace(s.buf)) == 0 {
-		s.buf = nil
+	defer s.data.Reset()
+	if s.data.Blank() {
 		return nil
 	}
-	return p.emitItem(s.kind, s.name, s.buf, func() { s.buf = nil })
+	return p.emitItem(s.kind, s.name, s.data.Section(0, s.data.Len()))
 }
 
-func (p *parser) emitItem(kind ItemKind, name string, b []byte, release func()) error {
+func (p *parser) emitItem(kind ItemKind, name string, r io.Reader) error {
 	if p.items >= p.lim.MaxItems {
 		p.limitErr = limit("more than %d items", p.lim.MaxItems)
 		return p.limitErr
 	}
 	p.items++
-	err := p.emit(Item{Kind: kind, Name: name, R: bytes.NewReader(b)})
-	if release != nil {
-		release()
-	}
-	return err
+	return p.emit(Item{Kind: kind, Name: name, R: r})
 }
 
 // flushOpen emits the items whose groups had not ended when the read

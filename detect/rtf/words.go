@@ -227,7 +227,7 @@ func (p *parser) word(name string, hasParam bool, param int, star bool) error {
 		p.newSink(fmt.Sprintf("footnote %d", p.nfoot), ItemText)
 	case "ftnalt":
 		// An endnote: renamed, numbered apart.
-		if s := st.sink; s != nil && strings.HasPrefix(s.name, "footnote ") && len(s.buf) == 0 {
+		if s := st.sink; s != nil && strings.HasPrefix(s.name, "footnote ") && s.data.Len() == 0 {
 			p.nfoot--
 			p.nend++
 			s.name = fmt.Sprintf("endnote %d", p.nend)
