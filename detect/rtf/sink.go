@@ -15,7 +15,7 @@ type sink struct {
 	kind    ItemKind
 	counted bool
 	cap     int
-	html    bool // lines end in CRLF (de-encapsulated HTML)
+	html    bool   // lines end in CRLF (de-encapsulated HTML)
 	buf     []byte // a side buffer's bytes
 	data    chunks // an item's bytes
 	side    []byte // side pieces (link targets) waiting for the line's end
