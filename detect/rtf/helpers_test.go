@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -72,3 +75,39 @@ func render(items []got, err error) string {
 func rtfDoc(body string) string {
 	return `{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Arial;}}` + body + "}"
 }
+
+// peakHeap runs f and returns the peak of HeapInuse above what it was
+// before, sampled every millisecond.
+func peakHeap(f func()) uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > base && m.HeapInuse-base > peak.Load() {
+				peak.Store(m.HeapInuse - base)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	f()
+	close(stop)
+	<-done
+	runtime.ReadMemStats(&ms)
+	if ms.HeapInuse > base && ms.HeapInuse-base > peak.Load() {
+		peak.Store(ms.HeapInuse - base)
+	}
+	return peak.Load()
+}
+

@@ -9,10 +9,7 @@ import (
 	"context"
 	"errors"
 	"io"
-	"runtime"
-	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // repeater reads as head, then unit repeated up to n bytes, then tail,
@@ -61,41 +58,6 @@ func (r *repeater) Read(b []byte) (int, error) {
 		}
 	}
 	return w, nil
-}
-
-// peakHeap runs f and returns the peak of HeapInuse above what it was
-// before, sampled every millisecond.
-func peakHeap(f func()) uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapInuse
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > base && m.HeapInuse-base > peak.Load() {
-				peak.Store(m.HeapInuse - base)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Millisecond):
-			}
-		}
-	}()
-	f()
-	close(stop)
-	<-done
-	runtime.ReadMemStats(&ms)
-	if ms.HeapInuse > base && ms.HeapInuse-base > peak.Load() {
-		peak.Store(ms.HeapInuse - base)
-	}
-	return peak.Load()
 }
 
 // TestMemoryBound reads the worst inputs thought of, 64 MB each, with

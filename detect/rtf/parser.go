@@ -155,7 +155,10 @@ func (p *parser) eof(err error) error {
 
 // header reads up to and including "{\rtf".
 func (p *parser) header() error {
-	head, _ := p.br.Peek(80)
+	head, err := p.br.Peek(80)
+	if len(head) == 0 && err != nil && err != io.EOF {
+		return p.eof(err)
+	}
 	i := 0
 	if len(head) >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF {
 		i = 3
@@ -178,7 +181,7 @@ func (p *parser) header() error {
 	default:
 		return corrupt("not RTF: no {\\rtf at the start")
 	}
-	_, err := p.br.Discard(i + 1) // up to the brace; \rtf is read as a word
+	_, err = p.br.Discard(i + 1) // up to the brace; \rtf is read as a word
 	return err
 }
 

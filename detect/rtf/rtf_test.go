@@ -196,7 +196,11 @@ func TestStops(t *testing.T) {
 	if err != boom || n != 1 {
 		t.Errorf("emit error: %v after %d calls", err, n)
 	}
-	// A reader's error is returned.
+	// A reader's error is returned, at the start too.
+	err = Read(context.Background(), errReader{}, Limits{}, func(Item) error { return nil })
+	if !errors.Is(err, errRead) {
+		t.Errorf("reader error at the start: %v", err)
+	}
 	err = Read(context.Background(), io.MultiReader(strings.NewReader(`{\rtf1 a`), errReader{}), Limits{}, func(Item) error { return nil })
 	if !errors.Is(err, errRead) {
 		t.Errorf("reader error: %v", err)
