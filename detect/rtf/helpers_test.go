@@ -110,4 +110,3 @@ func peakHeap(f func()) uint64 {
 	}
 	return peak.Load()
 }
-
