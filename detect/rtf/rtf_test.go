@@ -51,6 +51,7 @@ func TestText(t *testing.T) {
 		{"field result and link", rtfDoc(`Mail {\field{\*\fldinst HYPERLINK "mailto:a@example.jp" \\o "t"}{\fldrslt us}} now\par next`), "Mail us now\nmailto:a@example.jp\nnext"},
 		{"other field", rtfDoc(`{\field{\*\fldinst PAGE}{\fldrslt 3}}`), "3"},
 		{"listtext", rtfDoc(`{\listtext 1.\tab}item`), "1.\titem"},
+		{"text box", rtfDoc(`{\shp{\*\shpinst{\sp{\sn fill}{\sv 1}}{\shptxt box 03-1234-5678}}}{\shprslt{\*\do box 03-1234-5678}}`), "box 03-1234-5678"},
 		{"upr", rtfDoc(`{\upr{x ansi}{\*\ud{uni \u12354?}}}`), "uni あ"},
 		{"text after the document", rtfDoc(`a`) + `trailing`, "a"},
 		{"control word with long param", rtfDoc(`\fs999999999999999999 a`), "a"},

@@ -184,6 +184,9 @@ func (p *parser) word(name string, hasParam bool, param int, star bool) error {
 		st.dest = dInfo
 		p.newSink("info", ItemText)
 		st.dest = dInfo
+	case "shpinst":
+		// A shape's instructions: its properties (\sp) are skipped,
+		// its text box (\shptxt) is read.
 	case "upr":
 		st.uprSkip = true
 	case "ud":
