@@ -84,6 +84,7 @@ type parser struct {
 	hexHi                       int // pending high nibble of objdata, -1 none
 	tokens                      int
 	limitErr                    error // the first bound hit
+	itemsErr                    error // MaxItems was reached: items were dropped
 }
 
 func newParser(ctx context.Context, r io.Reader, lim Limits, emit func(Item) error) *parser {

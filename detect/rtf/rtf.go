@@ -64,7 +64,10 @@ const (
 // Limits bound a read; zero fields take the defaults.
 type Limits struct {
 	MaxOutput int64 // bytes of text and embedded files emitted in all (default 64 MiB)
-	MaxItems  int   // items emitted (default 10000)
+	// MaxItems bounds the items emitted (default 10000). The body keeps
+	// the last one: past MaxItems-1 other items are dropped and the read
+	// goes on, so the body is still emitted, then Read returns ErrLimit.
+	MaxItems int
 	// MaxRatio bounds output per input byte (default 100). RTF is not
 	// compressed: its output is at most about three bytes per input byte
 	// (one 8-bit character becoming a three-byte UTF-8 one), so only a
@@ -145,6 +148,9 @@ func Read(ctx context.Context, r io.Reader, lim Limits, emit func(Item) error) e
 	}
 	if err == nil {
 		err = p.limitErr
+	}
+	if err == nil {
+		err = p.itemsErr
 	}
 	return err
 }

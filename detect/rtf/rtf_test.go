@@ -163,7 +163,7 @@ func TestErrors(t *testing.T) {
 		{"pocket word", `{\pwd1 hello}`, Limits{}, ErrUnsupported, ""},
 		{"depth", `{\rtf1 a` + strings.Repeat("{", 300) + "b" + strings.Repeat("}", 301), Limits{}, ErrLimit, "a"},
 		{"output", rtfDoc(strings.Repeat("abcdefgh", 100)), Limits{MaxOutput: 100}, ErrLimit, strings.Repeat("abcdefgh", 12) + "abcd"},
-		{"items", rtfDoc(strings.Repeat(`{\footnote n}`, 5) + "b"), Limits{MaxItems: 3}, ErrLimit, ""},
+		{"items", rtfDoc(strings.Repeat(`{\footnote n}`, 5) + "b"), Limits{MaxItems: 3}, ErrLimit, "b"}, // the body keeps its slot
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -156,16 +156,34 @@ func (p *parser) emitSink(s *sink) error {
 	if s.data.Blank() {
 		return nil
 	}
+	if s == p.root {
+		return p.emitBody(s.data.Section(0, s.data.Len()))
+	}
 	return p.emitItem(s.kind, s.name, s.data.Section(0, s.data.Len()))
 }
 
+// emitItem emits an item other than the body, which keeps the last of
+// MaxItems: past MaxItems-1 items are dropped, and the read goes on so
+// that a document of 10,000 footnotes still has its body scanned; Read
+// then returns ErrLimit.
 func (p *parser) emitItem(kind ItemKind, name string, r io.Reader) error {
+	if p.items >= p.lim.MaxItems-1 {
+		if p.itemsErr == nil {
+			p.itemsErr = limit("more than %d items", p.lim.MaxItems)
+		}
+		return nil
+	}
+	p.items++
+	return p.emit(Item{Kind: kind, Name: name, R: r})
+}
+
+func (p *parser) emitBody(r io.Reader) error {
 	if p.items >= p.lim.MaxItems {
 		p.limitErr = limit("more than %d items", p.lim.MaxItems)
 		return p.limitErr
 	}
 	p.items++
-	return p.emit(Item{Kind: kind, Name: name, R: r})
+	return p.emit(Item{Kind: p.root.kind, Name: p.root.name, R: r})
 }
 
 // flushOpen emits the items whose groups had not ended when the read
