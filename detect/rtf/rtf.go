@@ -28,9 +28,12 @@
 // Text is UTF-8: \'hh escapes and 8-bit bytes are decoded in the code page
 // of the current font (\fcharset: 128 Shift_JIS as CP932, 134 GBK, 129
 // Hangul, 136 Big5, Cyrillic, Greek ... ; \cpg) or of the document
-// (\ansicpg), with a double-byte character split over two escapes, or an
-// escape and a literal trail byte, decoded as one character; \uN with
-// its \ucN fallback skipped, surrogate pairs joined.
+// (\ansicpg, also for \fcharset0 and 1: LibreOffice reads 0 as
+// Windows-1252, but a generator that writes \ansicpg932 and fcharset0
+// means CP932), with a double-byte character split over two escapes, or
+// an escape and a literal trail byte, decoded as one character; after
+// \dbch, a font of no charset takes the code page of the \dbch\afN
+// font; \uN with its \ucN fallback skipped, surrogate pairs joined.
 //
 // What is not read: pictures (\pict, \shppict, their hex or \bin data
 // is skipped), style sheets, font, colour, list and revision tables,
