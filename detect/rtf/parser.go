@@ -536,7 +536,7 @@ func (p *parser) bin(n int) error {
 		return nil
 	}
 	st := p.top()
-	if st.dest == dObjdata && st.obj != nil && p.skip == 0 {
+	if st.dest == dObjdata && st.obj != nil && st.obj.data != nil && p.skip == 0 {
 		var buf [4096]byte
 		for n > 0 {
 			k, err := io.ReadFull(p.br, buf[:min(n, len(buf))])
@@ -579,8 +579,8 @@ func (p *parser) hexByte(c byte) error {
 	b := byte(p.hexHi<<4 | v)
 	p.hexHi = -1
 	st := p.top()
-	if st.obj == nil {
-		return nil
+	if st.obj == nil || st.obj.data == nil {
+		return nil // an \object inside objdata: its bytes are not the outer object's
 	}
 	return p.writeByte(st.obj.data, b)
 }

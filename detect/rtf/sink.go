@@ -42,6 +42,9 @@ func (p *parser) write(s *sink, str string) error {
 }
 
 func (p *parser) writeByte(s *sink, b byte) error {
+	if s == nil {
+		return nil
+	}
 	if !s.counted {
 		if len(s.buf) < s.cap {
 			s.buf = append(s.buf, b)

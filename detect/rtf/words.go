@@ -194,6 +194,9 @@ func (p *parser) word(name string, hasParam bool, param int, star bool) error {
 	case "fldinst":
 		return p.fieldInstruction(st)
 	case "object":
+		if st.dest == dObjdata {
+			return nil
+		}
 		p.nobj++
 		st.obj = &object{n: p.nobj}
 	case "objclass":
