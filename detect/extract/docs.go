@@ -9,6 +9,7 @@ import (
 	"github.com/dlprelay/dlprelay/detect/archive"
 	"github.com/dlprelay/dlprelay/detect/lzfu"
 	"github.com/dlprelay/dlprelay/detect/msg"
+	"github.com/dlprelay/dlprelay/detect/rtf"
 	"github.com/dlprelay/dlprelay/detect/tnef"
 )
 
@@ -154,6 +155,14 @@ func (w *walker) docFile(idx int, path string, depth, adepth int, exp *archive.E
 					func(it tnef.Item) error { return emit(docItem{file: it.Kind == tnef.ItemFile, name: it.Name, r: it.R}) })
 			},
 			errs: docErrs{encrypted: tnef.ErrEncrypted, corrupt: tnef.ErrCorrupt, limit: tnef.ErrLimit, unsupported: tnef.ErrUnsupported},
+		}
+	case "rtf":
+		read = &docRead{
+			read: func(emit func(docItem) error) error {
+				return rtf.Read(w.ctx, io.NewSectionReader(file, 0, size), rtf.Limits{MaxOutput: w.lim.MaxPartBytes, MaxItems: w.lim.MaxParts, MaxRatio: w.lim.MaxExpansionRatio},
+					func(it rtf.Item) error { return emit(docItem{file: it.Kind == rtf.ItemFile, name: it.Name, r: it.R}) })
+			},
+			errs: docErrs{encrypted: rtf.ErrEncrypted, corrupt: rtf.ErrCorrupt, limit: rtf.ErrLimit, unsupported: rtf.ErrUnsupported},
 		}
 	case "compressed-rtf":
 		read = &docRead{

@@ -7,6 +7,7 @@ import (
 	"github.com/dlprelay/dlprelay/detect/cms"
 	"github.com/dlprelay/dlprelay/detect/lzfu"
 	"github.com/dlprelay/dlprelay/detect/media"
+	"github.com/dlprelay/dlprelay/detect/rtf"
 	"github.com/dlprelay/dlprelay/detect/sqlite"
 	"github.com/dlprelay/dlprelay/detect/tnef"
 )
@@ -89,6 +90,9 @@ func sniffFormat(head []byte) format {
 	}
 	if len(head) >= 7 && head[2] == '-' && head[3] == 'l' && head[6] == '-' && (head[4] == 'h' || head[4] == 'z') {
 		return format{classPacked, "lzh"}
+	}
+	if rtf.Is(head) {
+		return format{classDoc, "rtf"}
 	}
 	if tnef.Is(head) {
 		return format{classDoc, "tnef"}
