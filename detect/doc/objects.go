@@ -138,8 +138,8 @@ func emitOle10Native(c *cfb, o *out, obj string, f *mscfb.File) error {
 
 func parsePackage(r *bufio.Reader, size int64) (label string, data io.Reader, n int64, ok bool) {
 	var hdr [6]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return "", nil, 0, false
+	if _, err := io.ReadFull(r, hdr[:]); err != nil || binary.LittleEndian.Uint16(hdr[4:]) != 2 || int64(binary.LittleEndian.Uint32(hdr[:])) > size-4 {
+		return "", nil, 0, false // not the Packager's native data
 	}
 	used := int64(6)
 	cstr := func() ([]byte, bool) {
