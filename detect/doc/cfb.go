@@ -21,12 +21,14 @@ const maxHeaderRead = 4 << 20
 type budgetReader struct {
 	r    io.ReaderAt
 	left int64
+	hit  bool
 }
 
 var errBudget = errors.New("compound file directory too large")
 
 func (b *budgetReader) ReadAt(p []byte, off int64) (int, error) {
 	if b.left < int64(len(p)) {
+		b.hit = true
 		return 0, errBudget
 	}
 	b.left -= int64(len(p))
@@ -51,7 +53,7 @@ func openCFB(r io.ReaderAt, size int64) (*cfb, error) {
 	br := &budgetReader{r: sr, left: maxHeaderRead}
 	d, err := mscfb.New(br)
 	if err != nil {
-		if errors.Is(err, errBudget) || br.left <= 0 {
+		if br.hit {
 			return nil, fmt.Errorf("%w: compound file directory over %d bytes", ErrLimit, maxHeaderRead)
 		}
 		return nil, fmt.Errorf("%w: compound file: %v", ErrCorrupt, err)

@@ -92,9 +92,10 @@ var cfbMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 // (an error wrapping ErrLimit). Other errors wrap ErrEncrypted, ErrCorrupt
 // or ErrUnsupported; what was emitted before an error stands.
 //
-// Memory is bounded by the input's real size (the streams read are held
-// whole, never more than size bytes) plus one text range (at most
-// MaxOutput).
+// Memory is bounded by the input's real size (the WordDocument and table
+// streams are held whole, never more than size bytes); text is converted
+// as emit reads it, a few thousand characters at a time. A text item that
+// emit does not read to its end still counts what was read.
 func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits, emit func(Item) error) error {
 	lim = lim.withDefaults()
 	if err := ctx.Err(); err != nil {
@@ -140,15 +141,18 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits, emit func(
 		if rg.name == "" || rg.n == 0 {
 			continue
 		}
-		var buf bytes.Buffer
-		rerr := readText(ctx, &buf, word, pieces, start, end, o.remaining())
-		if buf.Len() > 0 {
-			if err := o.emitBytes(ItemText, rg.name, buf.Bytes()); err != nil {
-				return err
-			}
+		if err := o.check(); err != nil {
+			return err
 		}
-		if rerr != nil {
-			return rerr
+		tr := newTextReader(ctx, word, pieces, start, end, o.remaining())
+		o.items++
+		err := emit(Item{Kind: ItemText, Name: rg.name, R: tr})
+		o.written += tr.read
+		if err != nil {
+			return err
+		}
+		if tr.err != nil {
+			return tr.err
 		}
 	}
 	return emitObjects(c, o)
@@ -173,13 +177,4 @@ func (o *out) check() error {
 		return fmt.Errorf("%w: more than %d items", ErrLimit, o.lim.MaxItems)
 	}
 	return nil
-}
-
-func (o *out) emitBytes(k ItemKind, name string, b []byte) error {
-	if err := o.check(); err != nil {
-		return err
-	}
-	o.items++
-	o.written += int64(len(b))
-	return o.emit(Item{Kind: k, Name: name, R: bytes.NewReader(b)})
 }

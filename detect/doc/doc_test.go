@@ -256,6 +256,7 @@ func TestErrors(t *testing.T) {
 		{"bad wIdent", patchFIB(t, func(f []byte) { f[0] = 0 }), ErrCorrupt},
 		{"CLX past the table", patchFIB(t, func(f []byte) { binary.LittleEndian.PutUint32(f[422:], 1<<30) }), ErrCorrupt},
 		{"ccp negative", patchFIB(t, func(f []byte) { binary.LittleEndian.PutUint32(f[76:], 0x80000000) }), ErrCorrupt},
+		{"directory chain", longDirectory(), ErrLimit},
 		{"fields too deep", makeDoc(synthDoc{stories: [8]string{strings.Repeat("\x13", 100)}}), ErrCorrupt},
 	}
 	for _, tt := range tests {
@@ -317,18 +318,12 @@ func TestIs(t *testing.T) {
 	}
 }
 
-// hostile is the worst input for memory found: a 3 MB body whose piece
-// table lists 8192 pieces, each claiming the whole text again, behind a
-// FIB claiming 2^31-1 characters per story.
+// hostile is the worst input for memory found: a 1 MB body whose piece
+// table lists it 4096 times over (4 GB of text from 1 MB), behind a FIB
+// claiming 2^31-1 characters of body.
 func hostile() []byte {
-	body := strings.Repeat("山田 太郎,03-1234-5678,taro.yamada@example.jp\r", 30000)
-	b := makeDoc(synthDoc{stories: [8]string{body}})
-	// Rewrite the piece table: n pieces over the same bytes.
-	w := bytes.Index(b, []byte{0xEC, 0xA5, 0xC1, 0x00})
-	for i := 0; i < 8; i++ {
-		binary.LittleEndian.PutUint32(b[w+76+4*i:], 0x7FFFFFFF)
-	}
-	return b
+	body := strings.Repeat("山田 太郎,03-1234-5678,taro.yamada@example.jp\r", 10000)
+	return makeDoc(synthDoc{stories: [8]string{body}, repeat: 4096})
 }
 
 // longDirectory is a 32 MiB compound file whose FAT chains 8184 sectors

@@ -16,6 +16,7 @@ type synthDoc struct {
 	stories    [8]string // body, footnotes, headers, macro, comments, endnotes, text boxes, header text boxes
 	compressed bool      // pieces in Windows-1252 rather than UTF-16LE
 	pieceRuns  int       // > 0: the body is split into pieces of this many characters
+	repeat     int       // > 0: the piece table lists the body's first piece this many times over
 	objects    []*cfbNode
 }
 
@@ -63,6 +64,14 @@ func makeDoc(d synthDoc) []byte {
 	}
 	if len(pcs) == 0 {
 		pcs = append(pcs, pc{fc: uint32(len(word))})
+	}
+	if d.repeat > 0 {
+		p0, n := pcs[0], pcs[0].cpEnd-pcs[0].cp
+		pcs = pcs[:0]
+		for k := 0; k < d.repeat; k++ {
+			pcs = append(pcs, pc{cp: uint32(k) * n, cpEnd: uint32(k+1) * n, fc: p0.fc})
+		}
+		binary.LittleEndian.PutUint32(word[64+12:], 0x7FFFFFFF)
 	}
 	plc := []byte{}
 	for _, p := range pcs {

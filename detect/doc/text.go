@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -82,44 +83,103 @@ func parsePlcPcd(b []byte) ([]piece, error) {
 	return ps, nil
 }
 
-// readText writes the characters [start, end) of the document to buf as
-// UTF-8 text, as Word shows them. It writes at most max bytes (then returns
-// an error wrapping ErrLimit).
-func readText(ctx context.Context, buf *bytes.Buffer, word []byte, pieces []piece, start, end, max int64) error {
-	t := &textWriter{buf: buf, max: max}
-	for _, p := range pieces {
-		lo, hi := max64(p.cp, start), min64(p.cpEnd, end)
-		if lo >= hi {
+// textReader reads the characters [start, end) of the document as UTF-8
+// text, as Word shows them, converting a few thousand characters at a time:
+// its memory does not depend on the text's length. It yields at most max
+// bytes, then fails with an error wrapping ErrLimit; a piece outside the
+// WordDocument stream fails it with ErrCorrupt. The first failure is kept
+// in err.
+type textReader struct {
+	ctx    context.Context
+	word   []byte
+	pieces []piece
+	i      int   // the piece being read
+	cp     int64 // the next character
+	end    int64
+	t      textWriter
+	out    bytes.Buffer
+	read   int64 // bytes handed out
+	done   bool
+	err    error
+}
+
+func newTextReader(ctx context.Context, word []byte, pieces []piece, start, end, max int64) *textReader {
+	r := &textReader{ctx: ctx, word: word, pieces: pieces, cp: start, end: end}
+	r.t = textWriter{buf: &r.out, max: max}
+	return r
+}
+
+func (r *textReader) Read(p []byte) (int, error) {
+	for r.out.Len() == 0 && !r.done && r.err == nil {
+		r.fill()
+	}
+	if r.out.Len() > 0 {
+		n, _ := r.out.Read(p)
+		r.read += int64(n)
+		return n, nil
+	}
+	if r.err != nil {
+		return 0, r.err
+	}
+	return 0, io.EOF
+}
+
+// chunk is how many characters fill converts at a time.
+const chunk = 4096
+
+// fill converts up to chunk characters into out.
+func (r *textReader) fill() {
+	if err := r.ctx.Err(); err != nil {
+		r.err = err
+		return
+	}
+	// out was drained: what t counts against max is what was handed out.
+	r.t.written = r.read
+	for n := 0; n < chunk; {
+		if r.i >= len(r.pieces) || r.cp >= r.end {
+			r.t.finish()
+			r.err, r.done = r.t.err, true
+			return
+		}
+		p := r.pieces[r.i]
+		if r.cp >= p.cpEnd {
+			r.i++
 			continue
+		}
+		if r.cp < p.cp {
+			if p.cp >= r.end {
+				r.i = len(r.pieces)
+				continue
+			}
+			r.cp = p.cp // characters no piece holds
 		}
 		width := int64(2)
 		if p.compressed {
 			width = 1
 		}
-		off := p.off + (lo-p.cp)*width
-		n := hi - lo
-		if off < 0 || off > int64(len(word)) || n > (int64(len(word))-off)/width {
-			return fmt.Errorf("%w: piece past the WordDocument stream", ErrCorrupt)
+		hi := min64(p.cpEnd, r.end)
+		hi = min64(hi, r.cp+int64(chunk-n))
+		off := p.off + (r.cp-p.cp)*width
+		cnt := hi - r.cp
+		if off < 0 || off > int64(len(r.word)) || cnt > (int64(len(r.word))-off)/width {
+			r.err = fmt.Errorf("%w: piece past the WordDocument stream", ErrCorrupt)
+			return
 		}
-		b := word[off : off+n*width]
-		for i := int64(0); i < n; i++ {
-			if i&0xFFFF == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
+		b := r.word[off : off+cnt*width]
+		for i := int64(0); i < cnt; i++ {
 			if p.compressed {
-				t.put(charmap.Windows1252.DecodeByte(b[i]))
+				r.t.put(charmap.Windows1252.DecodeByte(b[i]))
 			} else {
-				t.put16(binary.LittleEndian.Uint16(b[2*i:]))
+				r.t.put16(binary.LittleEndian.Uint16(b[2*i:]))
 			}
-			if t.err != nil {
-				return t.err
+			if r.t.err != nil {
+				r.err = r.t.err
+				return
 			}
 		}
+		r.cp = hi
+		n += int(cnt)
 	}
-	t.flushSurrogate()
-	return t.err
 }
 
 func min64(a, b int64) int64 {
@@ -156,13 +216,23 @@ type field struct {
 // target follows its result as " <target>" unless the result already
 // shows it.
 type textWriter struct {
-	buf     *bytes.Buffer
-	max     int64
-	fields  []*field
-	hidden  int // open fields in their code part
-	prev    rune
-	pending uint16 // a high surrogate waiting for its pair
-	err     error
+	buf        *bytes.Buffer
+	max        int64 // bytes in all
+	written    int64 // bytes already taken out of buf
+	fields     []*field
+	hidden     int    // open fields in their code part
+	pendingTab bool   // a cell mark, written as a tab unless a row mark follows
+	pending    uint16 // a high surrogate waiting for its pair
+	err        error
+}
+
+// finish ends the text: a surrogate left alone, a last cell mark.
+func (t *textWriter) finish() {
+	t.flushSurrogate()
+	if t.pendingTab {
+		t.pendingTab = false
+		t.write("\t")
+	}
 }
 
 func (t *textWriter) put16(u uint16) {
@@ -230,27 +300,31 @@ func (t *textWriter) put(r rune) {
 		return
 	}
 	switch r {
+	case 0x07: // cell mark; one right after another is the row mark
+		if t.pendingTab {
+			t.pendingTab = false
+			t.write("\n")
+		} else {
+			t.pendingTab = true
+		}
+		return
+	}
+	if r < 0x20 && r != 0x09 && r != 0x0D && r != 0x0B && r != 0x0C && r != 0x0E && r != 0x1E || r == 0x7F {
+		return // anchors of pictures, footnote and comment marks, optional hyphen
+	}
+	if t.pendingTab {
+		t.pendingTab = false
+		t.write("\t")
+	}
+	switch r {
 	case 0x0D, 0x0B, 0x0C, 0x0E: // paragraph, line, page/section, column break
 		t.write("\n")
-	case 0x07: // cell mark; a second one in a row is the row mark
-		if t.prev == 0x07 {
-			if b := t.buf.Bytes(); len(b) > 0 && b[len(b)-1] == '\t' {
-				t.buf.Truncate(len(b) - 1)
-			}
-			t.write("\n")
-			r = 0 // a third 0x07 starts a new cell
-		} else {
-			t.write("\t")
-		}
 	case 0x09:
 		t.write("\t")
 	case 0x1E: // non-breaking hyphen
 		t.write("-")
 	default:
-		if r < 0x20 || r == 0x7F {
-			break // anchors of pictures, footnote and comment marks, optional hyphen
-		}
-		if int64(t.buf.Len()+utf8.RuneLen(r)) > t.max {
+		if t.written+int64(t.buf.Len()+utf8.RuneLen(r)) > t.max {
 			t.limit()
 			break
 		}
@@ -259,7 +333,6 @@ func (t *textWriter) put(r rune) {
 			f.result.WriteRune(r)
 		}
 	}
-	t.prev = r
 }
 
 func (t *textWriter) top() *field {
@@ -270,7 +343,7 @@ func (t *textWriter) top() *field {
 }
 
 func (t *textWriter) write(s string) {
-	if int64(t.buf.Len()+len(s)) > t.max {
+	if t.written+int64(t.buf.Len()+len(s)) > t.max {
 		t.limit()
 		return
 	}
