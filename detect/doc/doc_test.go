@@ -440,6 +440,12 @@ func FuzzRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var out int64
 		lim := Limits{MaxOutput: 1 << 20, MaxItems: 50}
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > 10*time.Second {
+				t.Fatalf("slow: %v", d)
+			}
+		}()
 		err := Read(context.Background(), bytes.NewReader(b), int64(len(b)), lim, func(it Item) error {
 			n, err := io.Copy(io.Discard, it.R)
 			out += n
