@@ -3,7 +3,10 @@
 // text boxes, from the piece table of the "WordDocument" and "0Table" /
 // "1Table" streams, and the embedded OLE objects of the "ObjectPool"
 // storage. Field codes are dropped except HYPERLINK targets; field results
-// are kept.
+// are kept. Text comes out as Word shows it: UTF-16LE pieces as they are
+// (Japanese documents are written so), 8-bit ("compressed") pieces in
+// Windows-1252, as [MS-DOC] 2.4.1 defines them whatever the document's
+// language; tables as tab-separated lines.
 //
 // It does not read Word 6/95 files (ErrUnsupported), encrypted or
 // XOR-obfuscated files (ErrEncrypted), formatting, pictures or drawings, and

@@ -364,7 +364,7 @@ func longDirectory() []byte {
 }
 
 func TestHeapBound(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		t.Skip("memory")
 	}
 	const bound = 64 << 20

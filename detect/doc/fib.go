@@ -8,10 +8,10 @@ import (
 // fib is what Read needs of the File Information Block ([MS-DOC] 2.5.1) at
 // the start of the WordDocument stream.
 type fib struct {
-	whichTable     bool  // fWhichTblStm: the table stream is "1Table"
-	fcClx, lcbClx  int64 // the CLX in the table stream
-	ccp            [8]int64
-	nFib, lid, lfe uint16
+	whichTable    bool  // fWhichTblStm: the table stream is "1Table"
+	fcClx, lcbClx int64 // the CLX in the table stream
+	ccp           [8]int64
+	nFib          uint16
 }
 
 const (
@@ -35,7 +35,7 @@ func parseFIB(w []byte) (*fib, error) {
 	if binary.LittleEndian.Uint16(w) != wIdent {
 		return nil, fmt.Errorf("%w: FIB wIdent %#04x", ErrCorrupt, binary.LittleEndian.Uint16(w))
 	}
-	f := &fib{nFib: binary.LittleEndian.Uint16(w[2:]), lid: binary.LittleEndian.Uint16(w[6:])}
+	f := &fib{nFib: binary.LittleEndian.Uint16(w[2:])}
 	flags := binary.LittleEndian.Uint16(w[10:])
 	if flags&fEncrypted != 0 {
 		if flags&fObfuscated != 0 {
@@ -63,7 +63,6 @@ func parseFIB(w []byte) (*fib, error) {
 	if p+csw*2 > len(w) {
 		return nil, fmt.Errorf("%w: FIB fibRgW past the stream", ErrCorrupt)
 	}
-	f.lfe = binary.LittleEndian.Uint16(w[p+26:]) // FibRgW97.lidFE
 	p += csw * 2
 	cslw, ok := u16()
 	if !ok || cslw < 22 || p+cslw*4 > len(w) {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package ppt
+
+const raceEnabled = false
