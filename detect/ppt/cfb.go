@@ -73,20 +73,19 @@ func (c *cfb) stream(path []string, name string) *mscfb.File {
 	return nil
 }
 
-// readAll reads a whole stream. A stream can claim any size; what is read
-// is bounded by the file's real size, and buffers grow with the bytes
-// actually read.
+// readAll reads a whole stream. A stream can claim any size; one larger
+// than the file itself is refused before anything is allocated.
 func (c *cfb) readAll(f *mscfb.File) ([]byte, error) {
 	n := f.Size
 	if n > c.size {
 		return nil, fmt.Errorf("%w: stream %q claims %d bytes in a file of %d", ErrCorrupt, f.Name, n, c.size)
 	}
-	var buf bytes.Buffer
-	got, err := io.Copy(&buf, io.LimitReader(streamReader{f}, n))
-	if err != nil || got != n {
+	buf := make([]byte, n) // n is at most the file's size, checked above
+	got, err := io.ReadFull(streamReader{f}, buf)
+	if err != nil {
 		return nil, fmt.Errorf("%w: stream %q: %d of %d bytes read", ErrCorrupt, f.Name, got, n)
 	}
-	return buf.Bytes(), nil
+	return buf, nil
 }
 
 // streamReader reads an mscfb.File, whose Read returns io.EOF with the
