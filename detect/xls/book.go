@@ -32,6 +32,10 @@ func (s sheetInfo) label() string {
 	return n
 }
 
+// maxSheets bounds the BOUNDSHEET records kept (Excel itself stops far
+// below).
+const maxSheets = 1 << 16
+
 // book is the state of one Read.
 type book struct {
 	ctx   context.Context
@@ -186,8 +190,8 @@ func (b *book) global(t uint16, c *cursor) error {
 		if len(data) < 7 {
 			return corrupt("short BOUNDSHEET")
 		}
-		if len(b.sheets) >= b.lim.MaxItems {
-			return fmt.Errorf("%w: more than MaxItems sheets", ErrLimit)
+		if len(b.sheets) >= maxSheets {
+			return fmt.Errorf("%w: more than %d sheets", ErrLimit, maxSheets)
 		}
 		s := sheetInfo{pos: le32(data), state: data[4], kind: data[5]}
 		c.data = data[6:]

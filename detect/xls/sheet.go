@@ -467,7 +467,7 @@ func hfText(s string) string {
 			}
 		}
 	}
-	return strings.TrimSpace(b.String())
+	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 // oneLine puts a comment's or header's line breaks on one line.
