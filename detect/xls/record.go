@@ -39,16 +39,16 @@ const (
 // recordReader reads the BIFF records of a stream, decrypting them once a
 // FILEPASS record set dec.
 type recordReader struct {
-	r       io.Reader
-	size    int64 // the stream's size
-	pos     int64 // stream offset of the next unread byte
-	left    int   // records still allowed
-	peeked  bool
-	typ     uint16
-	length  int
-	start   int64 // stream offset of the current record's header
-	buf     [0xFFFF]byte
-	dec     *decryptor
+	r      io.Reader
+	size   int64 // the stream's size
+	pos    int64 // stream offset of the next unread byte
+	left   int   // records still allowed
+	peeked bool
+	typ    uint16
+	length int
+	start  int64 // stream offset of the current record's header
+	buf    [0xFFFF]byte
+	dec    *decryptor
 }
 
 func newRecordReader(r io.Reader, size int64, maxRecords int) *recordReader {

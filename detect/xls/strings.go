@@ -27,6 +27,9 @@ func readChars(c *cursor, cch int, high bool, dst []byte) ([]byte, error) {
 			if err != nil || !ok {
 				return flush(dst, pending), err
 			}
+			if len(c.data) == 0 {
+				continue // an empty CONTINUE
+			}
 			high = c.data[0]&1 != 0
 			c.data = c.data[1:]
 			continue

@@ -59,9 +59,9 @@ func testBook(pre ...[]byte) []byte {
 		rec(recLabel, cellHdr(1, 5), xlStr("a,b \"q\"")),
 		rec(recRString, cellHdr(1, 6), xlStr("rich"), u16(0)),
 		rec(recFormula, cellHdr(3, 0), []byte{0, 0, 0, 0, 0, 0, 0xFF, 0xFF}, u16(0), u32(0), u16(0)),
-		rec(0x04BC, make([]byte, 8)), // SHRFMLA between FORMULA and STRING
+		rec(0x04BC, make([]byte, 8)),                               // SHRFMLA between FORMULA and STRING
 		rec(recString, u16(21), []byte{0}, []byte("Hanako <hana")), // 12 of 21 characters,
-		rec(recContinue, []byte{1}, wide("ko@ex.jp>")),                // the rest in UTF-16
+		rec(recContinue, []byte{1}, wide("ko@ex.jp>")),             // the rest in UTF-16
 		rec(recFormula, cellHdr(3, 1), []byte{1, 0, 1, 0, 0, 0, 0xFF, 0xFF}, u16(0), u32(0), u16(0)),
 		rec(recFormula, cellHdr(3, 2), []byte{2, 0, 0x07, 0, 0, 0, 0xFF, 0xFF}, u16(0), u32(0), u16(0)),
 		rec(recFormula, cellHdr(3, 3), f64(4876543211), u16(0), u32(0), u16(0)),
@@ -101,7 +101,6 @@ func TestHandMade(t *testing.T) {
 		t.Errorf("got %v\n%s\nwant\n%s", err, got, testBookText)
 	}
 }
-
 
 // TestEncrypted reads the hand-made workbook encrypted with Excel's default
 // password, RC4 and RC4 CryptoAPI (40- and 128-bit keys): the same text as
@@ -269,5 +268,18 @@ func TestLimits(t *testing.T) {
 	stop := errors.New("stop")
 	if err := Read(context.Background(), bytes.NewReader(b), int64(len(b)), Limits{}, func(Item) error { return stop }); err != stop {
 		t.Errorf("emit error: %v", err)
+	}
+}
+
+// TestEmptyContinue: an empty CONTINUE where a string's characters go on
+// (found by fuzzing: it panicked) is skipped.
+func TestEmptyContinue(t *testing.T) {
+	t.Parallel()
+	sst := rec(recSST, u32(1), u32(1), u16(4), []byte{0}, []byte("ab"))
+	w := workbook(nil, [][]byte{sst, rec(recContinue), rec(recContinue, []byte{0}, []byte("cd"))},
+		sheetSpec{name: "S", recs: [][]byte{rec(recLabelSST, make([]byte, 6), u32(0))}})
+	got, err := dump(t, cfbFile(3, entry{name: "Workbook", data: w}), Limits{})
+	if err != nil || got != "== text S\nabcd\n" {
+		t.Errorf("got %v %q", err, got)
 	}
 }
