@@ -5,8 +5,8 @@ import (
 	"context"
 	"io"
 	"os"
-	"time"
 	"testing"
+	"time"
 )
 
 // FuzzRead reads any input: it must not panic, and what it emits stays

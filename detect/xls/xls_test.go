@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -281,5 +283,27 @@ func TestEmptyContinue(t *testing.T) {
 	got, err := dump(t, cfbFile(3, entry{name: "Workbook", data: w}), Limits{})
 	if err != nil || got != "== text S\nabcd\n" {
 		t.Errorf("got %v %q", err, got)
+	}
+}
+
+// TestLongLibreOffice reads long.xls, whose SST LibreOffice spread over
+// several CONTINUE records: every string of testdata/src/long.py comes out
+// whole, in its row.
+func TestLongLibreOffice(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("testdata/long.xls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := dump(t, b, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 150; i++ {
+		ja := fmt.Sprintf("顧客%03d 山田 太郎 東京都千代田区丸の内%d-2-3 電話03-1234-%04d", i, i, i)
+		en := fmt.Sprintf("customer%03d taro.yamada%d@example.jp +81-3-1234-%04d account", i, i, i)
+		if row := fmt.Sprintf("\n%s,%s,%d\n", ja, en, 312345000+i); !strings.Contains(got, row) {
+			t.Errorf("row %d missing: %q", i, row)
+		}
 	}
 }
