@@ -48,6 +48,7 @@ type book struct {
 
 	sheets []sheetInfo
 	sst    sst
+	fmts   formats
 
 	comments []byte // "Sheet!A1 (author): text" lines
 	headers  []byte // "Sheet header: text" lines
@@ -201,6 +202,29 @@ func (b *book) global(t uint16, c *cursor) error {
 		}
 		s.name = string(name)
 		b.sheets = append(b.sheets, s)
+	case recDateMode:
+		b.fmts.date1904 = len(data) >= 2 && le16(data) == 1
+	case recXF:
+		if len(data) >= 4 && len(b.fmts.xf) < maxXF {
+			b.fmts.xf = append(b.fmts.xf, le16(data[2:]))
+		}
+	case recFormat:
+		if len(data) < 3 || len(b.fmts.custom) >= maxXF {
+			return nil
+		}
+		lb := 2
+		if b.biff5 {
+			lb = 1
+		}
+		c.data = data[2:]
+		f, err := b.xlString(c, lb, nil)
+		if err != nil {
+			return err
+		}
+		if b.fmts.custom == nil {
+			b.fmts.custom = map[uint16]byte{}
+		}
+		b.fmts.custom[le16(data)] = formatKind(string(f))
 	case recSST:
 		if b.biff5 {
 			return nil

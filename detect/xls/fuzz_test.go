@@ -12,8 +12,10 @@ import (
 // FuzzRead reads any input: it must not panic, and what it emits stays
 // within the limits.
 func FuzzRead(f *testing.F) {
-	if b, err := os.ReadFile("testdata/book.xls"); err == nil {
-		f.Add(b)
+	for _, name := range []string{"testdata/book.xls", "testdata/long.xls"} {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
 	}
 	salt := []byte("0123456789ABCDEF")
 	f.Add(cfbFile(3, entry{name: "Workbook", data: testBook()}))

@@ -100,17 +100,17 @@ func (b *book) cell(s *sheet, t uint16, c *cursor) error {
 		}
 	case recNumber:
 		if len(data) >= 14 {
-			return s.add(le16(data), le16(data[2:]), fmtNum(num[:0], math.Float64frombits(le64(data[6:]))))
+			return s.add(le16(data), le16(data[2:]), b.fmts.appendNum(num[:0], le16(data[4:]), math.Float64frombits(le64(data[6:]))))
 		}
 	case recRK:
 		if len(data) >= 10 {
-			return s.add(le16(data), le16(data[2:]), fmtNum(num[:0], rk(le32(data[6:]))))
+			return s.add(le16(data), le16(data[2:]), b.fmts.appendNum(num[:0], le16(data[4:]), rk(le32(data[6:]))))
 		}
 	case recMulRK:
 		if len(data) >= 12 {
 			row, col := le16(data), le16(data[2:])
 			for p := data[4:]; len(p) >= 6; p = p[6:] {
-				if err := s.add(row, col, fmtNum(num[:0], rk(le32(p[2:])))); err != nil {
+				if err := s.add(row, col, b.fmts.appendNum(num[:0], le16(p), rk(le32(p[2:])))); err != nil {
 					return err
 				}
 				col++
@@ -120,7 +120,7 @@ func (b *book) cell(s *sheet, t uint16, c *cursor) error {
 		if len(data) >= 20 {
 			row, col, v := le16(data), le16(data[2:]), data[6:14]
 			if v[6] != 0xFF || v[7] != 0xFF {
-				return s.add(row, col, fmtNum(num[:0], math.Float64frombits(le64(v))))
+				return s.add(row, col, b.fmts.appendNum(num[:0], le16(data[4:]), math.Float64frombits(le64(v))))
 			}
 			switch v[0] {
 			case 0:

@@ -307,3 +307,40 @@ func TestLongLibreOffice(t *testing.T) {
 		}
 	}
 }
+
+// TestDates: a number in a date or time format reads as an ISO 8601 date
+// or time (Excel's 1900 system with its 29 February 1900, and 1904);
+// other numbers keep their value, "General" and scientific formats too.
+func TestDates(t *testing.T) {
+	t.Parallel()
+	f := formats{xf: []uint16{0, 14, 20, 22, 164, 165, 166, 167}, custom: map[uint16]byte{
+		164: formatKind(`yyyy"年"m"月"d"日"`), 165: formatKind(`"Day" 0`), 166: formatKind("General"), 167: formatKind("[Red]0.00E+00;[h]:mm"),
+	}}
+	for _, tt := range []struct {
+		ixfe uint16
+		v    float64
+		want string
+	}{
+		{0, 31149, "31149"},
+		{1, 31149, "1985-04-12"},
+		{1, 1, "1900-01-01"},
+		{1, 60, "1900-02-29"},
+		{1, 61, "1900-03-01"},
+		{2, 0.5729166666666666, "13:45:00"},
+		{3, 31149.5, "1985-04-12 12:00:00"},
+		{4, 46364, "2026-12-08"},
+		{5, 46364, "46364"},
+		{6, 312345678, "312345678"},
+		{7, 1.5, "1.5"},
+		{1, -1, "-1"},
+		{1, 1e300, "1" + strings.Repeat("0", 300)},
+	} {
+		if got := string(f.appendNum(nil, tt.ixfe, tt.v)); got != tt.want {
+			t.Errorf("xf %d, %v = %q, want %q", tt.ixfe, tt.v, got, tt.want)
+		}
+	}
+	f.date1904 = true
+	if got := string(f.appendNum(nil, 1, 0)); got != "1904-01-01" {
+		t.Errorf("1904: %q", got)
+	}
+}
