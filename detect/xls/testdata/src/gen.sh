@@ -6,9 +6,15 @@
 #                               phone-like integers, formulas
 #   long.py -> long.fods -> ../long.xls  an SST over several CONTINUE
 #                               records, strings split across them
+#   book.fods -> ../velvet.xls  saved with the password "VelvetSweatshop"
+#                               (Excel's default: RC4, read by Read)
+#   book.fods -> ../secret.xls  saved with the password "secret"
+#                               (ErrEncrypted)
+#   The two are saved by the Basic macro Encrypt.xba (LibreOffice writes
+#   RC4 v1.1, [MS-OFFCRYPTO] 2.3.6), run in a fresh profile.
 # then: go test ./detect/xls/ -run TestGolden -update
-# The encrypted fixtures are made by the Go test helpers in helpers_test.go
-# (no tool here writes RC4-encrypted .xls).
+# RC4 CryptoAPI fixtures, which LibreOffice does not write, are made by the
+# Go test helpers in helpers_test.go.
 set -e
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -20,5 +26,12 @@ python3 long.py
 soffice --headless $prof --convert-to 'xls:MS Excel 97' --outdir "$out/97" long.fods
 cp "$out/97/long.xls" ../long.xls
 rm long.fods
+# the macro: a profile made by a first start, with Encrypt.xba as Module1
+soffice --headless $prof --terminate_after_init
+cp Encrypt.xba "$out/profile/user/basic/Standard/Module1.xba"
+for f in velvet:VelvetSweatshop secret:secret; do
+	soffice --headless $prof "macro:///Standard.Module1.Enc(\"$PWD/book.fods\",\"$out/${f%%:*}.xls\",\"${f#*:}\")"
+	cp "$out/${f%%:*}.xls" "../${f%%:*}.xls"
+done
 # LibreOffice 7.4 does not write BIFF5 ('MS Excel 95' fails with 0x81a):
 # TestBIFF5 builds a Book stream by hand.
