@@ -15,8 +15,11 @@
 // any other password, and XOR obfuscation, is ErrEncrypted, as is an
 // encrypted OOXML package (EncryptionInfo and EncryptedPackage streams).
 //
-// It does not read cell formats other than numbers' own value (a date is its
-// serial number), defined names, charts, pivot caches, VBA or BIFF2–4 files.
+// Numbers read as the value Excel holds, not as its display format (no
+// grouping, currency or fixed decimals), except that a number in a date or
+// time format reads as an ISO 8601 date or time ("1985-04-12", "13:45:00").
+// It does not read defined names, charts, pivot caches, VBA, revision logs,
+// XOR-obfuscated workbooks or BIFF2–4 files.
 package xls
 
 import (
@@ -107,8 +110,9 @@ func Is(head []byte) bool { return bytes.HasPrefix(head, cfbMagic) }
 // end (returning ctx.Err()), at the first error of emit (returned as is),
 // or at a bound (an error wrapping ErrLimit). Errors wrap ErrEncrypted,
 // ErrCorrupt, ErrLimit or ErrUnsupported. Memory is bounded by about
-// twice lim.MaxOutput (the strings of the SST and of the sheet being
-// read), plus the compound file's directory (bounded by size).
+// three times lim.MaxOutput (the shared strings, the cells of the sheet
+// being read and its text), plus the compound file's directory and sector
+// chains (a few bytes per 512-byte sector of the file).
 func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits, emit func(Item) error) error {
 	lim = lim.withDefaults()
 	if size < 512 {
