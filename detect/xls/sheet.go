@@ -243,9 +243,13 @@ func (b *book) emitSheet(s *sheet) error {
 			b.comments = fmt.Appendf(b.comments, "%s!%s: %s\n", label, cellRef(n.row, n.col), oneLine(n.text))
 		}
 	}
+	byID := make(map[uint16]int, len(s.notes))
+	for i := len(s.notes) - 1; i >= 0; i-- {
+		byID[s.notes[i].id] = i // the first NOTE of an id wins
+	}
 	for _, x := range s.txos {
-		i := slices.IndexFunc(s.notes, func(n note) bool { return n.id == x.id })
-		if i < 0 || b.biff5 {
+		i, ok := byID[x.id]
+		if !ok || b.biff5 {
 			b.comments = fmt.Appendf(b.comments, "%s textbox: %s\n", label, oneLine(x.text))
 			continue
 		}
