@@ -170,7 +170,23 @@ func (b *book) readStream(rr *recordReader) error {
 			return err
 		}
 	}
-	return nil
+	return b.emitNames()
+}
+
+// emitNames emits the sheet names, one a line, so that a name is scanned
+// even when its sheet is empty (Item.Name is a label, not scanned text).
+func (b *book) emitNames() error {
+	var names []byte
+	for _, s := range b.sheets {
+		names = append(append(names, s.label()...), '\n')
+		if int64(len(names)) > b.out {
+			return fmt.Errorf("%w: sheet names over MaxOutput", ErrLimit)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return b.emitText("sheet names", names)
 }
 
 // global reads a record of the globals substream.

@@ -105,8 +105,9 @@ var cfbMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 func Is(head []byte) bool { return bytes.HasPrefix(head, cfbMagic) }
 
 // Read reads the file r of size bytes and calls emit for each item found,
-// in document order: the sheets in workbook order, then "comments" and
-// "headers" (when there are any), then embedded files. It stops at ctx's
+// in document order: the sheets in workbook order (those with cells), then
+// "comments" and "headers" (when there are any), "sheet names" (every
+// sheet's), then embedded files. It stops at ctx's
 // end (returning ctx.Err()), at the first error of emit (returned as is),
 // or at a bound (an error wrapping ErrLimit). Errors wrap ErrEncrypted,
 // ErrCorrupt, ErrLimit or ErrUnsupported. Memory is bounded by about

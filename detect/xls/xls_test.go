@@ -93,6 +93,9 @@ Hanako <hanako@ex.jp>,TRUE,#DIV/0!,4876543211,FALSE,#N/A
 顧客 textbox: memo
 == text headers
 顧客 header: 社外秘 / & co
+== text sheet names
+顧客
+Secret (very hidden)
 `
 
 func TestHandMade(t *testing.T) {
@@ -220,7 +223,7 @@ func TestBIFF5(t *testing.T) {
 	w = append(w, rec(recNote, u16(0xFFFF), u16(0), u16(6), []byte(" 090-"))...)
 	w = append(w, rec(recEOF)...)
 	got, err := dump(t, cfbFile(3, entry{name: "Book", data: w}), Limits{})
-	want := "== text 顧客 (hidden)\n山田 太郎,312345678,ｶﾅ\n== text comments\n顧客 (hidden)!A1: 携帯 090-\n== text headers\n顧客 (hidden) header: 社外秘\n"
+	want := "== text 顧客 (hidden)\n山田 太郎,312345678,ｶﾅ\n== text comments\n顧客 (hidden)!A1: 携帯 090-\n== text headers\n顧客 (hidden) header: 社外秘\n== text sheet names\n顧客 (hidden)\n"
 	if err != nil || got != want {
 		t.Errorf("got %v\n%q\nwant\n%q", err, got, want)
 	}
@@ -281,7 +284,7 @@ func TestEmptyContinue(t *testing.T) {
 	w := workbook(nil, [][]byte{sst, rec(recContinue), rec(recContinue, []byte{0}, []byte("cd"))},
 		sheetSpec{name: "S", recs: [][]byte{rec(recLabelSST, make([]byte, 6), u32(0))}})
 	got, err := dump(t, cfbFile(3, entry{name: "Workbook", data: w}), Limits{})
-	if err != nil || got != "== text S\nabcd\n" {
+	if err != nil || got != "== text S\nabcd\n== text sheet names\nS\n" {
 		t.Errorf("got %v %q", err, got)
 	}
 }
