@@ -22,6 +22,12 @@ var documentCases = []struct {
 	name, file, contentType string
 	disposition, inner      string
 }{
+	{"xls", "detect/xls/testdata/book.xls", "application/vnd.ms-excel",
+		"document/xls", "1.2/Hidden (hidden)"},
+	{"doc", "detect/doc/testdata/letter.doc", "application/msword",
+		"document/doc", "1.2/footnotes"},
+	{"ppt", "detect/ppt/testdata/object.ppt", "application/vnd.ms-powerpoint",
+		"document/ppt", "1.2/object 1/顧客"},
 	{"msg", "detect/msg/testdata/04-embedded-message.msg", "application/vnd.ms-outlook",
 		"document/msg", "1.2/attachment 1 (message)/attachment/customers.csv"},
 	{"winmail.dat", "detect/tnef/testdata/02-japanese.tnef", "application/ms-tnef",

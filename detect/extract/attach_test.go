@@ -126,6 +126,68 @@ func TestDocuments(t *testing.T) {
 	}
 }
 
+// readerFixture is a sample file of a document reader's package
+// (detect/PKG/testdata/NAME) as an attachment.
+func readerFixture(t testing.TB, pkg, name string) attachment {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", pkg, "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return attachment{name: name, data: data}
+}
+
+// TestDocumentReaders: legacy Office files, Outlook items, TNEF and RTF are
+// read by their readers, whatever they are called: each section is a part
+// below the file's (a segment of its own), each embedded file a part
+// walked by its bytes.
+func TestDocumentReaders(t *testing.T) {
+	tests := []struct {
+		att      attachment
+		kind     string
+		part     string // a part below 1.2
+		text     string // in that part's segment
+		embedded string // a part below 1.2 of this disposition/kind, if any
+	}{
+		{fixture(t, "office/ods.xls"), "xls", "1.2/ods", "C0024,Oliver Brown,oliver.brown@example.com,03-4444-1010", ""},
+		{readerFixture(t, "xls", "book.xls"), "xls", "1.2/Hidden (hidden)", "", ""},
+		{readerFixture(t, "doc", "letter.doc"), "doc", "1.2/body", "山田 太郎\t03-1234-5678", ""},
+		{readerFixture(t, "ppt", "object.ppt"), "ppt", "1.2/slide 1", "", "1.2/object 1=document/xls"},
+		{readerFixture(t, "msg", "04-embedded-message.msg"), "msg", "1.2/attachment 1 (message)/attachment/customers.csv", "", ""},
+		{readerFixture(t, "tnef", "02-japanese.tnef"), "tnef", "1.2/body.rtf/body", "", "1.2/body.rtf=document/rtf"},
+		{readerFixture(t, "rtf", "03-objects.rtf"), "rtf", "1.2/object 2 (Package: list.csv)", "", "1.2/object 1 (Excel.Sheet.8)=document/xls"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.att.name, func(t *testing.T) {
+			tt.att.ctype = "application/octet-stream"
+			segs, rep := walkRaw(t, withAttachments(tt.att), Limits{})
+			if p := partByPath(rep, "1.2"); p == nil || p.Disposition != DispDocument || p.Kind != tt.kind {
+				t.Fatalf("part 1.2 = %+v, want document %s", p, tt.kind)
+			}
+			if partByPath(rep, tt.part) == nil {
+				t.Errorf("no part %s in %+v", tt.part, rep.Parts)
+			}
+			if tt.text != "" {
+				var text string
+				for _, sg := range segs {
+					if sg.path == tt.part {
+						text = sg.text
+					}
+				}
+				if !strings.Contains(text, tt.text) {
+					t.Errorf("segment %s = %q, want it to hold %q", tt.part, text, tt.text)
+				}
+			}
+			if tt.embedded != "" {
+				path, want, _ := strings.Cut(tt.embedded, "=")
+				if p := partByPath(rep, path); p == nil || string(p.Disposition)+"/"+p.Kind != want {
+					t.Errorf("part %s = %+v, want %s", path, p, want)
+				}
+			}
+		})
+	}
+}
+
 func TestUnreadable(t *testing.T) {
 	type u = Unscannable
 	tests := []struct {
@@ -134,8 +196,8 @@ func TestUnreadable(t *testing.T) {
 		want []Unscannable
 	}{
 		{fixture(t, "office/encrypted-stub.docx"), DispNone, []u{{"1.2", ReasonEncrypted, "ole"}}},
-		// Legacy Office is not read yet, but its strings are.
-		{fixture(t, "office/ods.xls"), DispStrings, []u{{"1.2", ReasonUnsupported, "xls"}}},
+		// A workbook with a password to open (LibreOffice's RC4).
+		{readerFixture(t, "xls", "secret.xls"), DispNone, []u{{"1.2", ReasonEncrypted, "xls"}}},
 		{fixture(t, "pdf/customers-ja-encrypted.pdf"), DispPDF, []u{{"1.2", ReasonEncrypted, "pdf"}}},
 		{fixture(t, "archive/encrypted.zip"), DispArchive, []u{{"1.2/locked.txt", ReasonEncrypted, ""}}},
 		{fixture(t, "archive/locked.7z"), DispStrings, []u{{"1.2", ReasonUnsupported, "7z"}}}, // 7z is not read

@@ -7,10 +7,13 @@ import (
 	"strings"
 
 	"github.com/dlprelay/dlprelay/detect/archive"
+	"github.com/dlprelay/dlprelay/detect/doc"
 	"github.com/dlprelay/dlprelay/detect/lzfu"
 	"github.com/dlprelay/dlprelay/detect/msg"
+	"github.com/dlprelay/dlprelay/detect/ppt"
 	"github.com/dlprelay/dlprelay/detect/rtf"
 	"github.com/dlprelay/dlprelay/detect/tnef"
+	"github.com/dlprelay/dlprelay/detect/xls"
 )
 
 // docItem is one thing a document reader (xls, doc, ppt, msg, tnef, rtf)
@@ -125,6 +128,30 @@ type docRead struct {
 // oleKind), or nil for a kind not read.
 func (w *walker) oleReader(kind string, file io.ReaderAt, size int64) *docRead {
 	switch kind {
+	case "xls":
+		return &docRead{
+			read: func(emit func(docItem) error) error {
+				return xls.Read(w.ctx, file, size, xls.Limits{MaxOutput: w.lim.MaxPartBytes, MaxItems: w.lim.MaxParts, MaxRatio: w.lim.MaxExpansionRatio},
+					func(it xls.Item) error { return emit(docItem{file: it.Kind == xls.ItemFile, name: it.Name, r: it.R}) })
+			},
+			errs: docErrs{encrypted: xls.ErrEncrypted, corrupt: xls.ErrCorrupt, limit: xls.ErrLimit, unsupported: xls.ErrUnsupported},
+		}
+	case "doc":
+		return &docRead{
+			read: func(emit func(docItem) error) error {
+				return doc.Read(w.ctx, file, size, doc.Limits{MaxOutput: w.lim.MaxPartBytes, MaxItems: w.lim.MaxParts, MaxRatio: w.lim.MaxExpansionRatio},
+					func(it doc.Item) error { return emit(docItem{file: it.Kind == doc.ItemFile, name: it.Name, r: it.R}) })
+			},
+			errs: docErrs{encrypted: doc.ErrEncrypted, corrupt: doc.ErrCorrupt, limit: doc.ErrLimit, unsupported: doc.ErrUnsupported},
+		}
+	case "ppt":
+		return &docRead{
+			read: func(emit func(docItem) error) error {
+				return ppt.Read(w.ctx, file, size, ppt.Limits{MaxOutput: w.lim.MaxPartBytes, MaxItems: w.lim.MaxParts, MaxRatio: w.lim.MaxExpansionRatio},
+					func(it ppt.Item) error { return emit(docItem{file: it.Kind == ppt.ItemFile, name: it.Name, r: it.R}) })
+			},
+			errs: docErrs{encrypted: ppt.ErrEncrypted, corrupt: ppt.ErrCorrupt, limit: ppt.ErrLimit, unsupported: ppt.ErrUnsupported},
+		}
 	case "msg":
 		return &docRead{
 			read: func(emit func(docItem) error) error {
