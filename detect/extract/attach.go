@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -65,6 +66,18 @@ func (w *walker) container(idx int, path string, depth, adepth int, exp *archive
 		if k != office.None {
 			w.setDisposition(idx, DispDocument, k.String())
 			w.document(idx, path, k, pkg)
+			// A document is a zip: what its reader does not read
+			// (embedded packages and objects, media, docProps, custom
+			// XML, a customer list added to it) is walked as the
+			// members of any archive, so nothing in it passes unread.
+			if adepth+1 > w.lim.MaxArchiveDepth {
+				w.unscannable(path, ReasonArchiveDepth)
+				return
+			}
+			saveDepth, saveExp := w.adepth, w.exp
+			w.adepth, w.exp = adepth+1, exp
+			w.entriesExcept(path, depth, adepth+1, a, exp, office.Members(k, pkg.Names()))
+			w.adepth, w.exp = saveDepth, saveExp
 			return
 		}
 	}
@@ -133,7 +146,16 @@ func (w *walker) document(idx int, path string, k office.Kind, pkg zipPackage) {
 // path is the archive's path, "/" and the member's name; its name is
 // handed out as the segment path+".header".
 func (w *walker) entries(apath string, depth, adepth int, a *archive.Reader, exp *archive.Expansion) {
+	w.entriesExcept(apath, depth, adepth, a, exp, nil)
+}
+
+// entriesExcept is entries without the members named in read (those a
+// document reader has read).
+func (w *walker) entriesExcept(apath string, depth, adepth int, a *archive.Reader, exp *archive.Expansion, read []string) {
 	for i, e := range a.Entries() {
+		if slices.Contains(read, e.Name) {
+			continue
+		}
 		if w.halted(apath) {
 			return
 		}

@@ -458,3 +458,54 @@ func TestGzipTar(t *testing.T) {
 		})
 	}
 }
+
+// TestDocumentExtraMembers: a document is a zip, and what its reader does
+// not read is walked as archive members: a customer list added to a docx,
+// or hidden in its docProps, is scanned, not passed over because the zip
+// is called a document.
+func TestDocumentExtraMembers(t *testing.T) {
+	orig := fixture(t, "office/letter.docx")
+	zr, err := zip.NewReader(bytes.NewReader(orig.data), int64(len(orig.data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(w, rc); err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+	}
+	w, err := zw.Create("word/media/list.dat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "C0099,小林 大輔,092-444-5555\n")
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	segs, rep := walkRaw(t, withAttachments(attachment{name: "letter.docx", data: buf.Bytes()}), Limits{})
+	if p := partByPath(rep, "1.2"); p == nil || p.Disposition != DispDocument {
+		t.Fatalf("part 1.2 = %+v, want a document", p)
+	}
+	p := partByPath(rep, "1.2/word/media/list.dat")
+	if p == nil || p.Disposition != DispText {
+		t.Fatalf("the added member = %+v, want it read as text; parts %+v", p, rep.Parts)
+	}
+	if !strings.Contains(fmt.Sprint(segs), "小林 大輔,092-444-5555") {
+		t.Errorf("the added member's text was not handed out: %q", segs)
+	}
+	// What the document reader read is not read twice.
+	if partByPath(rep, "1.2/word/document.xml") != nil {
+		t.Errorf("word/document.xml walked as a member too")
+	}
+}

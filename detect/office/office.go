@@ -123,6 +123,12 @@ func Detect(pkg Package) Kind {
 
 // members returns the members of pkg that carry text for kind k, in
 // reading order.
+// Members returns the members of a package of kind k, from its member
+// names, whose text a Reader hands out, in the order it reads them. The
+// others (embedded packages, media, custom XML, anything added) are not
+// read by a Reader; a caller that must account for every byte walks them.
+func Members(k Kind, names []string) []string { return members(k, names) }
+
 func members(k Kind, names []string) []string {
 	var groups [][]string
 	pick := func(dir, prefix string) []string {
