@@ -24,14 +24,14 @@ import (
 // nested deeper inside an object are not read.
 func emitObjects(c *cfb, o *out) error {
 	n := 0
-	for _, s := range c.files {
+	for _, s := range c.Files {
 		if !s.FileInfo().IsDir() || len(s.Path) != 1 || s.Path[0] != "ObjectPool" {
 			continue
 		}
 		n++
 		obj := "object " + strconv.Itoa(n)
 		path := []string{"ObjectPool", s.Name}
-		for _, f := range c.files {
+		for _, f := range c.Files {
 			if f.FileInfo().IsDir() || len(f.Path) != 2 || f.Path[0] != path[0] || f.Path[1] != path[1] {
 				continue
 			}
@@ -57,8 +57,8 @@ func emitStream(c *cfb, o *out, name string, f *mscfb.File, skip int64) error {
 	if err := o.check(); err != nil {
 		return err
 	}
-	if f.Size > c.size {
-		return fmt.Errorf("%w: stream %q claims %d bytes in a file of %d", ErrCorrupt, f.Name, f.Size, c.size)
+	if f.Size > c.Size() {
+		return fmt.Errorf("%w: stream %q claims %d bytes in a file of %d", ErrCorrupt, f.Name, f.Size, c.Size())
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil && f.Size > 0 {
 		return fmt.Errorf("%w: stream %q: %v", ErrCorrupt, f.Name, err)
@@ -122,8 +122,8 @@ const maxOleString = 4096
 // stream that is not a package (another OLE1 class) is emitted whole after
 // its 4-byte size.
 func emitOle10Native(c *cfb, o *out, obj string, f *mscfb.File) error {
-	if f.Size > c.size {
-		return fmt.Errorf("%w: stream %q claims %d bytes in a file of %d", ErrCorrupt, f.Name, f.Size, c.size)
+	if f.Size > c.Size() {
+		return fmt.Errorf("%w: stream %q claims %d bytes in a file of %d", ErrCorrupt, f.Name, f.Size, c.Size())
 	}
 	r := bufio.NewReader(io.LimitReader(streamReader{f}, f.Size))
 	label, data, n, ok := parsePackage(r, f.Size)

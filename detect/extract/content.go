@@ -137,7 +137,7 @@ func (w *walker) ole(idx int, path string, depth, adepth int, exp *archive.Expan
 		return
 	}
 	defer file.Close()
-	kind := oleKind(file)
+	kind := oleKind(file, size)
 	if kind == "encrypted-ooxml" || kind == "ole" && isOOXMLHint(h) {
 		w.setDisposition(idx, DispNone, kind)
 		w.unscannableKind(path, ReasonEncrypted, kind)

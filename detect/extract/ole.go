@@ -3,29 +3,23 @@ package extract
 import (
 	"io"
 
-	"github.com/richardlehane/mscfb"
+	"github.com/dlprelay/dlprelay/detect/internal/cfb"
 )
 
-// maxOLEEntries bounds the directory entries looked at to tell what an
-// OLE compound file holds: the streams that name it are at its top level.
-const maxOLEEntries = 10000
-
-// oleKind says what an OLE compound file is by the streams at its top
-// level: "xls" (Workbook, or Book for BIFF5), "doc" (WordDocument),
-// "ppt" (PowerPoint Document), "msg" (an Outlook item's property stream),
-// "encrypted-ooxml" (EncryptedPackage: a password-protected docx, xlsx or
-// pptx), or "ole" for anything else or a directory that cannot be read.
-func oleKind(r io.ReaderAt) string {
-	doc, err := mscfb.New(r)
+// oleKind says what an OLE compound file of size bytes is by the streams
+// at its top level: "xls" (Workbook, or Book for BIFF5), "doc"
+// (WordDocument), "ppt" (PowerPoint Document), "msg" (an Outlook item's
+// property stream), "encrypted-ooxml" (EncryptedPackage: a
+// password-protected docx, xlsx or pptx), or "ole" for anything else or a
+// directory that cannot be read (or is too large to: detect/internal/cfb
+// reads it on a budget).
+func oleKind(r io.ReaderAt, size int64) string {
+	doc, err := cfb.Open(r, size)
 	if err != nil {
 		return "ole"
 	}
 	kind := "ole"
-	for i := 0; i < maxOLEEntries; i++ {
-		f, err := doc.Next()
-		if err != nil {
-			break
-		}
+	for _, f := range doc.Files {
 		if len(f.Path) != 0 {
 			continue
 		}

@@ -18,7 +18,7 @@ func TestOLEKind(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := oleKind(bytes.NewReader(data)); got != want {
+		if got := oleKind(bytes.NewReader(data), int64(len(data))); got != want {
 			t.Errorf("oleKind(%s) = %q, want %q", name, got, want)
 		}
 	}
@@ -35,6 +35,6 @@ func FuzzOLEKind(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		oleKind(bytes.NewReader(data))
+		oleKind(bytes.NewReader(data), int64(len(data)))
 	})
 }
