@@ -30,23 +30,6 @@ type docErrs struct {
 	encrypted, corrupt, limit, unsupported error
 }
 
-// docLimits is what every document reader is given: the part's size
-// budget for what it hands out, the parts budget for items, and the
-// expansion ratio for what it decompresses.
-type docLimits struct {
-	maxOutput int64
-	maxItems  int
-	maxRatio  int
-}
-
-func (w *walker) docLimits(idx int) docLimits {
-	return docLimits{
-		maxOutput: max(w.lim.MaxPartBytes-w.rep.Parts[idx].Bytes, 1),
-		maxItems:  max(w.lim.MaxParts-w.parts, 1),
-		maxRatio:  w.lim.MaxExpansionRatio,
-	}
-}
-
 // document reads the part at path (Part idx) with a document reader: kind
 // labels it ("xls", "msg" …). read calls emit for each item in document
 // order; each becomes a Part below path, path/NAME: text is a segment of
